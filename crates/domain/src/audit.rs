@@ -1,0 +1,124 @@
+//! The audit entry every write (and every consultation) carries. The store commits it in
+//! the same transaction as the change it describes, so no code path changes data unaudited.
+//! The field names follow the HMPPS audit shape (who, what, when, subjectId, subjectType,
+//! service, correlationId, details) plus outcome and the records' markings. The Security
+//! issue adds hash chaining and signed checkpoints over these entries.
+
+use crate::{Classification, RecordId, RecordKind, Version};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Who acted. Until sign-in lands this is the fixed demo identity or the CLI operator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    /// A stable user identifier (`demo.officer`, a directory object id, `system:cli`).
+    pub user_id: String,
+    /// The name shown on pages and in history.
+    pub display_name: String,
+}
+
+impl Actor {
+    pub fn system(process: &str) -> Self {
+        Self {
+            user_id: format!("system:{process}"),
+            display_name: format!("Bluelamp ({process})"),
+        }
+    }
+}
+
+/// Where a request came from, for the audit trail.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestContext {
+    pub correlation_id: Option<String>,
+    pub source_address: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    Create,
+    Update,
+    Link,
+    Unlink,
+    /// A consultation: a record (and version) was shown to someone.
+    View,
+    /// A record's history was shown.
+    ViewHistory,
+    /// A list or filter query; `subjects` holds the ids returned.
+    List,
+    /// Bulk load (demo data, migration).
+    BulkCreate,
+}
+
+impl AuditAction {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            AuditAction::Create => "create",
+            AuditAction::Update => "update",
+            AuditAction::Link => "link",
+            AuditAction::Unlink => "unlink",
+            AuditAction::View => "view",
+            AuditAction::ViewHistory => "view_history",
+            AuditAction::List => "list",
+            AuditAction::BulkCreate => "bulk_create",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditOutcome {
+    Success,
+    Denied,
+    Failed,
+}
+
+/// One record an audited action touched or showed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditSubject {
+    pub id: RecordId,
+    pub kind: RecordKind,
+    /// The version shown or written.
+    pub version: Version,
+    pub classification: Classification,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: Uuid,
+    /// When, UTC to the microsecond.
+    pub at: Timestamp,
+    pub actor: Actor,
+    pub action: AuditAction,
+    pub outcome: AuditOutcome,
+    /// The records touched. For a write the store fills in the versions it wrote.
+    pub subjects: Vec<AuditSubject>,
+    /// The service that acted (`bluelamp-web`, `bluelamp-cli`).
+    pub service: String,
+    pub context: RequestContext,
+    /// Free-form details: the filter of a list, the fields changed, a reason given.
+    pub details: serde_json::Value,
+}
+
+impl AuditEntry {
+    pub fn new(at: Timestamp, actor: Actor, action: AuditAction, service: &str, context: RequestContext) -> Self {
+        Self {
+            id: crate::RecordId::new_at(at).0,
+            at,
+            actor,
+            action,
+            outcome: AuditOutcome::Success,
+            subjects: Vec::new(),
+            service: service.to_string(),
+            context,
+            details: serde_json::Value::Null,
+        }
+    }
+
+    pub fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.details = details;
+        self
+    }
+}

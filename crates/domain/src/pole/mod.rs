@@ -1,0 +1,2 @@
+//! POLE entities and their inputs.
+pub mod input;

@@ -1,0 +1,571 @@
+//! The PostgreSQL adapter, for a force's deployment (primary plus streaming replicas).
+//! SQL stays portable to PostgreSQL-compatible distributed engines: no advisory locks, no
+//! extensions, and a change that fails with a serialization failure (SQLSTATE 40001) or a
+//! deadlock (40P01) is retried from the start.
+//!
+//! Row types stay in this crate (`rows`); only domain and store types cross its boundary.
+
+mod rows;
+
+use async_trait::async_trait;
+use bluelamp_domain::{AuditEntry, AuditOutcome, RecordId, RecordKind, Version};
+use bluelamp_store::migrations::{Migration, verify_applied};
+use bluelamp_store::*;
+use rows::*;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Postgres, Row, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "pole_store",
+    sql: include_str!("../migrations/0001_pole_store.sql"),
+}];
+
+const RECORD_COLUMNS: &str = "id, kind, version, marking, summary, subtype, body, link_from, \
+     link_to, link_role, status, created_at, created_by, updated_at, updated_by";
+
+/// How often a change is retried after a serialization failure before giving up.
+const MAX_ATTEMPTS: u32 = 5;
+
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://user@host/db`) and applies migrations.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Unavailable(format!("bad PostgreSQL URL: {e}")))?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(unavailable)?;
+        let store = Self { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        sqlx::raw_sql(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                version BIGINT PRIMARY KEY,
+                name TEXT NOT NULL,
+                checksum TEXT NOT NULL,
+                applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+            )",
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(internal)?;
+        let applied = sqlx::query("SELECT version, checksum FROM schema_migrations ORDER BY version")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(internal)?;
+        let mut done = Vec::new();
+        for row in applied {
+            let version: i64 = row.try_get("version").map_err(internal)?;
+            let checksum: String = row.try_get("checksum").map_err(internal)?;
+            verify_applied(MIGRATIONS, version, &checksum)?;
+            done.push(version);
+        }
+        for m in MIGRATIONS.iter().filter(|m| !done.contains(&m.version)) {
+            let mut tx = self.pool.begin().await.map_err(internal)?;
+            sqlx::raw_sql(m.sql).execute(&mut *tx).await.map_err(internal)?;
+            sqlx::query("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)")
+                .bind(m.version)
+                .bind(m.name)
+                .bind(m.checksum())
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
+            tx.commit().await.map_err(internal)?;
+            tracing::info!(version = m.version, name = m.name, "applied migration");
+        }
+        Ok(())
+    }
+
+    async fn fetch_current(
+        tx: &mut Transaction<'static, Postgres>,
+        id: RecordId,
+    ) -> StoreResult<Option<StoredRecord>> {
+        let row = sqlx::query(&format!("SELECT {RECORD_COLUMNS} FROM records WHERE id = $1"))
+            .bind(id.0)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(internal)?;
+        row.map(|r| record_from_row(&r)).transpose()
+    }
+
+    async fn insert_audit(
+        tx: &mut Transaction<'static, Postgres>,
+        entry: &AuditEntry,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO audit_log (id, at, user_id, user_name, action, outcome, service, \
+             correlation_id, source_address, user_agent, subjects, details) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(entry.id)
+        .bind(to_odt(entry.at))
+        .bind(&entry.actor.user_id)
+        .bind(&entry.actor.display_name)
+        .bind(entry.action.as_str())
+        .bind(outcome_str(entry.outcome))
+        .bind(&entry.service)
+        .bind(&entry.context.correlation_id)
+        .bind(&entry.context.source_address)
+        .bind(&entry.context.user_agent)
+        .bind(json_value(&entry.subjects)?)
+        .bind(&entry.details)
+        .execute(&mut **tx)
+        .await
+        .map_err(write_error)?;
+        Ok(())
+    }
+
+    async fn commit_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        Self::insert_audit(&mut tx, entry).await?;
+        tx.commit().await.map_err(unavailable)
+    }
+
+    async fn insert_version(
+        tx: &mut Transaction<'static, Postgres>,
+        rec: &StoredRecord,
+        change: ChangeKind,
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO record_versions (record_id, version, kind, classification, marking, \
+             summary, body, status, change, changed_at, changed_by, changed_by_name, audit_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(rec.id.0)
+        .bind(rec.version)
+        .bind(rec.kind.as_str())
+        .bind(rec.marking.classification.rank())
+        .bind(json_value(&rec.marking)?)
+        .bind(&rec.summary)
+        .bind(&rec.body)
+        .bind(rec.status.as_str())
+        .bind(change.as_str())
+        .bind(to_odt(audit.at))
+        .bind(&audit.actor.user_id)
+        .bind(&audit.actor.display_name)
+        .bind(audit.id)
+        .execute(&mut **tx)
+        .await
+        .map_err(write_error)?;
+        Ok(())
+    }
+
+    async fn apply_op(
+        tx: &mut Transaction<'static, Postgres>,
+        op: &WriteOp,
+        audit: &AuditEntry,
+    ) -> StoreResult<(StoredRecord, ChangeKind)> {
+        let at = audit.at;
+        let who = &audit.actor.display_name;
+        match op {
+            WriteOp::Insert(new) => {
+                let rec = StoredRecord {
+                    id: new.id,
+                    kind: new.kind,
+                    version: 1,
+                    marking: new.marking.clone(),
+                    summary: new.summary.clone(),
+                    subtype: new.subtype.clone(),
+                    body: new.body.clone(),
+                    link: new.link.clone(),
+                    status: RecordStatus::Active,
+                    created_at: at,
+                    created_by: who.clone(),
+                    updated_at: at,
+                    updated_by: who.clone(),
+                };
+                let link = rec.link.as_ref();
+                sqlx::query(
+                    "INSERT INTO records (id, kind, version, classification, marking, summary, \
+                     sort_key, subtype, body, link_from, link_to, link_role, status, created_at, \
+                     created_by, updated_at, updated_by) \
+                     VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'active', $12, $13, $12, $13)",
+                )
+                .bind(rec.id.0)
+                .bind(rec.kind.as_str())
+                .bind(rec.marking.classification.rank())
+                .bind(json_value(&rec.marking)?)
+                .bind(&rec.summary)
+                .bind(sort_key(&rec.summary))
+                .bind(&rec.subtype)
+                .bind(&rec.body)
+                .bind(link.map(|l| l.from.0))
+                .bind(link.map(|l| l.to.0))
+                .bind(link.map(|l| l.role.clone()))
+                .bind(to_odt(at))
+                .bind(who)
+                .execute(&mut **tx)
+                .await
+                .map_err(write_error)?;
+                Ok((rec, ChangeKind::Create))
+            }
+            WriteOp::Update {
+                id,
+                base_version,
+                marking,
+                summary,
+                subtype,
+                body,
+            } => {
+                let done = sqlx::query(
+                    "UPDATE records SET version = version + 1, classification = $1, marking = $2, \
+                     summary = $3, sort_key = $4, subtype = $5, body = $6, updated_at = $7, \
+                     updated_by = $8 WHERE id = $9 AND version = $10",
+                )
+                .bind(marking.classification.rank())
+                .bind(json_value(marking)?)
+                .bind(summary)
+                .bind(sort_key(summary))
+                .bind(subtype)
+                .bind(body)
+                .bind(to_odt(at))
+                .bind(who)
+                .bind(id.0)
+                .bind(base_version)
+                .execute(&mut **tx)
+                .await
+                .map_err(write_error)?;
+                Self::after_versioned_write(tx, *id, *base_version, done.rows_affected())
+                    .await
+                    .map(|r| (r, ChangeKind::Update))
+            }
+            WriteOp::End { id, base_version } => {
+                let done = sqlx::query(
+                    "UPDATE records SET version = version + 1, status = 'ended', updated_at = $1, \
+                     updated_by = $2 WHERE id = $3 AND version = $4 AND status = 'active'",
+                )
+                .bind(to_odt(at))
+                .bind(who)
+                .bind(id.0)
+                .bind(base_version)
+                .execute(&mut **tx)
+                .await
+                .map_err(write_error)?;
+                Self::after_versioned_write(tx, *id, *base_version, done.rows_affected())
+                    .await
+                    .map(|r| (r, ChangeKind::End))
+            }
+        }
+    }
+
+    async fn after_versioned_write(
+        tx: &mut Transaction<'static, Postgres>,
+        id: RecordId,
+        base_version: Version,
+        rows: u64,
+    ) -> StoreResult<StoredRecord> {
+        match Self::fetch_current(tx, id).await? {
+            None => Err(StoreError::NotFound(id)),
+            Some(rec) if rows == 1 => Ok(rec),
+            Some(rec) => Err(StoreError::Conflict {
+                id,
+                expected: base_version,
+                current: if rec.version == base_version {
+                    rec.version + 1
+                } else {
+                    rec.version
+                },
+            }),
+        }
+    }
+
+    async fn apply_once(&self, change: &Change) -> Result<Vec<StoredRecord>, Attempt> {
+        let mut tx = self.pool.begin().await.map_err(Attempt::from_sqlx)?;
+        let mut written = Vec::with_capacity(change.ops.len());
+        let mut kinds = Vec::with_capacity(change.ops.len());
+        for op in &change.ops {
+            let (rec, kind) = Self::apply_op(&mut tx, op, &change.audit).await?;
+            written.push(rec);
+            kinds.push(kind);
+        }
+        for (rec, kind) in written.iter().zip(&kinds) {
+            Self::insert_version(&mut tx, rec, *kind, &change.audit).await?;
+        }
+        let mut audit = change.audit.clone();
+        audit.subjects = written.iter().map(subject).collect();
+        Self::insert_audit(&mut tx, &audit).await?;
+        for e in &change.events {
+            sqlx::query(
+                "INSERT INTO outbox (event_id, event_type, occurred_at, payload) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(e.event_id)
+            .bind(&e.event_type)
+            .bind(to_odt(e.occurred_at))
+            .bind(&e.payload)
+            .execute(&mut *tx)
+            .await
+            .map_err(write_error)?;
+        }
+        tx.commit().await.map_err(Attempt::from_sqlx)?;
+        Ok(written)
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn apply(&self, change: Change) -> StoreResult<Vec<StoredRecord>> {
+        let mut attempt = 1;
+        loop {
+            match self.apply_once(&change).await {
+                Ok(written) => return Ok(written),
+                Err(Attempt::Retry(e)) if attempt < MAX_ATTEMPTS => {
+                    tracing::warn!(attempt, error = %e, "serialization failure; retrying the change");
+                    tokio::time::sleep(Duration::from_millis(5 * u64::from(attempt))).await;
+                    attempt += 1;
+                }
+                Err(Attempt::Retry(e)) => return Err(StoreError::Unavailable(e)),
+                Err(Attempt::Fail(e)) => return Err(e),
+            }
+        }
+    }
+
+    async fn consult(&self, id: RecordId, mut audit: AuditEntry) -> StoreResult<Option<StoredRecord>> {
+        let found = self.load(&[id]).await?.into_iter().next();
+        match &found {
+            Some(rec) => audit.subjects = vec![subject(rec)],
+            None => mark_missing(&mut audit, id),
+        }
+        self.commit_audit(&audit).await?;
+        Ok(found)
+    }
+
+    async fn consult_history(
+        &self,
+        id: RecordId,
+        mut audit: AuditEntry,
+    ) -> StoreResult<Vec<RecordVersion>> {
+        let rows = sqlx::query("SELECT * FROM record_versions WHERE record_id = $1 ORDER BY version")
+            .bind(id.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(internal)?;
+        let versions = rows.iter().map(version_from_row).collect::<StoreResult<Vec<_>>>()?;
+        match versions.last() {
+            Some(v) => audit.subjects = vec![version_subject(v)],
+            None => mark_missing(&mut audit, id),
+        }
+        self.commit_audit(&audit).await?;
+        Ok(versions)
+    }
+
+    async fn consult_version(
+        &self,
+        id: RecordId,
+        version: Version,
+        mut audit: AuditEntry,
+    ) -> StoreResult<Option<RecordVersion>> {
+        let row = sqlx::query("SELECT * FROM record_versions WHERE record_id = $1 AND version = $2")
+            .bind(id.0)
+            .bind(version)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(internal)?;
+        let found = row.as_ref().map(version_from_row).transpose()?;
+        match &found {
+            Some(v) => audit.subjects = vec![version_subject(v)],
+            None => mark_missing(&mut audit, id),
+        }
+        self.commit_audit(&audit).await?;
+        Ok(found)
+    }
+
+    async fn consult_links(
+        &self,
+        id: RecordId,
+        include_ended: bool,
+        mut audit: AuditEntry,
+    ) -> StoreResult<Vec<LinkView>> {
+        let status = if include_ended { "" } else { "AND l.status = 'active'" };
+        let cols = "l.id, l.kind, l.version, l.marking, l.summary, l.subtype, l.body, \
+                    l.link_from, l.link_to, l.link_role, l.status, l.created_at, l.created_by, \
+                    l.updated_at, l.updated_by, o.id AS other_id, o.kind AS other_kind, \
+                    o.summary AS other_summary, o.marking AS other_marking";
+        let sql = format!(
+            "SELECT {cols}, TRUE AS outgoing FROM records l JOIN records o ON o.id = l.link_to \
+             WHERE l.link_from = $1 {status} \
+             UNION ALL \
+             SELECT {cols}, FALSE AS outgoing FROM records l JOIN records o ON o.id = l.link_from \
+             WHERE l.link_to = $1 {status} \
+             ORDER BY 2, 5"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(id.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(internal)?;
+        let links = rows.iter().map(link_view_from_row).collect::<StoreResult<Vec<_>>>()?;
+        audit.subjects = links.iter().map(|l| subject(&l.link)).collect();
+        audit.details = merge_details(audit.details, "links_of", id.to_string());
+        self.commit_audit(&audit).await?;
+        Ok(links)
+    }
+
+    async fn consult_list(&self, query: ListQuery, mut audit: AuditEntry) -> StoreResult<Page> {
+        let mut filter = String::from(" FROM records WHERE kind = $1");
+        let mut n = 1;
+        if query.subtype.is_some() {
+            n += 1;
+            filter.push_str(&format!(" AND subtype = ${n}"));
+        }
+        if query.summary_prefix.is_some() {
+            n += 1;
+            filter.push_str(&format!(" AND sort_key COLLATE \"C\" LIKE ${n} ESCAPE '\\'"));
+        }
+        if query.max_classification_rank.is_some() {
+            n += 1;
+            filter.push_str(&format!(" AND classification <= ${n}"));
+        }
+        let order = match query.order {
+            ListOrder::Summary => "sort_key COLLATE \"C\", id",
+            ListOrder::RecentlyUpdated => "updated_at DESC, id DESC",
+        };
+        let count_sql = format!("SELECT COUNT(*) AS n{filter}");
+        let page_sql = format!(
+            "SELECT {RECORD_COLUMNS}{filter} ORDER BY {order} LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        );
+        let total: i64 = bind_list(&count_sql, &query)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(internal)?
+            .try_get("n")
+            .map_err(internal)?;
+        let rows = bind_list(&page_sql, &query)
+            .bind(i64::from(query.per_page))
+            .bind(i64::try_from(query.offset()).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(internal)?;
+        let items = rows.iter().map(record_from_row).collect::<StoreResult<Vec<_>>>()?;
+        audit.subjects = items.iter().map(subject).collect();
+        self.commit_audit(&audit).await?;
+        Ok(Page {
+            items,
+            total: u64::try_from(total).unwrap_or(0),
+            page: query.page,
+            per_page: query.per_page,
+        })
+    }
+
+    async fn load(&self, ids: &[RecordId]) -> StoreResult<Vec<StoredRecord>> {
+        let uuids: Vec<uuid::Uuid> = ids.iter().map(|i| i.0).collect();
+        let rows = sqlx::query(&format!("SELECT {RECORD_COLUMNS} FROM records WHERE id = ANY($1)"))
+            .bind(&uuids)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(internal)?;
+        rows.iter().map(record_from_row).collect()
+    }
+
+    async fn audit_only(&self, audit: AuditEntry) -> StoreResult<()> {
+        self.commit_audit(&audit).await
+    }
+
+    async fn outbox_pending(&self, limit: u32) -> StoreResult<Vec<OutboxRow>> {
+        let rows = sqlx::query(
+            "SELECT seq, event_id, event_type, occurred_at, payload FROM outbox \
+             WHERE delivered_at IS NULL ORDER BY seq LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(internal)?;
+        rows.iter().map(outbox_from_row).collect()
+    }
+
+    async fn outbox_mark_delivered(&self, seqs: &[i64]) -> StoreResult<()> {
+        if seqs.is_empty() {
+            return Ok(());
+        }
+        sqlx::query("UPDATE outbox SET delivered_at = now() WHERE seq = ANY($1)")
+            .bind(seqs)
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn audit_entries(&self, after: i64, limit: u32) -> StoreResult<Vec<AuditRow>> {
+        let rows = sqlx::query("SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2")
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(internal)?;
+        rows.iter().map(audit_from_row).collect()
+    }
+
+    async fn counts(&self) -> StoreResult<Counts> {
+        let rows = sqlx::query("SELECT kind, COUNT(*) AS n FROM records GROUP BY kind")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(internal)?;
+        let mut counts = Counts::default();
+        for r in rows {
+            let kind: String = r.try_get("kind").map_err(internal)?;
+            let n: i64 = r.try_get("n").map_err(internal)?;
+            let n = u64::try_from(n).unwrap_or(0);
+            match RecordKind::from_str(&kind) {
+                Ok(RecordKind::Person) => counts.persons = n,
+                Ok(RecordKind::Object) => counts.objects = n,
+                Ok(RecordKind::Location) => counts.locations = n,
+                Ok(RecordKind::Event) => counts.events = n,
+                Ok(RecordKind::Link) => counts.links = n,
+                Err(_) => {}
+            }
+        }
+        Ok(counts)
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+}
+
+fn mark_missing(audit: &mut AuditEntry, id: RecordId) {
+    audit.outcome = AuditOutcome::Failed;
+    audit.subjects.clear();
+    audit.details = merge_details(audit.details.take(), "requested_id", id.to_string());
+}
+
+/// Binds a list query's filter values in the order `consult_list` wrote their placeholders.
+fn bind_list<'q>(sql: &'q str, query: &'q ListQuery) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    let mut q = sqlx::query(sql).bind(query.kind.as_str());
+    if let Some(s) = &query.subtype {
+        q = q.bind(s.as_str());
+    }
+    if let Some(p) = &query.summary_prefix {
+        q = q.bind(like_prefix(p));
+    }
+    if let Some(r) = query.max_classification_rank {
+        q = q.bind(r);
+    }
+    q
+}

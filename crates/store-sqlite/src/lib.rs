@@ -1,0 +1,604 @@
+//! The SQLite adapter: Bluelamp's embedded default. One file in the data directory, in WAL
+//! mode with `synchronous=FULL` (a committed change survives power loss), one writer
+//! connection taking `BEGIN IMMEDIATE` (writers queue in the pool instead of failing with
+//! SQLITE_BUSY half-way through) and a pool of read-only connections.
+//!
+//! Row types stay in this crate (`rows`); only domain and store types cross its boundary.
+
+mod rows;
+
+use async_trait::async_trait;
+use bluelamp_domain::{AuditEntry, AuditOutcome, RecordId, RecordKind, Version};
+use bluelamp_store::migrations::{Migration, verify_applied};
+use bluelamp_store::*;
+use rows::*;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "pole_store",
+    sql: include_str!("../migrations/0001_pole_store.sql"),
+}];
+
+const RECORD_COLUMNS: &str = "id, kind, version, marking, summary, subtype, body, link_from, \
+     link_to, link_role, status, created_at, created_by, updated_at, updated_by";
+
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    writer: SqlitePool,
+    readers: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file `path` and applies migrations.
+    pub async fn open(path: &Path) -> StoreResult<Self> {
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))
+            })?;
+        }
+        let base = SqliteConnectOptions::new()
+            .filename(path)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(base.clone().create_if_missing(true))
+            .await
+            .map_err(unavailable)?;
+        let store_migrations = Self::migrate_pool(&writer).await;
+        store_migrations?;
+        let readers = SqlitePoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(base.read_only(true))
+            .await
+            .map_err(unavailable)?;
+        Ok(Self { writer, readers })
+    }
+
+    /// Opens a database by URL: `sqlite://path/to/file.db` or a plain path.
+    pub async fn open_url(url: &str) -> StoreResult<Self> {
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        Self::open(Path::new(path)).await
+    }
+
+    async fn migrate_pool(pool: &SqlitePool) -> StoreResult<()> {
+        sqlx::raw_sql(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                version INTEGER PRIMARY KEY,
+                name TEXT NOT NULL,
+                checksum TEXT NOT NULL,
+                applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+            )",
+        )
+        .execute(pool)
+        .await
+        .map_err(internal)?;
+        let applied = sqlx::query("SELECT version, checksum FROM schema_migrations ORDER BY version")
+            .fetch_all(pool)
+            .await
+            .map_err(internal)?;
+        let mut done = Vec::new();
+        for row in applied {
+            let version: i64 = row.try_get("version").map_err(internal)?;
+            let checksum: String = row.try_get("checksum").map_err(internal)?;
+            verify_applied(MIGRATIONS, version, &checksum)?;
+            done.push(version);
+        }
+        for m in MIGRATIONS.iter().filter(|m| !done.contains(&m.version)) {
+            let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(internal)?;
+            sqlx::raw_sql(m.sql).execute(&mut *tx).await.map_err(internal)?;
+            sqlx::query("INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)")
+                .bind(m.version)
+                .bind(m.name)
+                .bind(m.checksum())
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
+            tx.commit().await.map_err(internal)?;
+            tracing::info!(version = m.version, name = m.name, "applied migration");
+        }
+        Ok(())
+    }
+
+    async fn begin_write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+        self.writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn fetch_current(
+        tx: &mut Transaction<'static, Sqlite>,
+        id: RecordId,
+    ) -> StoreResult<Option<StoredRecord>> {
+        let row = sqlx::query(&format!("SELECT {RECORD_COLUMNS} FROM records WHERE id = ?"))
+            .bind(id.to_string())
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(internal)?;
+        row.map(|r| record_from_row(&r)).transpose()
+    }
+
+    /// Writes an audit entry inside a transaction the caller commits.
+    async fn insert_audit(
+        tx: &mut Transaction<'static, Sqlite>,
+        entry: &AuditEntry,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO audit_log (id, at, user_id, user_name, action, outcome, service, \
+             correlation_id, source_address, user_agent, subjects, details) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(entry.id.to_string())
+        .bind(ts_text(entry.at))
+        .bind(&entry.actor.user_id)
+        .bind(&entry.actor.display_name)
+        .bind(entry.action.as_str())
+        .bind(outcome_str(entry.outcome))
+        .bind(&entry.service)
+        .bind(&entry.context.correlation_id)
+        .bind(&entry.context.source_address)
+        .bind(&entry.context.user_agent)
+        .bind(json_text(&entry.subjects)?)
+        .bind(json_text(&entry.details)?)
+        .execute(&mut **tx)
+        .await
+        .map_err(internal)?;
+        Ok(())
+    }
+
+    /// Commits an audit entry on its own transaction: the audit half of a consultation.
+    async fn commit_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        Self::insert_audit(&mut tx, entry).await?;
+        tx.commit().await.map_err(unavailable)
+    }
+
+    async fn insert_version(
+        tx: &mut Transaction<'static, Sqlite>,
+        rec: &StoredRecord,
+        change: ChangeKind,
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO record_versions (record_id, version, kind, classification, marking, \
+             summary, body, status, change, changed_at, changed_by, changed_by_name, audit_id) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(rec.id.to_string())
+        .bind(rec.version)
+        .bind(rec.kind.as_str())
+        .bind(rec.marking.classification.rank())
+        .bind(json_text(&rec.marking)?)
+        .bind(&rec.summary)
+        .bind(json_text(&rec.body)?)
+        .bind(rec.status.as_str())
+        .bind(change.as_str())
+        .bind(ts_text(audit.at))
+        .bind(&audit.actor.user_id)
+        .bind(&audit.actor.display_name)
+        .bind(audit.id.to_string())
+        .execute(&mut **tx)
+        .await
+        .map_err(write_error)?;
+        Ok(())
+    }
+
+    async fn apply_op(
+        tx: &mut Transaction<'static, Sqlite>,
+        op: WriteOp,
+        audit: &AuditEntry,
+    ) -> StoreResult<(StoredRecord, ChangeKind)> {
+        let at = audit.at;
+        let who = audit.actor.display_name.clone();
+        match op {
+            WriteOp::Insert(new) => {
+                let rec = StoredRecord {
+                    id: new.id,
+                    kind: new.kind,
+                    version: 1,
+                    marking: new.marking,
+                    summary: new.summary,
+                    subtype: new.subtype,
+                    body: new.body,
+                    link: new.link,
+                    status: RecordStatus::Active,
+                    created_at: at,
+                    created_by: who.clone(),
+                    updated_at: at,
+                    updated_by: who,
+                };
+                let link = rec.link.as_ref();
+                sqlx::query(
+                    "INSERT INTO records (id, kind, version, classification, marking, summary, \
+                     sort_key, subtype, body, link_from, link_to, link_role, status, created_at, \
+                     created_by, updated_at, updated_by) \
+                     VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?)",
+                )
+                .bind(rec.id.to_string())
+                .bind(rec.kind.as_str())
+                .bind(rec.marking.classification.rank())
+                .bind(json_text(&rec.marking)?)
+                .bind(&rec.summary)
+                .bind(sort_key(&rec.summary))
+                .bind(&rec.subtype)
+                .bind(json_text(&rec.body)?)
+                .bind(link.map(|l| l.from.to_string()))
+                .bind(link.map(|l| l.to.to_string()))
+                .bind(link.map(|l| l.role.clone()))
+                .bind(ts_text(at))
+                .bind(&rec.created_by)
+                .bind(ts_text(at))
+                .bind(&rec.updated_by)
+                .execute(&mut **tx)
+                .await
+                .map_err(write_error)?;
+                Ok((rec, ChangeKind::Create))
+            }
+            WriteOp::Update {
+                id,
+                base_version,
+                marking,
+                summary,
+                subtype,
+                body,
+            } => {
+                let done = sqlx::query(
+                    "UPDATE records SET version = version + 1, classification = ?, marking = ?, \
+                     summary = ?, sort_key = ?, subtype = ?, body = ?, updated_at = ?, \
+                     updated_by = ? WHERE id = ? AND version = ?",
+                )
+                .bind(marking.classification.rank())
+                .bind(json_text(&marking)?)
+                .bind(&summary)
+                .bind(sort_key(&summary))
+                .bind(&subtype)
+                .bind(json_text(&body)?)
+                .bind(ts_text(at))
+                .bind(&who)
+                .bind(id.to_string())
+                .bind(base_version)
+                .execute(&mut **tx)
+                .await
+                .map_err(write_error)?;
+                Self::after_versioned_write(tx, id, base_version, done.rows_affected())
+                    .await
+                    .map(|r| (r, ChangeKind::Update))
+            }
+            WriteOp::End { id, base_version } => {
+                let done = sqlx::query(
+                    "UPDATE records SET version = version + 1, status = 'ended', updated_at = ?, \
+                     updated_by = ? WHERE id = ? AND version = ? AND status = 'active'",
+                )
+                .bind(ts_text(at))
+                .bind(&who)
+                .bind(id.to_string())
+                .bind(base_version)
+                .execute(&mut **tx)
+                .await
+                .map_err(write_error)?;
+                Self::after_versioned_write(tx, id, base_version, done.rows_affected())
+                    .await
+                    .map(|r| (r, ChangeKind::End))
+            }
+        }
+    }
+
+    /// After an optimistic `UPDATE ... WHERE version = base`: the new row, or why not.
+    async fn after_versioned_write(
+        tx: &mut Transaction<'static, Sqlite>,
+        id: RecordId,
+        base_version: Version,
+        rows: u64,
+    ) -> StoreResult<StoredRecord> {
+        let current = Self::fetch_current(tx, id).await?;
+        match current {
+            None => Err(StoreError::NotFound(id)),
+            Some(rec) if rows == 1 => Ok(rec),
+            Some(rec) => Err(StoreError::Conflict {
+                id,
+                expected: base_version,
+                current: if rec.version == base_version {
+                    // same version but the row did not qualify (an ended link): still stale
+                    rec.version + 1
+                } else {
+                    rec.version
+                },
+            }),
+        }
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn apply(&self, change: Change) -> StoreResult<Vec<StoredRecord>> {
+        let Change {
+            ops,
+            mut audit,
+            events,
+        } = change;
+        let mut tx = self.begin_write().await?;
+        let mut written = Vec::with_capacity(ops.len());
+        let mut changes = Vec::with_capacity(ops.len());
+        for op in ops {
+            let (rec, kind) = Self::apply_op(&mut tx, op, &audit).await?;
+            changes.push(kind);
+            written.push(rec);
+        }
+        for (rec, kind) in written.iter().zip(&changes) {
+            Self::insert_version(&mut tx, rec, *kind, &audit).await?;
+        }
+        audit.subjects = written.iter().map(subject).collect();
+        Self::insert_audit(&mut tx, &audit).await?;
+        for e in &events {
+            sqlx::query(
+                "INSERT INTO outbox (event_id, event_type, occurred_at, payload) VALUES (?, ?, ?, ?)",
+            )
+            .bind(e.event_id.to_string())
+            .bind(&e.event_type)
+            .bind(ts_text(e.occurred_at))
+            .bind(json_text(&e.payload)?)
+            .execute(&mut *tx)
+            .await
+            .map_err(write_error)?;
+        }
+        tx.commit().await.map_err(unavailable)?;
+        Ok(written)
+    }
+
+    async fn consult(&self, id: RecordId, mut audit: AuditEntry) -> StoreResult<Option<StoredRecord>> {
+        let found = self.load(&[id]).await?.into_iter().next();
+        match &found {
+            Some(rec) => audit.subjects = vec![subject(rec)],
+            None => mark_missing(&mut audit, id),
+        }
+        self.commit_audit(&audit).await?;
+        Ok(found)
+    }
+
+    async fn consult_history(
+        &self,
+        id: RecordId,
+        mut audit: AuditEntry,
+    ) -> StoreResult<Vec<RecordVersion>> {
+        let rows = sqlx::query(
+            "SELECT * FROM record_versions WHERE record_id = ? ORDER BY version",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.readers)
+        .await
+        .map_err(internal)?;
+        let versions = rows.iter().map(version_from_row).collect::<StoreResult<Vec<_>>>()?;
+        match versions.last() {
+            Some(v) => audit.subjects = vec![version_subject(v)],
+            None => mark_missing(&mut audit, id),
+        }
+        self.commit_audit(&audit).await?;
+        Ok(versions)
+    }
+
+    async fn consult_version(
+        &self,
+        id: RecordId,
+        version: Version,
+        mut audit: AuditEntry,
+    ) -> StoreResult<Option<RecordVersion>> {
+        let row = sqlx::query("SELECT * FROM record_versions WHERE record_id = ? AND version = ?")
+            .bind(id.to_string())
+            .bind(version)
+            .fetch_optional(&self.readers)
+            .await
+            .map_err(internal)?;
+        let found = row.as_ref().map(version_from_row).transpose()?;
+        match &found {
+            Some(v) => audit.subjects = vec![version_subject(v)],
+            None => mark_missing(&mut audit, id),
+        }
+        self.commit_audit(&audit).await?;
+        Ok(found)
+    }
+
+    async fn consult_links(
+        &self,
+        id: RecordId,
+        include_ended: bool,
+        mut audit: AuditEntry,
+    ) -> StoreResult<Vec<LinkView>> {
+        let status = if include_ended { "" } else { "AND l.status = 'active'" };
+        let cols = "l.id, l.kind, l.version, l.marking, l.summary, l.subtype, l.body, \
+                    l.link_from, l.link_to, l.link_role, l.status, l.created_at, l.created_by, \
+                    l.updated_at, l.updated_by, o.id AS other_id, o.kind AS other_kind, \
+                    o.summary AS other_summary, o.marking AS other_marking";
+        let sql = format!(
+            "SELECT {cols}, 1 AS outgoing FROM records l JOIN records o ON o.id = l.link_to \
+             WHERE l.link_from = ?1 {status} \
+             UNION ALL \
+             SELECT {cols}, 0 AS outgoing FROM records l JOIN records o ON o.id = l.link_from \
+             WHERE l.link_to = ?1 {status} \
+             ORDER BY 2, 5"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(id.to_string())
+            .fetch_all(&self.readers)
+            .await
+            .map_err(internal)?;
+        let links = rows.iter().map(link_view_from_row).collect::<StoreResult<Vec<_>>>()?;
+        audit.subjects = links.iter().map(|l| subject(&l.link)).collect();
+        audit.details = merge_details(audit.details, "links_of", id.to_string());
+        self.commit_audit(&audit).await?;
+        Ok(links)
+    }
+
+    async fn consult_list(&self, query: ListQuery, mut audit: AuditEntry) -> StoreResult<Page> {
+        let mut filter = String::from(" FROM records WHERE kind = ?");
+        if query.subtype.is_some() {
+            filter.push_str(" AND subtype = ?");
+        }
+        if query.summary_prefix.is_some() {
+            filter.push_str(" AND sort_key LIKE ? ESCAPE '\\'");
+        }
+        if query.max_classification_rank.is_some() {
+            filter.push_str(" AND classification <= ?");
+        }
+        let order = match query.order {
+            ListOrder::Summary => "sort_key, id",
+            ListOrder::RecentlyUpdated => "updated_at DESC, id DESC",
+        };
+        let count_sql = format!("SELECT COUNT(*) AS n{filter}");
+        let page_sql = format!("SELECT {RECORD_COLUMNS}{filter} ORDER BY {order} LIMIT ? OFFSET ?");
+        let total: i64 = bind_list(&count_sql, &query)
+            .fetch_one(&self.readers)
+            .await
+            .map_err(internal)?
+            .try_get("n")
+            .map_err(internal)?;
+        let rows = bind_list(&page_sql, &query)
+            .bind(i64::from(query.per_page))
+            .bind(i64::try_from(query.offset()).unwrap_or(i64::MAX))
+            .fetch_all(&self.readers)
+            .await
+            .map_err(internal)?;
+        let items = rows.iter().map(record_from_row).collect::<StoreResult<Vec<_>>>()?;
+        audit.subjects = items.iter().map(subject).collect();
+        self.commit_audit(&audit).await?;
+        Ok(Page {
+            items,
+            total: u64::try_from(total).unwrap_or(0),
+            page: query.page,
+            per_page: query.per_page,
+        })
+    }
+
+    async fn load(&self, ids: &[RecordId]) -> StoreResult<Vec<StoredRecord>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let placeholders = vec!["?"; chunk.len()].join(", ");
+            let sql = format!("SELECT {RECORD_COLUMNS} FROM records WHERE id IN ({placeholders})");
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(id.to_string());
+            }
+            let rows = q.fetch_all(&self.readers).await.map_err(internal)?;
+            for r in &rows {
+                out.push(record_from_row(r)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn audit_only(&self, audit: AuditEntry) -> StoreResult<()> {
+        self.commit_audit(&audit).await
+    }
+
+    async fn outbox_pending(&self, limit: u32) -> StoreResult<Vec<OutboxRow>> {
+        let rows = sqlx::query(
+            "SELECT seq, event_id, event_type, occurred_at, payload FROM outbox \
+             WHERE delivered_at IS NULL ORDER BY seq LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.readers)
+        .await
+        .map_err(internal)?;
+        rows.iter().map(outbox_from_row).collect()
+    }
+
+    async fn outbox_mark_delivered(&self, seqs: &[i64]) -> StoreResult<()> {
+        if seqs.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        for chunk in seqs.chunks(500) {
+            let placeholders = vec!["?"; chunk.len()].join(", ");
+            let sql = format!(
+                "UPDATE outbox SET delivered_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+                 WHERE seq IN ({placeholders})"
+            );
+            let mut q = sqlx::query(&sql);
+            for s in chunk {
+                q = q.bind(*s);
+            }
+            q.execute(&mut *tx).await.map_err(internal)?;
+        }
+        tx.commit().await.map_err(unavailable)
+    }
+
+    async fn audit_entries(&self, after: i64, limit: u32) -> StoreResult<Vec<AuditRow>> {
+        let rows = sqlx::query("SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?")
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(&self.readers)
+            .await
+            .map_err(internal)?;
+        rows.iter().map(audit_from_row).collect()
+    }
+
+    async fn counts(&self) -> StoreResult<Counts> {
+        let rows = sqlx::query("SELECT kind, COUNT(*) AS n FROM records GROUP BY kind")
+            .fetch_all(&self.readers)
+            .await
+            .map_err(internal)?;
+        let mut counts = Counts::default();
+        for r in rows {
+            let kind: String = r.try_get("kind").map_err(internal)?;
+            let n: i64 = r.try_get("n").map_err(internal)?;
+            let n = u64::try_from(n).unwrap_or(0);
+            match RecordKind::from_str(&kind) {
+                Ok(RecordKind::Person) => counts.persons = n,
+                Ok(RecordKind::Object) => counts.objects = n,
+                Ok(RecordKind::Location) => counts.locations = n,
+                Ok(RecordKind::Event) => counts.events = n,
+                Ok(RecordKind::Link) => counts.links = n,
+                Err(_) => {}
+            }
+        }
+        Ok(counts)
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.readers)
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+}
+
+fn mark_missing(audit: &mut AuditEntry, id: RecordId) {
+    audit.outcome = AuditOutcome::Failed;
+    audit.subjects.clear();
+    audit.details = merge_details(audit.details.take(), "requested_id", id.to_string());
+}
+
+/// Binds a list query's filter values in the order `consult_list` wrote their placeholders.
+fn bind_list<'q>(sql: &'q str, query: &'q ListQuery) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+    let mut q = sqlx::query(sql).bind(query.kind.as_str());
+    if let Some(s) = &query.subtype {
+        q = q.bind(s.as_str());
+    }
+    if let Some(p) = &query.summary_prefix {
+        q = q.bind(like_prefix(p));
+    }
+    if let Some(r) = query.max_classification_rank {
+        q = q.bind(r);
+    }
+    q
+}

@@ -1,0 +1,188 @@
+//! SQLite rows to domain types and back. Private to the adapter: nothing outside this crate
+//! sees a row. Instants are stored as fixed-width RFC 3339 text in UTC with microseconds, so
+//! text order is time order.
+
+use bluelamp_domain::{AuditEntry, Marking, RecordId, RecordKind, RequestContext};
+use bluelamp_domain::{Actor, audit::AuditSubject};
+use bluelamp_store::support::{parse_action, parse_outcome};
+use bluelamp_store::*;
+use jiff::Timestamp;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+use std::str::FromStr;
+use uuid::Uuid;
+
+pub use bluelamp_store::support::outcome_str;
+
+pub fn ts_text(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+fn parse_ts(s: &str) -> StoreResult<Timestamp> {
+    s.parse()
+        .map_err(|e| StoreError::Internal(format!("bad timestamp {s:?} in database: {e}")))
+}
+
+pub fn json_text<T: Serialize>(v: &T) -> StoreResult<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Internal(format!("cannot encode JSON: {e}")))
+}
+
+fn parse_json<T: DeserializeOwned>(s: &str) -> StoreResult<T> {
+    serde_json::from_str(s).map_err(|e| StoreError::Internal(format!("bad JSON in database: {e}")))
+}
+
+fn id(s: &str) -> StoreResult<RecordId> {
+    RecordId::from_str(s).map_err(|e| StoreError::Internal(format!("bad id in database: {e}")))
+}
+
+fn uuid(s: &str) -> StoreResult<Uuid> {
+    Uuid::parse_str(s).map_err(|e| StoreError::Internal(format!("bad uuid in database: {e}")))
+}
+
+fn get<'r, T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>>(
+    row: &'r SqliteRow,
+    col: &str,
+) -> StoreResult<T> {
+    row.try_get(col).map_err(internal)
+}
+
+fn kind(s: &str) -> StoreResult<RecordKind> {
+    RecordKind::from_str(s).map_err(StoreError::Internal)
+}
+
+pub fn record_from_row(row: &SqliteRow) -> StoreResult<StoredRecord> {
+    let link_from: Option<String> = get(row, "link_from")?;
+    let link_to: Option<String> = get(row, "link_to")?;
+    let link_role: Option<String> = get(row, "link_role")?;
+    let link = match (link_from, link_to, link_role) {
+        (Some(f), Some(t), Some(role)) => Some(LinkEnds {
+            from: id(&f)?,
+            to: id(&t)?,
+            role,
+        }),
+        _ => None,
+    };
+    let status: String = get(row, "status")?;
+    Ok(StoredRecord {
+        id: id(&get::<String>(row, "id")?)?,
+        kind: kind(&get::<String>(row, "kind")?)?,
+        version: get(row, "version")?,
+        marking: parse_json::<Marking>(&get::<String>(row, "marking")?)?,
+        summary: get(row, "summary")?,
+        subtype: get(row, "subtype")?,
+        body: parse_json(&get::<String>(row, "body")?)?,
+        link,
+        status: RecordStatus::parse(&status)
+            .ok_or_else(|| StoreError::Internal(format!("bad status {status:?}")))?,
+        created_at: parse_ts(&get::<String>(row, "created_at")?)?,
+        created_by: get(row, "created_by")?,
+        updated_at: parse_ts(&get::<String>(row, "updated_at")?)?,
+        updated_by: get(row, "updated_by")?,
+    })
+}
+
+pub fn version_from_row(row: &SqliteRow) -> StoreResult<RecordVersion> {
+    let status: String = get(row, "status")?;
+    let change: String = get(row, "change")?;
+    Ok(RecordVersion {
+        id: id(&get::<String>(row, "record_id")?)?,
+        kind: kind(&get::<String>(row, "kind")?)?,
+        version: get(row, "version")?,
+        marking: parse_json(&get::<String>(row, "marking")?)?,
+        summary: get(row, "summary")?,
+        body: parse_json(&get::<String>(row, "body")?)?,
+        status: RecordStatus::parse(&status)
+            .ok_or_else(|| StoreError::Internal(format!("bad status {status:?}")))?,
+        change: ChangeKind::parse(&change)
+            .ok_or_else(|| StoreError::Internal(format!("bad change {change:?}")))?,
+        changed_at: parse_ts(&get::<String>(row, "changed_at")?)?,
+        changed_by: get(row, "changed_by")?,
+        changed_by_name: get(row, "changed_by_name")?,
+        audit_id: uuid(&get::<String>(row, "audit_id")?)?,
+    })
+}
+
+pub fn link_view_from_row(row: &SqliteRow) -> StoreResult<LinkView> {
+    let outgoing: i64 = get(row, "outgoing")?;
+    Ok(LinkView {
+        link: record_from_row(row)?,
+        other_id: id(&get::<String>(row, "other_id")?)?,
+        other_kind: kind(&get::<String>(row, "other_kind")?)?,
+        other_summary: get(row, "other_summary")?,
+        other_marking: parse_json(&get::<String>(row, "other_marking")?)?,
+        outgoing: outgoing == 1,
+    })
+}
+
+pub fn outbox_from_row(row: &SqliteRow) -> StoreResult<OutboxRow> {
+    Ok(OutboxRow {
+        seq: get(row, "seq")?,
+        event: OutboxEvent {
+            event_id: uuid(&get::<String>(row, "event_id")?)?,
+            event_type: get(row, "event_type")?,
+            occurred_at: parse_ts(&get::<String>(row, "occurred_at")?)?,
+            payload: parse_json(&get::<String>(row, "payload")?)?,
+        },
+    })
+}
+
+pub fn audit_from_row(row: &SqliteRow) -> StoreResult<AuditRow> {
+    let action: String = get(row, "action")?;
+    let outcome: String = get(row, "outcome")?;
+    Ok(AuditRow {
+        seq: get(row, "seq")?,
+        entry: AuditEntry {
+            id: uuid(&get::<String>(row, "id")?)?,
+            at: parse_ts(&get::<String>(row, "at")?)?,
+            actor: Actor {
+                user_id: get(row, "user_id")?,
+                display_name: get(row, "user_name")?,
+            },
+            action: parse_action(&action)
+                .ok_or_else(|| StoreError::Internal(format!("bad audit action {action:?}")))?,
+            outcome: parse_outcome(&outcome)
+                .ok_or_else(|| StoreError::Internal(format!("bad audit outcome {outcome:?}")))?,
+            subjects: parse_json::<Vec<AuditSubject>>(&get::<String>(row, "subjects")?)?,
+            service: get(row, "service")?,
+            context: RequestContext {
+                correlation_id: get(row, "correlation_id")?,
+                source_address: get(row, "source_address")?,
+                user_agent: get(row, "user_agent")?,
+            },
+            details: parse_json(&get::<String>(row, "details")?)?,
+        },
+    })
+}
+
+pub fn internal(e: sqlx::Error) -> StoreError {
+    StoreError::Internal(e.to_string())
+}
+
+pub fn unavailable(e: sqlx::Error) -> StoreError {
+    match e {
+        sqlx::Error::Database(db) => StoreError::Internal(db.to_string()),
+        other => StoreError::Unavailable(other.to_string()),
+    }
+}
+
+/// Turns a refused write into a clear store error: a missing link end or a repeated id is
+/// the caller's problem (409/422), anything else is ours.
+pub fn write_error(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &e {
+        match db.kind() {
+            sqlx::error::ErrorKind::ForeignKeyViolation => {
+                return StoreError::Constraint("a linked record does not exist".into());
+            }
+            sqlx::error::ErrorKind::UniqueViolation => {
+                return StoreError::Constraint("a record with this id already exists".into());
+            }
+            sqlx::error::ErrorKind::CheckViolation => {
+                return StoreError::Constraint(format!("a stored value breaks a rule: {db}"));
+            }
+            _ => {}
+        }
+    }
+    internal(e)
+}

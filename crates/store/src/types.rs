@@ -1,0 +1,257 @@
+use bluelamp_domain::{AuditEntry, Marking, RecordId, RecordKind, Version};
+use jiff::Timestamp;
+use serde_json::Value;
+use uuid::Uuid;
+
+/// Whether a record is in force. Only links end (an unlink); other records stay active.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordStatus {
+    Active,
+    Ended,
+}
+
+impl RecordStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RecordStatus::Active => "active",
+            RecordStatus::Ended => "ended",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(RecordStatus::Active),
+            "ended" => Some(RecordStatus::Ended),
+            _ => None,
+        }
+    }
+}
+
+/// The two ends of a link and its role, kept in indexed columns so a record's links are
+/// found without reading every link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkEnds {
+    pub from: RecordId,
+    pub to: RecordId,
+    pub role: String,
+}
+
+/// A record as the store holds it now. `body` is the entity's validated JSON form; the store
+/// does not interpret it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRecord {
+    pub id: RecordId,
+    pub kind: RecordKind,
+    pub version: Version,
+    pub marking: Marking,
+    /// A one-line description for lists ("SMITH, John (1985-03-02)").
+    pub summary: String,
+    /// A kind-specific sub-type for filters: object kind, event type, location type.
+    pub subtype: Option<String>,
+    pub body: Value,
+    pub link: Option<LinkEnds>,
+    pub status: RecordStatus,
+    pub created_at: Timestamp,
+    pub created_by: String,
+    pub updated_at: Timestamp,
+    pub updated_by: String,
+}
+
+/// What a change did to a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    Create,
+    Update,
+    End,
+}
+
+impl ChangeKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ChangeKind::Create => "create",
+            ChangeKind::Update => "update",
+            ChangeKind::End => "end",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "create" => Some(ChangeKind::Create),
+            "update" => Some(ChangeKind::Update),
+            "end" => Some(ChangeKind::End),
+            _ => None,
+        }
+    }
+}
+
+/// One version of a record, kept for ever (what did we know, when).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordVersion {
+    pub id: RecordId,
+    pub kind: RecordKind,
+    pub version: Version,
+    pub marking: Marking,
+    pub summary: String,
+    pub body: Value,
+    pub status: RecordStatus,
+    pub change: ChangeKind,
+    pub changed_at: Timestamp,
+    pub changed_by: String,
+    pub changed_by_name: String,
+    /// The audit entry that recorded this change.
+    pub audit_id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRecord {
+    pub id: RecordId,
+    pub kind: RecordKind,
+    pub marking: Marking,
+    pub summary: String,
+    pub subtype: Option<String>,
+    pub body: Value,
+    pub link: Option<LinkEnds>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum WriteOp {
+    Insert(NewRecord),
+    /// Replace a record's content, provided it is still at `base_version`.
+    Update {
+        id: RecordId,
+        base_version: Version,
+        marking: Marking,
+        summary: String,
+        subtype: Option<String>,
+        body: Value,
+    },
+    /// End a link (unlink), provided it is still at `base_version`. The link stays in the
+    /// history.
+    End { id: RecordId, base_version: Version },
+}
+
+impl WriteOp {
+    pub fn id(&self) -> RecordId {
+        match self {
+            WriteOp::Insert(r) => r.id,
+            WriteOp::Update { id, .. } | WriteOp::End { id, .. } => *id,
+        }
+    }
+}
+
+/// An event for the information bus, already in its envelope (the events crate owns it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxEvent {
+    pub event_id: Uuid,
+    pub event_type: String,
+    pub occurred_at: Timestamp,
+    pub payload: Value,
+}
+
+/// Everything one user action writes: applied atomically or not at all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub ops: Vec<WriteOp>,
+    pub audit: AuditEntry,
+    pub events: Vec<OutboxEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxRow {
+    pub seq: i64,
+    pub event: OutboxEvent,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub entry: AuditEntry,
+}
+
+/// A link seen from one of its ends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkView {
+    pub link: StoredRecord,
+    /// The record at the other end.
+    pub other_id: RecordId,
+    pub other_kind: RecordKind,
+    pub other_summary: String,
+    pub other_marking: Marking,
+    /// True when the link points away from the record asked about.
+    pub outgoing: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ListOrder {
+    /// By summary, A to Z.
+    #[default]
+    Summary,
+    /// Most recently changed first.
+    RecentlyUpdated,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListQuery {
+    pub kind: RecordKind,
+    /// Only records whose sub-type is this.
+    pub subtype: Option<String>,
+    /// Only records whose summary starts with this text (case-insensitive).
+    pub summary_prefix: Option<String>,
+    /// Only records whose classification is at most this rank (the authz pre-filter).
+    pub max_classification_rank: Option<i16>,
+    pub order: ListOrder,
+    /// 1-based.
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl ListQuery {
+    pub fn new(kind: RecordKind) -> Self {
+        Self {
+            kind,
+            subtype: None,
+            summary_prefix: None,
+            max_classification_rank: None,
+            order: ListOrder::Summary,
+            page: 1,
+            per_page: 25,
+        }
+    }
+
+    pub fn offset(&self) -> u64 {
+        u64::from(self.page.saturating_sub(1)) * u64::from(self.per_page)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub items: Vec<StoredRecord>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    pub persons: u64,
+    pub objects: u64,
+    pub locations: u64,
+    pub events: u64,
+    pub links: u64,
+}
+
+/// Lower-cased summary used for ordering and prefix filters, so both backends sort alike.
+pub fn sort_key(summary: &str) -> String {
+    summary.to_lowercase()
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern (both backends use `ESCAPE '\'`).
+pub fn like_prefix(prefix: &str) -> String {
+    let mut s = String::with_capacity(prefix.len() + 1);
+    for c in prefix.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            s.push('\\');
+        }
+        s.push(c);
+    }
+    s.push('%');
+    s
+}
