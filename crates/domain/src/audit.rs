@@ -103,7 +103,13 @@ pub struct AuditEntry {
 }
 
 impl AuditEntry {
-    pub fn new(at: Timestamp, actor: Actor, action: AuditAction, service: &str, context: RequestContext) -> Self {
+    pub fn new(
+        at: Timestamp,
+        actor: Actor,
+        action: AuditAction,
+        service: &str,
+        context: RequestContext,
+    ) -> Self {
         Self {
             id: crate::RecordId::new_at(at).0,
             at,

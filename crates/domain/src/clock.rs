@@ -65,6 +65,9 @@ mod tests {
         let clock = FixedClock::new(start);
         assert_eq!(clock.now(), start);
         clock.advance(SignedDuration::from_hours(24));
-        assert_eq!(clock.now(), "2026-03-30T00:30:00Z".parse::<Timestamp>().unwrap());
+        assert_eq!(
+            clock.now(),
+            "2026-03-30T00:30:00Z".parse::<Timestamp>().unwrap()
+        );
     }
 }

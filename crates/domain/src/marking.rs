@@ -108,12 +108,21 @@ pub struct HandlingCaveat(String);
 
 impl HandlingCaveat {
     pub fn parse(s: &str) -> Result<Self, String> {
-        let v = s.split_whitespace().collect::<Vec<_>>().join(" ").to_ascii_uppercase();
+        let v = s
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_ascii_uppercase();
         if v.is_empty() || v.len() > 60 {
             return Err("A handling caveat must be 1 to 60 characters".into());
         }
-        if !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ' ') {
-            return Err("A handling caveat may use only letters, digits, spaces and hyphens".into());
+        if !v
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ' ')
+        {
+            return Err(
+                "A handling caveat may use only letters, digits, spaces and hyphens".into(),
+            );
         }
         Ok(Self(v))
     }
@@ -185,16 +194,22 @@ impl Marking {
         caveats: &[String],
     ) -> Result<Self, crate::ValidationErrors> {
         let mut errors = crate::ValidationErrors::new();
-        let class = errors.check("marking.classification", classification.parse::<Classification>());
+        let class = errors.check(
+            "marking.classification",
+            classification.parse::<Classification>(),
+        );
         let mut comps = Vec::new();
         for (i, c) in compartments.iter().enumerate() {
-            if let Some(c) = errors.check(&format!("marking.compartments.{i}"), Compartment::parse(c)) {
+            if let Some(c) =
+                errors.check(&format!("marking.compartments.{i}"), Compartment::parse(c))
+            {
                 comps.push(c);
             }
         }
         let mut cavs = Vec::new();
         for (i, c) in caveats.iter().enumerate() {
-            if let Some(c) = errors.check(&format!("marking.caveats.{i}"), HandlingCaveat::parse(c)) {
+            if let Some(c) = errors.check(&format!("marking.caveats.{i}"), HandlingCaveat::parse(c))
+            {
                 cavs.push(c);
             }
         }
@@ -243,7 +258,10 @@ mod tests {
 
     #[test]
     fn compartment_rejects_punctuation_and_upper_cases() {
-        assert_eq!(Compartment::parse(" op-kestrel ").unwrap().as_str(), "OP-KESTREL");
+        assert_eq!(
+            Compartment::parse(" op-kestrel ").unwrap().as_str(),
+            "OP-KESTREL"
+        );
         assert!(Compartment::parse("op kestrel").is_err());
         assert!(Compartment::parse("").is_err());
     }

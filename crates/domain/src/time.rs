@@ -68,7 +68,10 @@ mod tests {
 
     #[test]
     fn wire_form_is_utc_with_milliseconds() {
-        assert_eq!(to_rfc3339(ts("2026-07-01T12:00:00.123456Z")), "2026-07-01T12:00:00.123Z");
+        assert_eq!(
+            to_rfc3339(ts("2026-07-01T12:00:00.123456Z")),
+            "2026-07-01T12:00:00.123Z"
+        );
     }
 
     #[test]
@@ -83,7 +86,13 @@ mod tests {
     #[test]
     fn london_date_differs_from_utc_date_near_midnight_in_summer() {
         // 23:30 UTC on 1 July is 00:30 BST on 2 July
-        assert_eq!(format_date(london_date(ts("2026-07-01T23:30:00Z"))), "2 July 2026");
-        assert_eq!(format_instant(ts("2026-01-05T17:05:00Z")), "5 January 2026 at 5:05pm");
+        assert_eq!(
+            format_date(london_date(ts("2026-07-01T23:30:00Z"))),
+            "2 July 2026"
+        );
+        assert_eq!(
+            format_instant(ts("2026-01-05T17:05:00Z")),
+            "5 January 2026 at 5:05pm"
+        );
     }
 }

@@ -66,10 +66,11 @@ impl PgStore {
         .execute(&self.pool)
         .await
         .map_err(internal)?;
-        let applied = sqlx::query("SELECT version, checksum FROM schema_migrations ORDER BY version")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(internal)?;
+        let applied =
+            sqlx::query("SELECT version, checksum FROM schema_migrations ORDER BY version")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(internal)?;
         let mut done = Vec::new();
         for row in applied {
             let version: i64 = row.try_get("version").map_err(internal)?;
@@ -79,14 +80,19 @@ impl PgStore {
         }
         for m in MIGRATIONS.iter().filter(|m| !done.contains(&m.version)) {
             let mut tx = self.pool.begin().await.map_err(internal)?;
-            sqlx::raw_sql(m.sql).execute(&mut *tx).await.map_err(internal)?;
-            sqlx::query("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)")
-                .bind(m.version)
-                .bind(m.name)
-                .bind(m.checksum())
+            sqlx::raw_sql(m.sql)
                 .execute(&mut *tx)
                 .await
                 .map_err(internal)?;
+            sqlx::query(
+                "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+            )
+            .bind(m.version)
+            .bind(m.name)
+            .bind(m.checksum())
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
             tx.commit().await.map_err(internal)?;
             tracing::info!(version = m.version, name = m.name, "applied migration");
         }
@@ -97,11 +103,13 @@ impl PgStore {
         tx: &mut Transaction<'static, Postgres>,
         id: RecordId,
     ) -> StoreResult<Option<StoredRecord>> {
-        let row = sqlx::query(&format!("SELECT {RECORD_COLUMNS} FROM records WHERE id = $1"))
-            .bind(id.0)
-            .fetch_optional(&mut **tx)
-            .await
-            .map_err(internal)?;
+        let row = sqlx::query(&format!(
+            "SELECT {RECORD_COLUMNS} FROM records WHERE id = $1"
+        ))
+        .bind(id.0)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(internal)?;
         row.map(|r| record_from_row(&r)).transpose()
     }
 
@@ -341,7 +349,11 @@ impl Store for PgStore {
         }
     }
 
-    async fn consult(&self, id: RecordId, mut audit: AuditEntry) -> StoreResult<Option<StoredRecord>> {
+    async fn consult(
+        &self,
+        id: RecordId,
+        mut audit: AuditEntry,
+    ) -> StoreResult<Option<StoredRecord>> {
         let found = self.load(&[id]).await?.into_iter().next();
         match &found {
             Some(rec) => audit.subjects = vec![subject(rec)],
@@ -356,12 +368,16 @@ impl Store for PgStore {
         id: RecordId,
         mut audit: AuditEntry,
     ) -> StoreResult<Vec<RecordVersion>> {
-        let rows = sqlx::query("SELECT * FROM record_versions WHERE record_id = $1 ORDER BY version")
-            .bind(id.0)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(internal)?;
-        let versions = rows.iter().map(version_from_row).collect::<StoreResult<Vec<_>>>()?;
+        let rows =
+            sqlx::query("SELECT * FROM record_versions WHERE record_id = $1 ORDER BY version")
+                .bind(id.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(internal)?;
+        let versions = rows
+            .iter()
+            .map(version_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
         match versions.last() {
             Some(v) => audit.subjects = vec![version_subject(v)],
             None => mark_missing(&mut audit, id),
@@ -376,12 +392,13 @@ impl Store for PgStore {
         version: Version,
         mut audit: AuditEntry,
     ) -> StoreResult<Option<RecordVersion>> {
-        let row = sqlx::query("SELECT * FROM record_versions WHERE record_id = $1 AND version = $2")
-            .bind(id.0)
-            .bind(version)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(internal)?;
+        let row =
+            sqlx::query("SELECT * FROM record_versions WHERE record_id = $1 AND version = $2")
+                .bind(id.0)
+                .bind(version)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(internal)?;
         let found = row.as_ref().map(version_from_row).transpose()?;
         match &found {
             Some(v) => audit.subjects = vec![version_subject(v)],
@@ -397,7 +414,11 @@ impl Store for PgStore {
         include_ended: bool,
         mut audit: AuditEntry,
     ) -> StoreResult<Vec<LinkView>> {
-        let status = if include_ended { "" } else { "AND l.status = 'active'" };
+        let status = if include_ended {
+            ""
+        } else {
+            "AND l.status = 'active'"
+        };
         let cols = "l.id, l.kind, l.version, l.marking, l.summary, l.subtype, l.body, \
                     l.link_from, l.link_to, l.link_role, l.status, l.created_at, l.created_by, \
                     l.updated_at, l.updated_by, o.id AS other_id, o.kind AS other_kind, \
@@ -415,7 +436,10 @@ impl Store for PgStore {
             .fetch_all(&self.pool)
             .await
             .map_err(internal)?;
-        let links = rows.iter().map(link_view_from_row).collect::<StoreResult<Vec<_>>>()?;
+        let links = rows
+            .iter()
+            .map(link_view_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
         audit.subjects = links.iter().map(|l| subject(&l.link)).collect();
         audit.details = merge_details(audit.details, "links_of", id.to_string());
         self.commit_audit(&audit).await?;
@@ -431,7 +455,9 @@ impl Store for PgStore {
         }
         if query.summary_prefix.is_some() {
             n += 1;
-            filter.push_str(&format!(" AND sort_key COLLATE \"C\" LIKE ${n} ESCAPE '\\'"));
+            filter.push_str(&format!(
+                " AND sort_key COLLATE \"C\" LIKE ${n} ESCAPE '\\'"
+            ));
         }
         if query.max_classification_rank.is_some() {
             n += 1;
@@ -459,7 +485,10 @@ impl Store for PgStore {
             .fetch_all(&self.pool)
             .await
             .map_err(internal)?;
-        let items = rows.iter().map(record_from_row).collect::<StoreResult<Vec<_>>>()?;
+        let items = rows
+            .iter()
+            .map(record_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
         audit.subjects = items.iter().map(subject).collect();
         self.commit_audit(&audit).await?;
         Ok(Page {
@@ -472,11 +501,13 @@ impl Store for PgStore {
 
     async fn load(&self, ids: &[RecordId]) -> StoreResult<Vec<StoredRecord>> {
         let uuids: Vec<uuid::Uuid> = ids.iter().map(|i| i.0).collect();
-        let rows = sqlx::query(&format!("SELECT {RECORD_COLUMNS} FROM records WHERE id = ANY($1)"))
-            .bind(&uuids)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(internal)?;
+        let rows = sqlx::query(&format!(
+            "SELECT {RECORD_COLUMNS} FROM records WHERE id = ANY($1)"
+        ))
+        .bind(&uuids)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(internal)?;
         rows.iter().map(record_from_row).collect()
     }
 
@@ -556,7 +587,10 @@ fn mark_missing(audit: &mut AuditEntry, id: RecordId) {
 }
 
 /// Binds a list query's filter values in the order `consult_list` wrote their placeholders.
-fn bind_list<'q>(sql: &'q str, query: &'q ListQuery) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+fn bind_list<'q>(
+    sql: &'q str,
+    query: &'q ListQuery,
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
     let mut q = sqlx::query(sql).bind(query.kind.as_str());
     if let Some(s) = &query.subtype {
         q = q.bind(s.as_str());

@@ -32,7 +32,8 @@ pub fn json_value<T: Serialize>(v: &T) -> StoreResult<Value> {
 }
 
 fn from_json<T: DeserializeOwned>(v: Value) -> StoreResult<T> {
-    serde_json::from_value(v).map_err(|e| StoreError::Internal(format!("bad JSON in database: {e}")))
+    serde_json::from_value(v)
+        .map_err(|e| StoreError::Internal(format!("bad JSON in database: {e}")))
 }
 
 fn get<'r, T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>>(

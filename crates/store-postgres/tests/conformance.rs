@@ -3,6 +3,9 @@
 //! when PostgreSQL cannot be reached. Point them elsewhere with BLUELAMP_TEST_POSTGRES_URL
 //! (default `postgres://postgres@127.0.0.1:5432/postgres`). Each test gets its own database.
 
+// Test code: a failed expectation panics, which is how a test reports it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use bluelamp_store::{Store, store_conformance_tests};
 use bluelamp_store_postgres::PgStore;
 use std::sync::Arc;

@@ -88,10 +88,11 @@ impl SqliteStore {
         .execute(pool)
         .await
         .map_err(internal)?;
-        let applied = sqlx::query("SELECT version, checksum FROM schema_migrations ORDER BY version")
-            .fetch_all(pool)
-            .await
-            .map_err(internal)?;
+        let applied =
+            sqlx::query("SELECT version, checksum FROM schema_migrations ORDER BY version")
+                .fetch_all(pool)
+                .await
+                .map_err(internal)?;
         let mut done = Vec::new();
         for row in applied {
             let version: i64 = row.try_get("version").map_err(internal)?;
@@ -101,7 +102,10 @@ impl SqliteStore {
         }
         for m in MIGRATIONS.iter().filter(|m| !done.contains(&m.version)) {
             let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(internal)?;
-            sqlx::raw_sql(m.sql).execute(&mut *tx).await.map_err(internal)?;
+            sqlx::raw_sql(m.sql)
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
             sqlx::query("INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)")
                 .bind(m.version)
                 .bind(m.name)
@@ -126,11 +130,13 @@ impl SqliteStore {
         tx: &mut Transaction<'static, Sqlite>,
         id: RecordId,
     ) -> StoreResult<Option<StoredRecord>> {
-        let row = sqlx::query(&format!("SELECT {RECORD_COLUMNS} FROM records WHERE id = ?"))
-            .bind(id.to_string())
-            .fetch_optional(&mut **tx)
-            .await
-            .map_err(internal)?;
+        let row = sqlx::query(&format!(
+            "SELECT {RECORD_COLUMNS} FROM records WHERE id = ?"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(internal)?;
         row.map(|r| record_from_row(&r)).transpose()
     }
 
@@ -365,7 +371,11 @@ impl Store for SqliteStore {
         Ok(written)
     }
 
-    async fn consult(&self, id: RecordId, mut audit: AuditEntry) -> StoreResult<Option<StoredRecord>> {
+    async fn consult(
+        &self,
+        id: RecordId,
+        mut audit: AuditEntry,
+    ) -> StoreResult<Option<StoredRecord>> {
         let found = self.load(&[id]).await?.into_iter().next();
         match &found {
             Some(rec) => audit.subjects = vec![subject(rec)],
@@ -380,14 +390,16 @@ impl Store for SqliteStore {
         id: RecordId,
         mut audit: AuditEntry,
     ) -> StoreResult<Vec<RecordVersion>> {
-        let rows = sqlx::query(
-            "SELECT * FROM record_versions WHERE record_id = ? ORDER BY version",
-        )
-        .bind(id.to_string())
-        .fetch_all(&self.readers)
-        .await
-        .map_err(internal)?;
-        let versions = rows.iter().map(version_from_row).collect::<StoreResult<Vec<_>>>()?;
+        let rows =
+            sqlx::query("SELECT * FROM record_versions WHERE record_id = ? ORDER BY version")
+                .bind(id.to_string())
+                .fetch_all(&self.readers)
+                .await
+                .map_err(internal)?;
+        let versions = rows
+            .iter()
+            .map(version_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
         match versions.last() {
             Some(v) => audit.subjects = vec![version_subject(v)],
             None => mark_missing(&mut audit, id),
@@ -423,7 +435,11 @@ impl Store for SqliteStore {
         include_ended: bool,
         mut audit: AuditEntry,
     ) -> StoreResult<Vec<LinkView>> {
-        let status = if include_ended { "" } else { "AND l.status = 'active'" };
+        let status = if include_ended {
+            ""
+        } else {
+            "AND l.status = 'active'"
+        };
         let cols = "l.id, l.kind, l.version, l.marking, l.summary, l.subtype, l.body, \
                     l.link_from, l.link_to, l.link_role, l.status, l.created_at, l.created_by, \
                     l.updated_at, l.updated_by, o.id AS other_id, o.kind AS other_kind, \
@@ -441,7 +457,10 @@ impl Store for SqliteStore {
             .fetch_all(&self.readers)
             .await
             .map_err(internal)?;
-        let links = rows.iter().map(link_view_from_row).collect::<StoreResult<Vec<_>>>()?;
+        let links = rows
+            .iter()
+            .map(link_view_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
         audit.subjects = links.iter().map(|l| subject(&l.link)).collect();
         audit.details = merge_details(audit.details, "links_of", id.to_string());
         self.commit_audit(&audit).await?;
@@ -477,7 +496,10 @@ impl Store for SqliteStore {
             .fetch_all(&self.readers)
             .await
             .map_err(internal)?;
-        let items = rows.iter().map(record_from_row).collect::<StoreResult<Vec<_>>>()?;
+        let items = rows
+            .iter()
+            .map(record_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
         audit.subjects = items.iter().map(subject).collect();
         self.commit_audit(&audit).await?;
         Ok(Page {
@@ -589,7 +611,10 @@ fn mark_missing(audit: &mut AuditEntry, id: RecordId) {
 }
 
 /// Binds a list query's filter values in the order `consult_list` wrote their placeholders.
-fn bind_list<'q>(sql: &'q str, query: &'q ListQuery) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+fn bind_list<'q>(
+    sql: &'q str,
+    query: &'q ListQuery,
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
     let mut q = sqlx::query(sql).bind(query.kind.as_str());
     if let Some(s) = &query.subtype {
         q = q.bind(s.as_str());

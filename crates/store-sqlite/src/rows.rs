@@ -2,8 +2,8 @@
 //! sees a row. Instants are stored as fixed-width RFC 3339 text in UTC with microseconds, so
 //! text order is time order.
 
-use bluelamp_domain::{AuditEntry, Marking, RecordId, RecordKind, RequestContext};
 use bluelamp_domain::{Actor, audit::AuditSubject};
+use bluelamp_domain::{AuditEntry, Marking, RecordId, RecordKind, RequestContext};
 use bluelamp_store::support::{parse_action, parse_outcome};
 use bluelamp_store::*;
 use jiff::Timestamp;

@@ -134,7 +134,10 @@ pub async fn create_then_consult_returns_the_record_and_audits_the_view(store: A
     assert_eq!(view.subjects.len(), 1);
     assert_eq!(view.subjects[0].id, rec.id);
     assert_eq!(view.subjects[0].version, 1);
-    assert!(entries.windows(2).all(|w| w[0].seq < w[1].seq), "audit seq increases");
+    assert!(
+        entries.windows(2).all(|w| w[0].seq < w[1].seq),
+        "audit seq increases"
+    );
 }
 
 pub async fn update_writes_a_new_version_and_keeps_the_old(store: Arc<dyn Store>) {
@@ -211,7 +214,11 @@ pub async fn stale_update_is_refused_and_writes_nothing(store: Arc<dyn Store>) {
     let now = store.load(&[rec.id]).await.unwrap();
     assert_eq!(now[0].version, 2);
     assert_eq!(now[0].summary, "A");
-    assert_eq!(audit_count(&store).await, audits, "no audit row for a refused change");
+    assert_eq!(
+        audit_count(&store).await,
+        audits,
+        "no audit row for a refused change"
+    );
     assert_eq!(store.outbox_pending(1000).await.unwrap().len(), outbox);
     // Updating a record that does not exist is NotFound, not a conflict.
     let missing = RecordId(Uuid::now_v7());
@@ -250,7 +257,10 @@ pub async fn a_change_is_all_or_nothing(store: Arc<dyn Store>) {
         }],
     };
     assert!(store.apply(change).await.is_err());
-    assert!(store.load(&[b.id]).await.unwrap().is_empty(), "first insert rolled back");
+    assert!(
+        store.load(&[b.id]).await.unwrap().is_empty(),
+        "first insert rolled back"
+    );
     assert_eq!(audit_count(&store).await, audits);
     assert!(store.outbox_pending(100).await.unwrap().is_empty());
 }
@@ -296,11 +306,13 @@ pub async fn links_are_found_from_both_ends_and_unlink_keeps_history(store: Arc<
         .unwrap();
     assert_eq!(ended[0].status, RecordStatus::Ended);
     assert_eq!(ended[0].version, 2);
-    assert!(store
-        .consult_links(p.id, false, audit(AuditAction::View))
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(
+        store
+            .consult_links(p.id, false, audit(AuditAction::View))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let all = store
         .consult_links(p.id, true, audit(AuditAction::View))
         .await
@@ -366,7 +378,9 @@ pub async fn outbox_events_are_written_with_the_change_and_delivered_once(store:
 }
 
 pub async fn list_filters_pages_and_counts_agree(store: Arc<dyn Store>) {
-    let names = ["Smith", "Smyth", "Jones", "Łukasz", "smart", "Brown", "100%_x"];
+    let names = [
+        "Smith", "Smyth", "Jones", "Łukasz", "smart", "Brown", "100%_x",
+    ];
     for n in names {
         store.apply(create(person(n))).await.unwrap();
     }
@@ -376,31 +390,60 @@ pub async fn list_filters_pages_and_counts_agree(store: Arc<dyn Store>) {
 
     let mut q = ListQuery::new(RecordKind::Person);
     q.per_page = 3;
-    let p1 = store.consult_list(q.clone(), audit(AuditAction::List)).await.unwrap();
+    let p1 = store
+        .consult_list(q.clone(), audit(AuditAction::List))
+        .await
+        .unwrap();
     assert_eq!(p1.total, 8);
     assert_eq!(p1.items.len(), 3);
     let summaries: Vec<_> = p1.items.iter().map(|r| r.summary.as_str()).collect();
     assert_eq!(summaries, ["100%_X, John", "BROWN, John", "JONES, John"]);
     q.page = 3;
-    let p3 = store.consult_list(q.clone(), audit(AuditAction::List)).await.unwrap();
+    let p3 = store
+        .consult_list(q.clone(), audit(AuditAction::List))
+        .await
+        .unwrap();
     assert_eq!(p3.items.len(), 2);
     assert_eq!(p3.total, 8);
 
     let mut sm = ListQuery::new(RecordKind::Person);
     sm.summary_prefix = Some("sm".into());
-    let found = store.consult_list(sm.clone(), audit(AuditAction::List)).await.unwrap();
-    assert_eq!(found.total, 4, "Smith, Smyth, smart, Smithson; case-insensitive");
+    let found = store
+        .consult_list(sm.clone(), audit(AuditAction::List))
+        .await
+        .unwrap();
+    assert_eq!(
+        found.total, 4,
+        "Smith, Smyth, smart, Smithson; case-insensitive"
+    );
     sm.max_classification_rank = Some(Classification::OfficialSensitive.rank());
-    let found = store.consult_list(sm, audit(AuditAction::List)).await.unwrap();
-    assert_eq!(found.total, 3, "the SECRET record is filtered out of the total too");
+    let found = store
+        .consult_list(sm, audit(AuditAction::List))
+        .await
+        .unwrap();
+    assert_eq!(
+        found.total, 3,
+        "the SECRET record is filtered out of the total too"
+    );
 
     let mut uni = ListQuery::new(RecordKind::Person);
     uni.summary_prefix = Some("łuk".into());
-    assert_eq!(store.consult_list(uni, audit(AuditAction::List)).await.unwrap().total, 1);
+    assert_eq!(
+        store
+            .consult_list(uni, audit(AuditAction::List))
+            .await
+            .unwrap()
+            .total,
+        1
+    );
     let mut wild = ListQuery::new(RecordKind::Person);
     wild.summary_prefix = Some("100%_".into());
     assert_eq!(
-        store.consult_list(wild, audit(AuditAction::List)).await.unwrap().total,
+        store
+            .consult_list(wild, audit(AuditAction::List))
+            .await
+            .unwrap()
+            .total,
         1,
         "LIKE wildcards in the filter are literal"
     );
@@ -413,17 +456,25 @@ pub async fn list_filters_pages_and_counts_agree(store: Arc<dyn Store>) {
     let counts = store.counts().await.unwrap();
     assert_eq!(counts.persons, 8);
     assert_eq!(counts.objects, 0);
-    assert!(store
-        .consult_list(ListQuery::new(RecordKind::Event), audit(AuditAction::List))
-        .await
-        .unwrap()
-        .items
-        .is_empty());
+    assert!(
+        store
+            .consult_list(ListQuery::new(RecordKind::Event), audit(AuditAction::List))
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
 }
 
 pub async fn consulting_a_missing_record_is_audited_as_failed(store: Arc<dyn Store>) {
     let id = RecordId(Uuid::now_v7());
-    assert!(store.consult(id, audit(AuditAction::View)).await.unwrap().is_none());
+    assert!(
+        store
+            .consult(id, audit(AuditAction::View))
+            .await
+            .unwrap()
+            .is_none()
+    );
     let entries = store.audit_entries(0, 10).await.unwrap();
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].entry.outcome, AuditOutcome::Failed);
@@ -457,19 +508,33 @@ pub async fn audit_subjects_name_the_versions_written(store: Arc<dyn Store>) {
         .consult_history(a.id, audit(AuditAction::ViewHistory))
         .await
         .unwrap();
-    assert_eq!(history[0].audit_id, entry.id, "each version names its audit entry");
-    assert_eq!(store.audit_entries(rows[0].seq, 10).await.unwrap().len(), 1, "after is exclusive");
+    assert_eq!(
+        history[0].audit_id, entry.id,
+        "each version names its audit entry"
+    );
+    assert_eq!(
+        store.audit_entries(rows[0].seq, 10).await.unwrap().len(),
+        1,
+        "after is exclusive"
+    );
 }
 
 pub async fn marking_round_trips_exactly(store: Arc<dyn Store>) {
     let mut rec = person("Covert");
     rec.marking = Marking::new(
         Classification::OfficialSensitive,
-        vec![Compartment::parse("OP-KESTREL").unwrap(), Compartment::parse("PSD").unwrap()],
+        vec![
+            Compartment::parse("OP-KESTREL").unwrap(),
+            Compartment::parse("PSD").unwrap(),
+        ],
         vec![HandlingCaveat::parse("UK EYES ONLY").unwrap()],
     );
     store.apply(create(rec.clone())).await.unwrap();
-    let got = store.consult(rec.id, audit(AuditAction::View)).await.unwrap().unwrap();
+    let got = store
+        .consult(rec.id, audit(AuditAction::View))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(got.marking, rec.marking);
     let rows = store.audit_entries(0, 10).await.unwrap();
     assert_eq!(
@@ -481,7 +546,11 @@ pub async fn marking_round_trips_exactly(store: Arc<dyn Store>) {
 pub async fn bulk_change_writes_every_record(store: Arc<dyn Store>) {
     let recs: Vec<NewRecord> = (0..2_500).map(|i| person(&format!("Bulk{i:05}"))).collect();
     let mut ops: Vec<WriteOp> = recs.iter().cloned().map(WriteOp::Insert).collect();
-    ops.push(WriteOp::Insert(link(recs[0].id, recs[1].id, "associate_of")));
+    ops.push(WriteOp::Insert(link(
+        recs[0].id,
+        recs[1].id,
+        "associate_of",
+    )));
     let events = recs
         .iter()
         .map(|r| OutboxEvent {
@@ -538,9 +607,11 @@ pub async fn version_consultation_returns_the_past(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(v1.summary, "BEFORE, John");
     assert_eq!(v1.marking.classification, Classification::Official);
-    assert!(store
-        .consult_version(rec.id, 3, audit(AuditAction::View))
-        .await
-        .unwrap()
-        .is_none());
+    assert!(
+        store
+            .consult_version(rec.id, 3, audit(AuditAction::View))
+            .await
+            .unwrap()
+            .is_none()
+    );
 }

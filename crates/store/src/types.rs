@@ -125,7 +125,10 @@ pub enum WriteOp {
     },
     /// End a link (unlink), provided it is still at `base_version`. The link stays in the
     /// history.
-    End { id: RecordId, base_version: Version },
+    End {
+        id: RecordId,
+        base_version: Version,
+    },
 }
 
 impl WriteOp {

@@ -1,0 +1,44 @@
+use bluelamp_domain::{RecordId, ValidationErrors, Version};
+use bluelamp_store::StoreError;
+
+/// What went wrong with a use case, in terms the edges turn into a response.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    Invalid(#[from] ValidationErrors),
+    #[error("record {0} not found")]
+    NotFound(RecordId),
+    #[error("record {id} has changed since version {expected} (now version {current})")]
+    Conflict {
+        id: RecordId,
+        expected: Version,
+        current: Version,
+    },
+    /// The store could not be reached; the request may be retried.
+    #[error("the database is unavailable")]
+    Unavailable(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(id) => AppError::NotFound(id),
+            StoreError::Conflict {
+                id,
+                expected,
+                current,
+            } => AppError::Conflict {
+                id,
+                expected,
+                current,
+            },
+            StoreError::Constraint(msg) => {
+                AppError::Invalid(ValidationErrors::single("record", msg))
+            }
+            StoreError::Unavailable(msg) => AppError::Unavailable(msg),
+            StoreError::Internal(msg) => AppError::Internal(msg),
+        }
+    }
+}

@@ -1,0 +1,582 @@
+//! POLE records: create, change, link, unlink, consult, history and lists.
+
+use crate::diff::{FieldChange, diff};
+use crate::{AppError, Caller};
+use bluelamp_domain::pole::input::{
+    EventInput, LinkInput, LocationInput, ObjectInput, PersonInput,
+};
+use bluelamp_domain::pole::{Event, Link, Location, Object, Person};
+use bluelamp_domain::{
+    AuditAction, Clock, Marking, RecordId, RecordKind, ValidationErrors, Version, time,
+};
+use bluelamp_events::envelope::{RecordChange, record_event};
+use bluelamp_store::{
+    Change, Counts, LinkEnds, LinkView, ListQuery, NewRecord, OutboxEvent, Page, RecordVersion,
+    Store, StoredRecord, WriteOp,
+};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+/// What a client sends to create or replace a POLE entity.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RecordInput {
+    Person(PersonInput),
+    Object(ObjectInput),
+    Location(LocationInput),
+    Event(EventInput),
+}
+
+impl RecordInput {
+    pub fn kind(&self) -> RecordKind {
+        match self {
+            RecordInput::Person(_) => RecordKind::Person,
+            RecordInput::Object(_) => RecordKind::Object,
+            RecordInput::Location(_) => RecordKind::Location,
+            RecordInput::Event(_) => RecordKind::Event,
+        }
+    }
+}
+
+/// One item of a bulk load (demo data, migration), with the id it is to have.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BulkItem {
+    Record(RecordId, RecordInput),
+    Link(RecordId, LinkInput),
+}
+
+/// A version of a record with what changed from the one before.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryEntry {
+    pub version: RecordVersion,
+    pub changes: Vec<FieldChange>,
+}
+
+/// An entity that passed validation, ready to store.
+struct Parsed {
+    kind: RecordKind,
+    marking: Marking,
+    summary: String,
+    subtype: Option<String>,
+    body: Value,
+    location_id: Option<RecordId>,
+}
+
+fn to_body<T: serde::Serialize>(entity: &T) -> Result<Value, AppError> {
+    serde_json::to_value(entity)
+        .map_err(|e| AppError::Internal(format!("cannot encode entity: {e}")))
+}
+
+#[derive(Clone)]
+pub struct PoleService {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    wake: Option<Arc<Notify>>,
+}
+
+impl PoleService {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            store,
+            clock,
+            wake: None,
+        }
+    }
+
+    /// Wakes the outbox relay after each commit.
+    pub fn with_relay_waker(mut self, wake: Arc<Notify>) -> Self {
+        self.wake = Some(wake);
+        self
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    fn parse(&self, input: &RecordInput) -> Result<Parsed, AppError> {
+        let today = time::london_date(self.clock.now());
+        Ok(match input {
+            RecordInput::Person(i) => {
+                let (p, marking) = Person::parse(i, today)?;
+                Parsed {
+                    kind: RecordKind::Person,
+                    marking,
+                    summary: p.summary(),
+                    subtype: None,
+                    body: to_body(&p)?,
+                    location_id: None,
+                }
+            }
+            RecordInput::Object(i) => {
+                let (o, marking) = Object::parse(i)?;
+                Parsed {
+                    kind: RecordKind::Object,
+                    marking,
+                    summary: o.summary(),
+                    subtype: Some(o.kind().to_string()),
+                    body: to_body(&o)?,
+                    location_id: None,
+                }
+            }
+            RecordInput::Location(i) => {
+                let (l, marking) = Location::parse(i)?;
+                Parsed {
+                    kind: RecordKind::Location,
+                    marking,
+                    summary: l.summary(),
+                    subtype: Some(l.location_type.as_str().to_string()),
+                    body: to_body(&l)?,
+                    location_id: None,
+                }
+            }
+            RecordInput::Event(i) => {
+                let (ev, marking) = Event::parse(i)?;
+                Parsed {
+                    kind: RecordKind::Event,
+                    marking,
+                    summary: ev.summary(),
+                    subtype: Some(ev.event_type.as_str().to_string()),
+                    body: to_body(&ev)?,
+                    location_id: ev.location_id,
+                }
+            }
+        })
+    }
+
+    /// Refuses an event whose location is not a location record.
+    async fn check_location(&self, parsed: &Parsed) -> Result<(), AppError> {
+        if let Some(loc) = parsed.location_id {
+            let found = self.store.load(&[loc]).await?;
+            match found.first() {
+                Some(r) if r.kind == RecordKind::Location => {}
+                _ => {
+                    return Err(
+                        ValidationErrors::single("location_id", "No location has this id").into(),
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn commit(&self, change: Change) -> Result<Vec<StoredRecord>, AppError> {
+        let written = self.store.apply(change).await?;
+        if let Some(w) = &self.wake {
+            w.notify_one();
+        }
+        Ok(written)
+    }
+
+    fn event_for(&self, caller: &Caller, rec: &NewRecord) -> OutboxEvent {
+        let link = rec.link.as_ref().map(|l| (l.from, l.to, l.role.as_str()));
+        record_event(
+            rec.id,
+            rec.kind,
+            1,
+            RecordChange::Created,
+            link,
+            self.clock.now(),
+            caller.context.correlation_id.clone(),
+        )
+    }
+
+    #[tracing::instrument(skip_all, err(level = "warn"), fields(user.id = %caller.actor.user_id, kind = %input.kind()))]
+    pub async fn create(
+        &self,
+        caller: &Caller,
+        input: RecordInput,
+    ) -> Result<StoredRecord, AppError> {
+        let parsed = self.parse(&input)?;
+        self.check_location(&parsed).await?;
+        let rec = NewRecord {
+            id: RecordId::new_at(self.clock.now()),
+            kind: parsed.kind,
+            marking: parsed.marking,
+            summary: parsed.summary,
+            subtype: parsed.subtype,
+            body: parsed.body,
+            link: None,
+        };
+        let event = self.event_for(caller, &rec);
+        let written = self
+            .commit(Change {
+                ops: vec![WriteOp::Insert(rec)],
+                audit: caller.audit(&self.clock, AuditAction::Create),
+                events: vec![event],
+            })
+            .await?;
+        written
+            .into_iter()
+            .next()
+            .ok_or_else(|| AppError::Internal("store wrote nothing".into()))
+    }
+
+    /// Replaces a record's content, provided nobody has changed it since `base_version`.
+    #[tracing::instrument(skip_all, err(level = "warn"), fields(user.id = %caller.actor.user_id, record.id = %id))]
+    pub async fn update(
+        &self,
+        caller: &Caller,
+        id: RecordId,
+        base_version: Version,
+        input: RecordInput,
+    ) -> Result<StoredRecord, AppError> {
+        let current = self
+            .store
+            .load(&[id])
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(AppError::NotFound(id))?;
+        if current.kind != input.kind() {
+            // Asking to replace a person with a vehicle: the record the client named does not
+            // exist as that kind.
+            return Err(AppError::NotFound(id));
+        }
+        let parsed = self.parse(&input)?;
+        self.check_location(&parsed).await?;
+        let changed: Vec<String> = diff(&current.body, &parsed.body)
+            .into_iter()
+            .map(|c| c.field)
+            .collect();
+        let marking_changed = current.marking != parsed.marking;
+        let event = record_event(
+            id,
+            current.kind,
+            base_version + 1,
+            RecordChange::Updated,
+            None,
+            self.clock.now(),
+            caller.context.correlation_id.clone(),
+        );
+        let audit = caller
+            .audit(&self.clock, AuditAction::Update)
+            .with_details(json!({ "fields_changed": changed, "marking_changed": marking_changed, "base_version": base_version }));
+        let written = self
+            .commit(Change {
+                ops: vec![WriteOp::Update {
+                    id,
+                    base_version,
+                    marking: parsed.marking,
+                    summary: parsed.summary,
+                    subtype: parsed.subtype,
+                    body: parsed.body,
+                }],
+                audit,
+                events: vec![event],
+            })
+            .await?;
+        written
+            .into_iter()
+            .next()
+            .ok_or_else(|| AppError::Internal("store wrote nothing".into()))
+    }
+
+    fn link_record(
+        &self,
+        id: RecordId,
+        link: &Link,
+        marking: Marking,
+    ) -> Result<NewRecord, AppError> {
+        Ok(NewRecord {
+            id,
+            kind: RecordKind::Link,
+            marking,
+            summary: link.role.label().to_string(),
+            subtype: Some(link.role.as_str().to_string()),
+            body: to_body(link)?,
+            link: Some(LinkEnds {
+                from: link.from,
+                to: link.to,
+                role: link.role.as_str().to_string(),
+            }),
+        })
+    }
+
+    /// Links two records with a role. Both ends must exist and suit the role.
+    #[tracing::instrument(skip_all, err(level = "warn"), fields(user.id = %caller.actor.user_id))]
+    pub async fn link(&self, caller: &Caller, input: LinkInput) -> Result<StoredRecord, AppError> {
+        let (link, marking) = Link::parse(&input)?;
+        let mut wanted = vec![link.from, link.to];
+        wanted.extend(link.asserted_by);
+        let found = self.store.load(&wanted).await?;
+        let kind_of = |id: RecordId| found.iter().find(|r| r.id == id).map(|r| r.kind);
+        let mut errors = ValidationErrors::new();
+        if kind_of(link.from).is_none() {
+            errors.push("from_id", "No record has this id");
+        }
+        if kind_of(link.to).is_none() {
+            errors.push("to_id", "No record has this id");
+        }
+        if let Some(a) = link.asserted_by
+            && kind_of(a).is_none()
+        {
+            errors.push("asserted_by", "No record has this id");
+        }
+        if !errors.is_empty() {
+            return Err(errors.into());
+        }
+        if let (Some(f), Some(t)) = (kind_of(link.from), kind_of(link.to)) {
+            link.check_ends(f, t)?;
+        }
+        let rec = self.link_record(RecordId::new_at(self.clock.now()), &link, marking)?;
+        let event = self.event_for(caller, &rec);
+        let written = self
+            .commit(Change {
+                ops: vec![WriteOp::Insert(rec)],
+                audit: caller.audit(&self.clock, AuditAction::Link),
+                events: vec![event],
+            })
+            .await?;
+        written
+            .into_iter()
+            .next()
+            .ok_or_else(|| AppError::Internal("store wrote nothing".into()))
+    }
+
+    /// Ends a link. It stays in both records' history.
+    #[tracing::instrument(skip_all, err(level = "warn"), fields(user.id = %caller.actor.user_id, link.id = %id))]
+    pub async fn unlink(
+        &self,
+        caller: &Caller,
+        id: RecordId,
+        base_version: Version,
+    ) -> Result<StoredRecord, AppError> {
+        let current = self
+            .store
+            .load(&[id])
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(AppError::NotFound(id))?;
+        let Some(ends) = current.link else {
+            return Err(AppError::NotFound(id));
+        };
+        let event = record_event(
+            id,
+            RecordKind::Link,
+            base_version + 1,
+            RecordChange::Ended,
+            Some((ends.from, ends.to, &ends.role)),
+            self.clock.now(),
+            caller.context.correlation_id.clone(),
+        );
+        let written = self
+            .commit(Change {
+                ops: vec![WriteOp::End { id, base_version }],
+                audit: caller.audit(&self.clock, AuditAction::Unlink),
+                events: vec![event],
+            })
+            .await?;
+        written
+            .into_iter()
+            .next()
+            .ok_or_else(|| AppError::Internal("store wrote nothing".into()))
+    }
+
+    /// Shows a record (audited). `kind`, when given, must match: a person id asked for as an
+    /// object is not found.
+    pub async fn get(
+        &self,
+        caller: &Caller,
+        id: RecordId,
+        kind: Option<RecordKind>,
+    ) -> Result<StoredRecord, AppError> {
+        let audit = caller.audit(&self.clock, AuditAction::View);
+        match self.store.consult(id, audit).await? {
+            Some(r) if kind.is_none_or(|k| k == r.kind) => Ok(r),
+            _ => Err(AppError::NotFound(id)),
+        }
+    }
+
+    /// Every version of a record, oldest first, each with the fields it changed.
+    pub async fn history(
+        &self,
+        caller: &Caller,
+        id: RecordId,
+    ) -> Result<Vec<HistoryEntry>, AppError> {
+        let versions = self
+            .store
+            .consult_history(id, caller.audit(&self.clock, AuditAction::ViewHistory))
+            .await?;
+        if versions.is_empty() {
+            return Err(AppError::NotFound(id));
+        }
+        let mut out: Vec<HistoryEntry> = Vec::with_capacity(versions.len());
+        let mut previous: Option<(Value, Marking)> = None;
+        for v in versions {
+            let mut changes = match &previous {
+                None => Vec::new(),
+                Some((body, _)) => diff(body, &v.body),
+            };
+            if let Some((_, m)) = &previous
+                && *m != v.marking
+            {
+                changes.push(FieldChange {
+                    field: "marking".into(),
+                    before: Some(m.banner()),
+                    after: Some(v.marking.banner()),
+                });
+            }
+            if v.change == bluelamp_store::ChangeKind::End {
+                changes.push(FieldChange {
+                    field: "status".into(),
+                    before: Some("active".into()),
+                    after: Some("ended".into()),
+                });
+            }
+            previous = Some((v.body.clone(), v.marking.clone()));
+            out.push(HistoryEntry {
+                version: v,
+                changes,
+            });
+        }
+        Ok(out)
+    }
+
+    pub async fn version(
+        &self,
+        caller: &Caller,
+        id: RecordId,
+        version: Version,
+    ) -> Result<RecordVersion, AppError> {
+        self.store
+            .consult_version(id, version, caller.audit(&self.clock, AuditAction::View))
+            .await?
+            .ok_or(AppError::NotFound(id))
+    }
+
+    pub async fn links(
+        &self,
+        caller: &Caller,
+        id: RecordId,
+        include_ended: bool,
+    ) -> Result<Vec<LinkView>, AppError> {
+        Ok(self
+            .store
+            .consult_links(
+                id,
+                include_ended,
+                caller.audit(&self.clock, AuditAction::View),
+            )
+            .await?)
+    }
+
+    pub async fn list(&self, caller: &Caller, query: ListQuery) -> Result<Page, AppError> {
+        let audit = caller
+            .audit(&self.clock, AuditAction::List)
+            .with_details(json!({
+                "kind": query.kind.as_str(),
+                "subtype": query.subtype,
+                "summary_prefix": query.summary_prefix,
+                "page": query.page,
+                "per_page": query.per_page,
+            }));
+        Ok(self.store.consult_list(query, audit).await?)
+    }
+
+    pub async fn counts(&self) -> Result<Counts, AppError> {
+        Ok(self.store.counts().await?)
+    }
+
+    /// Loads many records in one audited change (demo data, migration). Every item is
+    /// validated exactly as a single create would be; one bad item refuses the whole batch,
+    /// naming the item.
+    pub async fn bulk_create(
+        &self,
+        caller: &Caller,
+        items: Vec<BulkItem>,
+    ) -> Result<usize, AppError> {
+        let mut ops = Vec::with_capacity(items.len());
+        let mut kinds: HashMap<RecordId, RecordKind> = HashMap::with_capacity(items.len());
+        let mut pending_links: Vec<(usize, Link)> = Vec::new();
+        for (i, item) in items.into_iter().enumerate() {
+            let prefix = format!("items.{i}");
+            match item {
+                BulkItem::Record(id, input) => {
+                    let parsed = self.parse(&input).map_err(|e| prefixed(&prefix, e))?;
+                    kinds.insert(id, parsed.kind);
+                    ops.push(WriteOp::Insert(NewRecord {
+                        id,
+                        kind: parsed.kind,
+                        marking: parsed.marking,
+                        summary: parsed.summary,
+                        subtype: parsed.subtype,
+                        body: parsed.body,
+                        link: None,
+                    }));
+                }
+                BulkItem::Link(id, input) => {
+                    let (link, marking) =
+                        Link::parse(&input).map_err(|e| prefixed(&prefix, AppError::Invalid(e)))?;
+                    ops.push(WriteOp::Insert(self.link_record(id, &link, marking)?));
+                    pending_links.push((i, link));
+                }
+            }
+        }
+        // Link ends outside the batch come from the store.
+        let outside: Vec<RecordId> = pending_links
+            .iter()
+            .flat_map(|(_, l)| [l.from, l.to])
+            .filter(|id| !kinds.contains_key(id))
+            .collect();
+        if !outside.is_empty() {
+            for r in self.store.load(&outside).await? {
+                kinds.insert(r.id, r.kind);
+            }
+        }
+        for (i, link) in &pending_links {
+            match (kinds.get(&link.from), kinds.get(&link.to)) {
+                (Some(f), Some(t)) => link
+                    .check_ends(*f, *t)
+                    .map_err(|e| prefixed(&format!("items.{i}"), AppError::Invalid(e)))?,
+                _ => {
+                    return Err(ValidationErrors::single(
+                        format!("items.{i}.to_id"),
+                        "No record has this id",
+                    )
+                    .into());
+                }
+            }
+        }
+        let at = self.clock.now();
+        let events = ops
+            .iter()
+            .filter_map(|op| match op {
+                WriteOp::Insert(r) => Some(record_event(
+                    r.id,
+                    r.kind,
+                    1,
+                    RecordChange::Created,
+                    r.link.as_ref().map(|l| (l.from, l.to, l.role.as_str())),
+                    at,
+                    caller.context.correlation_id.clone(),
+                )),
+                _ => None,
+            })
+            .collect();
+        let n = ops.len();
+        self.commit(Change {
+            ops,
+            audit: caller.audit(&self.clock, AuditAction::BulkCreate),
+            events,
+        })
+        .await?;
+        Ok(n)
+    }
+}
+
+fn prefixed(prefix: &str, e: AppError) -> AppError {
+    match e {
+        AppError::Invalid(v) => {
+            let mut out = ValidationErrors::new();
+            out.extend_prefixed(prefix, v);
+            AppError::Invalid(out)
+        }
+        other => other,
+    }
+}

@@ -1,0 +1,118 @@
+//! Configuration. Each setting comes from, in order of precedence: a command-line flag, a
+//! `BLUELAMP_*` environment variable, the configuration file (`--config`, TOML), a default.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The configuration file's contents. Every key is optional.
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub demo: Option<bool>,
+    pub log_format: Option<String>,
+}
+
+impl FileConfig {
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read the configuration file {}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| {
+            format!(
+                "the configuration file {} is not valid: {e}",
+                path.display()
+            )
+        })
+    }
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATA_DIR: &str = "./data";
+
+/// Settings after precedence has been applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub listen: String,
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+    pub demo: bool,
+    pub log_format: String,
+}
+
+impl Settings {
+    /// `flag_*` are what clap found on the command line or in the environment.
+    pub fn resolve(
+        file: &FileConfig,
+        flag_listen: Option<String>,
+        flag_data_dir: Option<PathBuf>,
+        flag_database_url: Option<String>,
+        flag_demo: bool,
+        flag_log_format: Option<String>,
+    ) -> Result<Self, String> {
+        let log_format = flag_log_format
+            .or_else(|| file.log_format.clone())
+            .unwrap_or_else(|| "text".into());
+        if log_format != "text" && log_format != "json" {
+            return Err(format!(
+                "log format must be text or json, not {log_format:?}"
+            ));
+        }
+        Ok(Self {
+            listen: flag_listen
+                .or_else(|| file.listen.clone())
+                .unwrap_or_else(|| DEFAULT_LISTEN.into()),
+            data_dir: flag_data_dir
+                .or_else(|| file.data_dir.clone())
+                .unwrap_or_else(|| DEFAULT_DATA_DIR.into()),
+            database_url: flag_database_url
+                .or_else(|| file.database_url.clone())
+                .filter(|u| !u.is_empty()),
+            demo: flag_demo || file.demo.unwrap_or(false),
+            log_format,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_the_file_and_the_file_beats_defaults() {
+        let file = FileConfig {
+            listen: Some("0.0.0.0:9000".into()),
+            demo: Some(true),
+            ..Default::default()
+        };
+        let s = Settings::resolve(&file, None, None, None, false, None).unwrap();
+        assert_eq!(s.listen, "0.0.0.0:9000");
+        assert!(s.demo);
+        assert_eq!(s.data_dir, PathBuf::from("./data"));
+        let s =
+            Settings::resolve(&file, Some("127.0.0.1:1".into()), None, None, false, None).unwrap();
+        assert_eq!(s.listen, "127.0.0.1:1");
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_file_is_refused_by_name() {
+        let err = toml::from_str::<FileConfig>("listen = \"x\"\nlisten_port = 1\n").unwrap_err();
+        assert!(err.to_string().contains("listen_port"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_log_format_is_refused() {
+        assert!(
+            Settings::resolve(
+                &FileConfig::default(),
+                None,
+                None,
+                None,
+                false,
+                Some("xml".into())
+            )
+            .is_err()
+        );
+    }
+}

@@ -1,0 +1,10 @@
+//! Black-box tests of the running application over HTTP. One test binary, so the
+//! application links once.
+
+// Test code: a failed expectation panics, which is how a test reports it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod bad_input;
+mod helpers;
+mod pages;
+mod records;

@@ -1,0 +1,215 @@
+//! The pages, driven as a browser without JavaScript would: GET a form, POST it, follow the
+//! redirect. (The browser tests in tests/browser drive the same pages in Chromium.)
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+
+async fn post_form(app: &TestApp, path: &str, pairs: &[(&str, &str)]) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .form(pairs)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn create_a_person_through_the_form_and_see_the_record_page() {
+    let app = spawn_app().await;
+    let form = app.get("/persons/new").await;
+    assert_eq!(form.status(), StatusCode::OK);
+    assert!(form.text().await.unwrap().contains("Family name"));
+    let r = post_form(
+        &app,
+        "/persons",
+        &[
+            ("family_name", "Łukasz-Smith"),
+            ("given_names", "Anna"),
+            ("dob-day", "2"),
+            ("dob-month", "3"),
+            ("dob-year", "1985"),
+            ("ni", "QQ 12 34 56 C"),
+            ("warning_markers", "VI"),
+            ("classification", "OFFICIAL"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("/persons/"), "{location}");
+    let page = app.get(&location).await.text().await.unwrap();
+    assert!(page.contains("ŁUKASZ-SMITH, Anna"));
+    assert!(page.contains("2 March 1985"));
+    assert!(page.contains("QQ123456C"));
+    assert!(page.contains("Violent (VI)"));
+    assert!(page.contains("Record created"));
+}
+
+#[tokio::test]
+async fn a_form_with_errors_comes_back_with_a_summary_and_the_values_kept() {
+    let app = spawn_app().await;
+    let r = post_form(
+        &app,
+        "/persons",
+        &[
+            ("family_name", ""),
+            ("given_names", "Anna"),
+            ("dob-day", "31"),
+            ("dob-month", "2"),
+            ("dob-year", "1985"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("There is a problem"));
+    assert!(page.contains("<title>Error:"));
+    assert!(page.contains("href=\"#family_name\""));
+    assert!(page.contains("href=\"#dob-day\""));
+    assert!(
+        page.contains("value=\"Anna\""),
+        "what the user typed is kept"
+    );
+    assert_eq!(app.record_count().await, 0);
+}
+
+#[tokio::test]
+async fn link_a_person_to_a_vehicle_through_the_pages() {
+    let app = spawn_app().await;
+    let p = app.create_person("Smith", "John").await;
+    app.create_vehicle("AB12CDE").await;
+    let pid = p["id"].as_str().unwrap();
+    let search = app
+        .get(&format!(
+            "/records/{pid}/links/new?role=owner:out&target_kind=objects&q=vehicle+ab12"
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        search.contains("Vehicle AB12 CDE"),
+        "the candidate is offered"
+    );
+    let vid = search
+        .split("name=\"target_id\" type=\"radio\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let r = post_form(
+        &app,
+        &format!("/records/{pid}/links"),
+        &[
+            ("role", "owner:out"),
+            ("target_id", &vid),
+            ("target_kind", "objects"),
+            ("q", "vehicle"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = app
+        .get(r.headers()["location"].to_str().unwrap())
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Owner of"));
+    assert!(page.contains("Vehicle AB12 CDE (Ford Focus, blue)"));
+    let vehicle_page = app
+        .get(&format!("/objects/{vid}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(vehicle_page.contains("Owned by"));
+    assert!(vehicle_page.contains("SMITH, John"));
+}
+
+#[tokio::test]
+async fn an_edit_based_on_an_old_version_is_refused_with_an_explanation() {
+    let app = spawn_app().await;
+    let p = app.create_person("Smith", "John").await;
+    let id = p["id"].as_str().unwrap();
+    let edit = app
+        .get(&format!("/persons/{id}/edit"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(edit.contains("name=\"base_version\" value=\"1\""));
+    let ok = post_form(
+        &app,
+        &format!("/persons/{id}"),
+        &[
+            ("base_version", "1"),
+            ("family_name", "Smyth"),
+            ("classification", "OFFICIAL"),
+        ],
+    )
+    .await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    let stale = post_form(
+        &app,
+        &format!("/persons/{id}"),
+        &[
+            ("base_version", "1"),
+            ("family_name", "Jones"),
+            ("classification", "OFFICIAL"),
+        ],
+    )
+    .await;
+    assert_eq!(stale.status(), StatusCode::CONFLICT);
+    assert!(
+        stale
+            .text()
+            .await
+            .unwrap()
+            .contains("Someone else changed this record")
+    );
+    let history = app
+        .get(&format!("/records/{id}/history"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(history.contains("Version 2: Changed"));
+    assert!(history.contains("Smyth"));
+}
+
+#[tokio::test]
+async fn an_unknown_page_is_a_helpful_404() {
+    let app = spawn_app().await;
+    let r = app
+        .get("/persons/0190a000-0000-7000-8000-000000000000")
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(r.text().await.unwrap().contains("Page not found"));
+    assert_eq!(
+        app.get("/nowhere/at/all").await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn list_pages_render_for_every_kind() {
+    let app = spawn_app().await;
+    app.create_person("Smith", "John").await;
+    for path in [
+        "/",
+        "/persons",
+        "/objects",
+        "/locations",
+        "/events",
+        "/objects/new",
+        "/objects/new?kind=vehicle",
+        "/locations/new",
+        "/events/new",
+    ] {
+        let r = app.get(path).await;
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+    }
+}

@@ -1,0 +1,43 @@
+//! Operational endpoints: liveness (`/healthz`: the process answers) and readiness
+//! (`/readyz`: the database answers too), for load balancers and orchestrators.
+
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+async fn healthz() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+async fn readyz(State(s): State<AppState>) -> (StatusCode, Json<Value>) {
+    let store = s.pole.store();
+    let outbox = store.outbox_pending(1000).await.map(|p| p.len());
+    match (store.ping().await, outbox) {
+        (Ok(()), Ok(pending)) => (
+            StatusCode::OK,
+            Json(json!({
+                "status": "ready",
+                "version": s.version,
+                "store": store.backend(),
+                // Events committed but not yet delivered to the bus (at most 1000 counted).
+                "outbox_pending": pending,
+            })),
+        ),
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::error!(error = %e, "not ready");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "store": store.backend() })),
+            )
+        }
+    }
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+}
