@@ -13,7 +13,7 @@ use bluelamp_store::migrations::{Migration, verify_applied};
 use bluelamp_store::*;
 use rows::*;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -175,33 +175,90 @@ impl SqliteStore {
         tx.commit().await.map_err(unavailable)
     }
 
-    async fn insert_version(
+    /// Writes the version rows of everything a change wrote, in multi-row statements.
+    async fn insert_versions(
         tx: &mut Transaction<'static, Sqlite>,
-        rec: &StoredRecord,
-        change: ChangeKind,
+        recs: &[StoredRecord],
+        kinds: &[ChangeKind],
         audit: &AuditEntry,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO record_versions (record_id, version, kind, classification, marking, \
-             summary, body, status, change, changed_at, changed_by, changed_by_name, audit_id) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(rec.id.to_string())
-        .bind(rec.version)
-        .bind(rec.kind.as_str())
-        .bind(rec.marking.classification.rank())
-        .bind(json_text(&rec.marking)?)
-        .bind(&rec.summary)
-        .bind(json_text(&rec.body)?)
-        .bind(rec.status.as_str())
-        .bind(change.as_str())
-        .bind(ts_text(audit.at))
-        .bind(&audit.actor.user_id)
-        .bind(&audit.actor.display_name)
-        .bind(audit.id.to_string())
-        .execute(&mut **tx)
-        .await
-        .map_err(write_error)?;
+        let at = ts_text(audit.at);
+        let audit_id = audit.id.to_string();
+        for (chunk, kinds) in recs.chunks(500).zip(kinds.chunks(500)) {
+            let mut rows = Vec::with_capacity(chunk.len());
+            for (rec, kind) in chunk.iter().zip(kinds) {
+                rows.push((rec, *kind, json_text(&rec.marking)?, json_text(&rec.body)?));
+            }
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO record_versions (record_id, version, kind, classification, marking, \
+                 summary, body, status, change, changed_at, changed_by, changed_by_name, audit_id) ",
+            );
+            q.push_values(rows, |mut b, (rec, kind, marking, body)| {
+                b.push_bind(rec.id.to_string())
+                    .push_bind(rec.version)
+                    .push_bind(rec.kind.as_str())
+                    .push_bind(rec.marking.classification.rank())
+                    .push_bind(marking)
+                    .push_bind(rec.summary.clone())
+                    .push_bind(body)
+                    .push_bind(rec.status.as_str())
+                    .push_bind(kind.as_str())
+                    .push_bind(at.clone())
+                    .push_bind(audit.actor.user_id.clone())
+                    .push_bind(audit.actor.display_name.clone())
+                    .push_bind(audit_id.clone());
+            });
+            q.build().execute(&mut **tx).await.map_err(write_error)?;
+        }
+        Ok(())
+    }
+
+    /// Inserts the pending new records in multi-row statements and moves them to `written`.
+    async fn flush_inserts(
+        tx: &mut Transaction<'static, Sqlite>,
+        pending: &mut Vec<StoredRecord>,
+        written: &mut Vec<StoredRecord>,
+        kinds: &mut Vec<ChangeKind>,
+    ) -> StoreResult<()> {
+        for chunk in pending.chunks(500) {
+            let mut rows = Vec::with_capacity(chunk.len());
+            for rec in chunk {
+                rows.push((
+                    rec,
+                    json_text(&rec.marking)?,
+                    json_text(&rec.body)?,
+                    ts_text(rec.created_at),
+                ));
+            }
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO records (id, kind, version, classification, marking, summary, \
+                 sort_key, subtype, body, link_from, link_to, link_role, status, created_at, \
+                 created_by, updated_at, updated_by) ",
+            );
+            q.push_values(rows, |mut b, (rec, marking, body, at)| {
+                let link = rec.link.as_ref();
+                b.push_bind(rec.id.to_string())
+                    .push_bind(rec.kind.as_str())
+                    .push_bind(1_i64)
+                    .push_bind(rec.marking.classification.rank())
+                    .push_bind(marking)
+                    .push_bind(rec.summary.clone())
+                    .push_bind(sort_key(&rec.summary))
+                    .push_bind(rec.subtype.clone())
+                    .push_bind(body)
+                    .push_bind(link.map(|l| l.from.to_string()))
+                    .push_bind(link.map(|l| l.to.to_string()))
+                    .push_bind(link.map(|l| l.role.clone()))
+                    .push_bind("active")
+                    .push_bind(at.clone())
+                    .push_bind(rec.created_by.clone())
+                    .push_bind(at)
+                    .push_bind(rec.updated_by.clone());
+            });
+            q.build().execute(&mut **tx).await.map_err(write_error)?;
+        }
+        kinds.extend(std::iter::repeat_n(ChangeKind::Create, pending.len()));
+        written.append(pending);
         Ok(())
     }
 
@@ -214,47 +271,13 @@ impl SqliteStore {
         let who = audit.actor.display_name.clone();
         match op {
             WriteOp::Insert(new) => {
-                let rec = StoredRecord {
-                    id: new.id,
-                    kind: new.kind,
-                    version: 1,
-                    marking: new.marking,
-                    summary: new.summary,
-                    subtype: new.subtype,
-                    body: new.body,
-                    link: new.link,
-                    status: RecordStatus::Active,
-                    created_at: at,
-                    created_by: who.clone(),
-                    updated_at: at,
-                    updated_by: who,
-                };
-                let link = rec.link.as_ref();
-                sqlx::query(
-                    "INSERT INTO records (id, kind, version, classification, marking, summary, \
-                     sort_key, subtype, body, link_from, link_to, link_role, status, created_at, \
-                     created_by, updated_at, updated_by) \
-                     VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?)",
-                )
-                .bind(rec.id.to_string())
-                .bind(rec.kind.as_str())
-                .bind(rec.marking.classification.rank())
-                .bind(json_text(&rec.marking)?)
-                .bind(&rec.summary)
-                .bind(sort_key(&rec.summary))
-                .bind(&rec.subtype)
-                .bind(json_text(&rec.body)?)
-                .bind(link.map(|l| l.from.to_string()))
-                .bind(link.map(|l| l.to.to_string()))
-                .bind(link.map(|l| l.role.clone()))
-                .bind(ts_text(at))
-                .bind(&rec.created_by)
-                .bind(ts_text(at))
-                .bind(&rec.updated_by)
-                .execute(&mut **tx)
-                .await
-                .map_err(write_error)?;
-                Ok((rec, ChangeKind::Create))
+                let mut rows = vec![new_row(new, audit)];
+                let (mut written, mut kinds) = (Vec::new(), Vec::new());
+                Self::flush_inserts(tx, &mut rows, &mut written, &mut kinds).await?;
+                written
+                    .pop()
+                    .map(|r| (r, ChangeKind::Create))
+                    .ok_or_else(|| StoreError::Internal("insert wrote nothing".into()))
             }
             WriteOp::Update {
                 id,
@@ -345,27 +368,44 @@ impl Store for SqliteStore {
         let mut tx = self.begin_write().await?;
         let mut written = Vec::with_capacity(ops.len());
         let mut changes = Vec::with_capacity(ops.len());
+        // Consecutive inserts go in multi-row statements: a bulk load is a few statements per
+        // hundreds of records rather than three per record.
+        let mut inserts: Vec<StoredRecord> = Vec::new();
         for op in ops {
-            let (rec, kind) = Self::apply_op(&mut tx, op, &audit).await?;
-            changes.push(kind);
-            written.push(rec);
+            match op {
+                WriteOp::Insert(new) => inserts.push(new_row(new, &audit)),
+                other => {
+                    Self::flush_inserts(&mut tx, &mut inserts, &mut written, &mut changes).await?;
+                    let (rec, kind) = Self::apply_op(&mut tx, other, &audit).await?;
+                    changes.push(kind);
+                    written.push(rec);
+                }
+            }
         }
-        for (rec, kind) in written.iter().zip(&changes) {
-            Self::insert_version(&mut tx, rec, *kind, &audit).await?;
-        }
+        Self::flush_inserts(&mut tx, &mut inserts, &mut written, &mut changes).await?;
+        Self::insert_versions(&mut tx, &written, &changes, &audit).await?;
         audit.subjects = written.iter().map(subject).collect();
         Self::insert_audit(&mut tx, &audit).await?;
-        for e in &events {
-            sqlx::query(
-                "INSERT INTO outbox (event_id, event_type, occurred_at, payload) VALUES (?, ?, ?, ?)",
-            )
-            .bind(e.event_id.to_string())
-            .bind(&e.event_type)
-            .bind(ts_text(e.occurred_at))
-            .bind(json_text(&e.payload)?)
-            .execute(&mut *tx)
-            .await
-            .map_err(write_error)?;
+        for chunk in events.chunks(1000) {
+            let mut encoded = Vec::with_capacity(chunk.len());
+            for e in chunk {
+                encoded.push((
+                    e.event_id.to_string(),
+                    e.event_type.clone(),
+                    ts_text(e.occurred_at),
+                    json_text(&e.payload)?,
+                ));
+            }
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO outbox (event_id, event_type, occurred_at, payload) ",
+            );
+            q.push_values(encoded, |mut b, (id, t, at, payload)| {
+                b.push_bind(id)
+                    .push_bind(t)
+                    .push_bind(at)
+                    .push_bind(payload);
+            });
+            q.build().execute(&mut *tx).await.map_err(write_error)?;
         }
         tx.commit().await.map_err(unavailable)?;
         Ok(written)
@@ -626,4 +666,23 @@ fn bind_list<'q>(
         q = q.bind(r);
     }
     q
+}
+
+/// The row a new record becomes: version 1, active, created and updated by the change's actor.
+fn new_row(new: NewRecord, audit: &AuditEntry) -> StoredRecord {
+    StoredRecord {
+        id: new.id,
+        kind: new.kind,
+        version: 1,
+        marking: new.marking,
+        summary: new.summary,
+        subtype: new.subtype,
+        body: new.body,
+        link: new.link,
+        status: RecordStatus::Active,
+        created_at: audit.at,
+        created_by: audit.actor.display_name.clone(),
+        updated_at: audit.at,
+        updated_by: audit.actor.display_name.clone(),
+    }
 }
