@@ -172,6 +172,15 @@ impl PoleService {
         Ok(written)
     }
 
+    /// Commits a change that writes one record, and returns it.
+    async fn commit_one(&self, change: Change) -> Result<StoredRecord, AppError> {
+        self.commit(change)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| AppError::Internal("store wrote nothing".into()))
+    }
+
     fn event_for(&self, caller: &Caller, rec: &NewRecord) -> OutboxEvent {
         let link = rec.link.as_ref().map(|l| (l.from, l.to, l.role.as_str()));
         record_event(
@@ -203,17 +212,12 @@ impl PoleService {
             link: None,
         };
         let event = self.event_for(caller, &rec);
-        let written = self
-            .commit(Change {
-                ops: vec![WriteOp::Insert(rec)],
-                audit: caller.audit(&self.clock, AuditAction::Create),
-                events: vec![event],
-            })
-            .await?;
-        written
-            .into_iter()
-            .next()
-            .ok_or_else(|| AppError::Internal("store wrote nothing".into()))
+        self.commit_one(Change {
+            ops: vec![WriteOp::Insert(rec)],
+            audit: caller.audit(&self.clock, AuditAction::Create),
+            events: vec![event],
+        })
+        .await
     }
 
     /// Replaces a record's content, provided nobody has changed it since `base_version`.
@@ -256,24 +260,19 @@ impl PoleService {
         let audit = caller
             .audit(&self.clock, AuditAction::Update)
             .with_details(json!({ "fields_changed": changed, "marking_changed": marking_changed, "base_version": base_version }));
-        let written = self
-            .commit(Change {
-                ops: vec![WriteOp::Update {
-                    id,
-                    base_version,
-                    marking: parsed.marking,
-                    summary: parsed.summary,
-                    subtype: parsed.subtype,
-                    body: parsed.body,
-                }],
-                audit,
-                events: vec![event],
-            })
-            .await?;
-        written
-            .into_iter()
-            .next()
-            .ok_or_else(|| AppError::Internal("store wrote nothing".into()))
+        self.commit_one(Change {
+            ops: vec![WriteOp::Update {
+                id,
+                base_version,
+                marking: parsed.marking,
+                summary: parsed.summary,
+                subtype: parsed.subtype,
+                body: parsed.body,
+            }],
+            audit,
+            events: vec![event],
+        })
+        .await
     }
 
     fn link_record(
@@ -325,17 +324,12 @@ impl PoleService {
         }
         let rec = self.link_record(RecordId::new_at(self.clock.now()), &link, marking)?;
         let event = self.event_for(caller, &rec);
-        let written = self
-            .commit(Change {
-                ops: vec![WriteOp::Insert(rec)],
-                audit: caller.audit(&self.clock, AuditAction::Link),
-                events: vec![event],
-            })
-            .await?;
-        written
-            .into_iter()
-            .next()
-            .ok_or_else(|| AppError::Internal("store wrote nothing".into()))
+        self.commit_one(Change {
+            ops: vec![WriteOp::Insert(rec)],
+            audit: caller.audit(&self.clock, AuditAction::Link),
+            events: vec![event],
+        })
+        .await
     }
 
     /// Ends a link. It stays in both records' history.
@@ -365,17 +359,12 @@ impl PoleService {
             self.clock.now(),
             caller.context.correlation_id.clone(),
         );
-        let written = self
-            .commit(Change {
-                ops: vec![WriteOp::End { id, base_version }],
-                audit: caller.audit(&self.clock, AuditAction::Unlink),
-                events: vec![event],
-            })
-            .await?;
-        written
-            .into_iter()
-            .next()
-            .ok_or_else(|| AppError::Internal("store wrote nothing".into()))
+        self.commit_one(Change {
+            ops: vec![WriteOp::End { id, base_version }],
+            audit: caller.audit(&self.clock, AuditAction::Unlink),
+            events: vec![event],
+        })
+        .await
     }
 
     /// Shows a record (audited). `kind`, when given, must match: a person id asked for as an

@@ -39,6 +39,18 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i]
 }
 
+/// A number written in letters (names may not contain digits): 0 -> "a", 27 -> "bb".
+fn letters(mut n: usize) -> String {
+    let mut s = String::new();
+    loop {
+        s.push((b'a' + (n % 26) as u8) as char);
+        n /= 26;
+        if n == 0 {
+            return s;
+        }
+    }
+}
+
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
@@ -247,7 +259,7 @@ async fn bench_api_create() {
         let client = client.clone();
         let url = format!("{base}/api/v1/persons");
         async move {
-            let r = client.post(url).json(&serde_json::json!({"family_name": format!("Bench{i}"), "given_names": "Anna", "date_of_birth": "1985-03-02"})).send().await.unwrap();
+            let r = client.post(url).json(&serde_json::json!({"family_name": format!("Bench{}", letters(i)), "given_names": "Anna", "date_of_birth": "1985-03-02"})).send().await.unwrap();
             assert_eq!(r.status(), 201);
         }
     })

@@ -120,15 +120,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             serve(settings).await
         }
         Command::Migrate { store } => {
-            let settings = Settings::resolve(
-                &file,
-                None,
-                store.data_dir,
-                store.database_url,
-                false,
-                store.log_format,
-            )?;
-            init_logging(&settings.log_format);
+            let settings = task_settings(&file, store)?;
             open_store(settings.database_url.as_deref(), &settings.data_dir)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -150,15 +142,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             if !(1..=100_000).contains(&batch) {
                 return Err("--batch must be from 1 to 100,000".into());
             }
-            let settings = Settings::resolve(
-                &file,
-                None,
-                store.data_dir,
-                store.database_url,
-                false,
-                store.log_format,
-            )?;
-            init_logging(&settings.log_format);
+            let settings = task_settings(&file, store)?;
             let store = open_store(settings.database_url.as_deref(), &settings.data_dir)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -184,6 +168,20 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// Settings for a task that only needs the store (`migrate`, `demo-data`), with logging on.
+fn task_settings(file: &FileConfig, store: StoreArgs) -> Result<Settings, String> {
+    let settings = Settings::resolve(
+        file,
+        None,
+        store.data_dir,
+        store.database_url,
+        false,
+        store.log_format,
+    )?;
+    init_logging(&settings.log_format);
+    Ok(settings)
 }
 
 fn describe_store(s: &Settings) -> String {

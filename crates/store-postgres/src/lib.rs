@@ -8,12 +8,12 @@
 mod rows;
 
 use async_trait::async_trait;
-use bluelamp_domain::{AuditEntry, AuditOutcome, RecordId, RecordKind, Version};
+use bluelamp_domain::{AuditEntry, AuditOutcome, RecordId, Version};
 use bluelamp_store::migrations::{Migration, verify_applied};
 use bluelamp_store::*;
 use rows::*;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Postgres, Row, Transaction};
+use sqlx::{PgPool, Postgres, QueryBuilder, Row, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -146,36 +146,6 @@ impl PgStore {
         tx.commit().await.map_err(unavailable)
     }
 
-    async fn insert_version(
-        tx: &mut Transaction<'static, Postgres>,
-        rec: &StoredRecord,
-        change: ChangeKind,
-        audit: &AuditEntry,
-    ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO record_versions (record_id, version, kind, classification, marking, \
-             summary, body, status, change, changed_at, changed_by, changed_by_name, audit_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(rec.id.0)
-        .bind(rec.version)
-        .bind(rec.kind.as_str())
-        .bind(rec.marking.classification.rank())
-        .bind(json_value(&rec.marking)?)
-        .bind(&rec.summary)
-        .bind(&rec.body)
-        .bind(rec.status.as_str())
-        .bind(change.as_str())
-        .bind(to_odt(audit.at))
-        .bind(&audit.actor.user_id)
-        .bind(&audit.actor.display_name)
-        .bind(audit.id)
-        .execute(&mut **tx)
-        .await
-        .map_err(write_error)?;
-        Ok(())
-    }
-
     async fn apply_op(
         tx: &mut Transaction<'static, Postgres>,
         op: &WriteOp,
@@ -185,45 +155,13 @@ impl PgStore {
         let who = &audit.actor.display_name;
         match op {
             WriteOp::Insert(new) => {
-                let rec = StoredRecord {
-                    id: new.id,
-                    kind: new.kind,
-                    version: 1,
-                    marking: new.marking.clone(),
-                    summary: new.summary.clone(),
-                    subtype: new.subtype.clone(),
-                    body: new.body.clone(),
-                    link: new.link.clone(),
-                    status: RecordStatus::Active,
-                    created_at: at,
-                    created_by: who.clone(),
-                    updated_at: at,
-                    updated_by: who.clone(),
-                };
-                let link = rec.link.as_ref();
-                sqlx::query(
-                    "INSERT INTO records (id, kind, version, classification, marking, summary, \
-                     sort_key, subtype, body, link_from, link_to, link_role, status, created_at, \
-                     created_by, updated_at, updated_by) \
-                     VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'active', $12, $13, $12, $13)",
-                )
-                .bind(rec.id.0)
-                .bind(rec.kind.as_str())
-                .bind(rec.marking.classification.rank())
-                .bind(json_value(&rec.marking)?)
-                .bind(&rec.summary)
-                .bind(sort_key(&rec.summary))
-                .bind(&rec.subtype)
-                .bind(&rec.body)
-                .bind(link.map(|l| l.from.0))
-                .bind(link.map(|l| l.to.0))
-                .bind(link.map(|l| l.role.clone()))
-                .bind(to_odt(at))
-                .bind(who)
-                .execute(&mut **tx)
-                .await
-                .map_err(write_error)?;
-                Ok((rec, ChangeKind::Create))
+                let mut rows = vec![StoredRecord::first_version(new.clone(), audit)];
+                let (mut written, mut kinds) = (Vec::new(), Vec::new());
+                Self::flush_inserts(tx, &mut rows, &mut written, &mut kinds).await?;
+                written
+                    .pop()
+                    .map(|r| (r, ChangeKind::Create))
+                    .ok_or_else(|| StoreError::Internal("insert wrote nothing".into()))
             }
             WriteOp::Update {
                 id,
@@ -299,31 +237,120 @@ impl PgStore {
         let mut tx = self.pool.begin().await.map_err(Attempt::from_sqlx)?;
         let mut written = Vec::with_capacity(change.ops.len());
         let mut kinds = Vec::with_capacity(change.ops.len());
+        // Consecutive inserts go in multi-row statements (one round trip per thousand rows).
+        let mut inserts: Vec<StoredRecord> = Vec::new();
         for op in &change.ops {
-            let (rec, kind) = Self::apply_op(&mut tx, op, &change.audit).await?;
-            written.push(rec);
-            kinds.push(kind);
+            match op {
+                WriteOp::Insert(new) => {
+                    inserts.push(StoredRecord::first_version(new.clone(), &change.audit))
+                }
+                other => {
+                    Self::flush_inserts(&mut tx, &mut inserts, &mut written, &mut kinds).await?;
+                    let (rec, kind) = Self::apply_op(&mut tx, other, &change.audit).await?;
+                    written.push(rec);
+                    kinds.push(kind);
+                }
+            }
         }
-        for (rec, kind) in written.iter().zip(&kinds) {
-            Self::insert_version(&mut tx, rec, *kind, &change.audit).await?;
-        }
+        Self::flush_inserts(&mut tx, &mut inserts, &mut written, &mut kinds).await?;
+        Self::insert_versions(&mut tx, &written, &kinds, &change.audit).await?;
         let mut audit = change.audit.clone();
         audit.subjects = written.iter().map(subject).collect();
         Self::insert_audit(&mut tx, &audit).await?;
-        for e in &change.events {
-            sqlx::query(
-                "INSERT INTO outbox (event_id, event_type, occurred_at, payload) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(e.event_id)
-            .bind(&e.event_type)
-            .bind(to_odt(e.occurred_at))
-            .bind(&e.payload)
-            .execute(&mut *tx)
-            .await
-            .map_err(write_error)?;
+        for chunk in change.events.chunks(1000) {
+            let mut q = QueryBuilder::<Postgres>::new(
+                "INSERT INTO outbox (event_id, event_type, occurred_at, payload) ",
+            );
+            q.push_values(chunk, |mut b, e| {
+                b.push_bind(e.event_id)
+                    .push_bind(e.event_type.clone())
+                    .push_bind(to_odt(e.occurred_at))
+                    .push_bind(e.payload.clone());
+            });
+            q.build().execute(&mut *tx).await.map_err(write_error)?;
         }
         tx.commit().await.map_err(Attempt::from_sqlx)?;
         Ok(written)
+    }
+
+    /// Inserts the pending new records in multi-row statements and moves them to `written`.
+    async fn flush_inserts(
+        tx: &mut Transaction<'static, Postgres>,
+        pending: &mut Vec<StoredRecord>,
+        written: &mut Vec<StoredRecord>,
+        kinds: &mut Vec<ChangeKind>,
+    ) -> StoreResult<()> {
+        for chunk in pending.chunks(1000) {
+            let mut rows = Vec::with_capacity(chunk.len());
+            for rec in chunk {
+                rows.push((rec, json_value(&rec.marking)?));
+            }
+            let mut q = QueryBuilder::<Postgres>::new(
+                "INSERT INTO records (id, kind, version, classification, marking, summary, \
+                 sort_key, subtype, body, link_from, link_to, link_role, status, created_at, \
+                 created_by, updated_at, updated_by) ",
+            );
+            q.push_values(rows, |mut b, (rec, marking)| {
+                let link = rec.link.as_ref();
+                b.push_bind(rec.id.0)
+                    .push_bind(rec.kind.as_str())
+                    .push_bind(1_i64)
+                    .push_bind(rec.marking.classification.rank())
+                    .push_bind(marking)
+                    .push_bind(rec.summary.clone())
+                    .push_bind(sort_key(&rec.summary))
+                    .push_bind(rec.subtype.clone())
+                    .push_bind(rec.body.clone())
+                    .push_bind(link.map(|l| l.from.0))
+                    .push_bind(link.map(|l| l.to.0))
+                    .push_bind(link.map(|l| l.role.clone()))
+                    .push_bind("active")
+                    .push_bind(to_odt(rec.created_at))
+                    .push_bind(rec.created_by.clone())
+                    .push_bind(to_odt(rec.updated_at))
+                    .push_bind(rec.updated_by.clone());
+            });
+            q.build().execute(&mut **tx).await.map_err(write_error)?;
+        }
+        kinds.extend(std::iter::repeat_n(ChangeKind::Create, pending.len()));
+        written.append(pending);
+        Ok(())
+    }
+
+    /// Writes the version rows of everything a change wrote, in multi-row statements.
+    async fn insert_versions(
+        tx: &mut Transaction<'static, Postgres>,
+        recs: &[StoredRecord],
+        kinds: &[ChangeKind],
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
+        for (chunk, kinds) in recs.chunks(1000).zip(kinds.chunks(1000)) {
+            let mut rows = Vec::with_capacity(chunk.len());
+            for (rec, kind) in chunk.iter().zip(kinds) {
+                rows.push((rec, *kind, json_value(&rec.marking)?));
+            }
+            let mut q = QueryBuilder::<Postgres>::new(
+                "INSERT INTO record_versions (record_id, version, kind, classification, marking, \
+                 summary, body, status, change, changed_at, changed_by, changed_by_name, audit_id) ",
+            );
+            q.push_values(rows, |mut b, (rec, kind, marking)| {
+                b.push_bind(rec.id.0)
+                    .push_bind(rec.version)
+                    .push_bind(rec.kind.as_str())
+                    .push_bind(rec.marking.classification.rank())
+                    .push_bind(marking)
+                    .push_bind(rec.summary.clone())
+                    .push_bind(rec.body.clone())
+                    .push_bind(rec.status.as_str())
+                    .push_bind(kind.as_str())
+                    .push_bind(to_odt(audit.at))
+                    .push_bind(audit.actor.user_id.clone())
+                    .push_bind(audit.actor.display_name.clone())
+                    .push_bind(audit.id);
+            });
+            q.build().execute(&mut **tx).await.map_err(write_error)?;
+        }
+        Ok(())
     }
 }
 
@@ -558,15 +585,7 @@ impl Store for PgStore {
         for r in rows {
             let kind: String = r.try_get("kind").map_err(internal)?;
             let n: i64 = r.try_get("n").map_err(internal)?;
-            let n = u64::try_from(n).unwrap_or(0);
-            match RecordKind::from_str(&kind) {
-                Ok(RecordKind::Person) => counts.persons = n,
-                Ok(RecordKind::Object) => counts.objects = n,
-                Ok(RecordKind::Location) => counts.locations = n,
-                Ok(RecordKind::Event) => counts.events = n,
-                Ok(RecordKind::Link) => counts.links = n,
-                Err(_) => {}
-            }
+            counts.add(&kind, n);
         }
         Ok(counts)
     }

@@ -6,16 +6,16 @@
 //! Row types stay in this crate (`rows`); only domain and store types cross its boundary.
 
 mod rows;
+mod writer;
 
 use async_trait::async_trait;
-use bluelamp_domain::{AuditEntry, AuditOutcome, RecordId, RecordKind, Version};
+use bluelamp_domain::{AuditEntry, AuditOutcome, RecordId, Version};
 use bluelamp_store::migrations::{Migration, verify_applied};
 use bluelamp_store::*;
 use rows::*;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
 use std::path::Path;
-use std::str::FromStr;
 use std::time::Duration;
 
 pub const MIGRATIONS: &[Migration] = &[Migration {
@@ -29,7 +29,8 @@ const RECORD_COLUMNS: &str = "id, kind, version, marking, summary, subtype, body
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    writer: SqlitePool,
+    /// Every write goes to the one writer task (see `writer.rs`), which commits in groups.
+    writer: writer::Writer,
     readers: SqlitePool,
 }
 
@@ -48,7 +49,16 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // 64 MiB of page cache per connection (the default is 2 MiB): index pages stay in
+            // memory during bulk loads and busy periods.
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "memory")
+            // Checkpoint the WAL every 10,000 pages (about 40 MiB) rather than 1,000: each
+            // checkpoint fsyncs the database file, and a bulk load would otherwise spend its time
+            // there. The WAL file is truncated back to 64 MiB after a checkpoint.
+            .pragma("wal_autocheckpoint", "10000")
+            .pragma("journal_size_limit", "67108864");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
@@ -64,7 +74,10 @@ impl SqliteStore {
             .connect_with(base.read_only(true))
             .await
             .map_err(unavailable)?;
-        Ok(Self { writer, readers })
+        Ok(Self {
+            writer: writer::Writer::spawn(writer),
+            readers,
+        })
     }
 
     /// Opens a database by URL: `sqlite://path/to/file.db` or a plain path.
@@ -119,13 +132,6 @@ impl SqliteStore {
         Ok(())
     }
 
-    async fn begin_write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
-        self.writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(unavailable)
-    }
-
     async fn fetch_current(
         tx: &mut Transaction<'static, Sqlite>,
         id: RecordId,
@@ -141,7 +147,7 @@ impl SqliteStore {
     }
 
     /// Writes an audit entry inside a transaction the caller commits.
-    async fn insert_audit(
+    pub(crate) async fn insert_audit(
         tx: &mut Transaction<'static, Sqlite>,
         entry: &AuditEntry,
     ) -> StoreResult<()> {
@@ -168,11 +174,84 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Commits an audit entry on its own transaction: the audit half of a consultation.
+    /// Commits an audit entry (in the writer's next group): the audit half of a
+    /// consultation. Returns once it is durable.
     async fn commit_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
-        Self::insert_audit(&mut tx, entry).await?;
-        tx.commit().await.map_err(unavailable)
+        self.writer.audit(entry.clone()).await
+    }
+
+    /// Writes one change inside the writer's transaction (within its own savepoint).
+    pub(crate) async fn apply_in(
+        tx: &mut Transaction<'static, Sqlite>,
+        change: Change,
+    ) -> StoreResult<Vec<StoredRecord>> {
+        let Change {
+            ops,
+            mut audit,
+            events,
+        } = change;
+        let mut written = Vec::with_capacity(ops.len());
+        let mut changes = Vec::with_capacity(ops.len());
+        // Consecutive inserts go in multi-row statements: a bulk load is a few statements per
+        // hundreds of records rather than three per record.
+        let mut inserts: Vec<StoredRecord> = Vec::new();
+        for op in ops {
+            match op {
+                WriteOp::Insert(new) => inserts.push(StoredRecord::first_version(new, &audit)),
+                other => {
+                    Self::flush_inserts(tx, &mut inserts, &mut written, &mut changes).await?;
+                    let (rec, kind) = Self::apply_op(tx, other, &audit).await?;
+                    changes.push(kind);
+                    written.push(rec);
+                }
+            }
+        }
+        Self::flush_inserts(tx, &mut inserts, &mut written, &mut changes).await?;
+        Self::insert_versions(tx, &written, &changes, &audit).await?;
+        audit.subjects = written.iter().map(subject).collect();
+        Self::insert_audit(tx, &audit).await?;
+        for chunk in events.chunks(1000) {
+            let mut encoded = Vec::with_capacity(chunk.len());
+            for e in chunk {
+                encoded.push((
+                    e.event_id.to_string(),
+                    e.event_type.clone(),
+                    ts_text(e.occurred_at),
+                    json_text(&e.payload)?,
+                ));
+            }
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO outbox (event_id, event_type, occurred_at, payload) ",
+            );
+            q.push_values(encoded, |mut b, (id, t, at, payload)| {
+                b.push_bind(id)
+                    .push_bind(t)
+                    .push_bind(at)
+                    .push_bind(payload);
+            });
+            q.build().execute(&mut **tx).await.map_err(write_error)?;
+        }
+        Ok(written)
+    }
+
+    /// Marks outbox rows delivered inside the writer's transaction.
+    pub(crate) async fn mark_delivered_in(
+        tx: &mut Transaction<'static, Sqlite>,
+        seqs: &[i64],
+    ) -> StoreResult<()> {
+        for chunk in seqs.chunks(500) {
+            let placeholders = vec!["?"; chunk.len()].join(", ");
+            let sql = format!(
+                "UPDATE outbox SET delivered_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+                 WHERE seq IN ({placeholders})"
+            );
+            let mut q = sqlx::query(&sql);
+            for s in chunk {
+                q = q.bind(*s);
+            }
+            q.execute(&mut **tx).await.map_err(internal)?;
+        }
+        Ok(())
     }
 
     /// Writes the version rows of everything a change wrote, in multi-row statements.
@@ -271,7 +350,7 @@ impl SqliteStore {
         let who = audit.actor.display_name.clone();
         match op {
             WriteOp::Insert(new) => {
-                let mut rows = vec![new_row(new, audit)];
+                let mut rows = vec![StoredRecord::first_version(new, audit)];
                 let (mut written, mut kinds) = (Vec::new(), Vec::new());
                 Self::flush_inserts(tx, &mut rows, &mut written, &mut kinds).await?;
                 written
@@ -360,55 +439,7 @@ impl Store for SqliteStore {
     }
 
     async fn apply(&self, change: Change) -> StoreResult<Vec<StoredRecord>> {
-        let Change {
-            ops,
-            mut audit,
-            events,
-        } = change;
-        let mut tx = self.begin_write().await?;
-        let mut written = Vec::with_capacity(ops.len());
-        let mut changes = Vec::with_capacity(ops.len());
-        // Consecutive inserts go in multi-row statements: a bulk load is a few statements per
-        // hundreds of records rather than three per record.
-        let mut inserts: Vec<StoredRecord> = Vec::new();
-        for op in ops {
-            match op {
-                WriteOp::Insert(new) => inserts.push(new_row(new, &audit)),
-                other => {
-                    Self::flush_inserts(&mut tx, &mut inserts, &mut written, &mut changes).await?;
-                    let (rec, kind) = Self::apply_op(&mut tx, other, &audit).await?;
-                    changes.push(kind);
-                    written.push(rec);
-                }
-            }
-        }
-        Self::flush_inserts(&mut tx, &mut inserts, &mut written, &mut changes).await?;
-        Self::insert_versions(&mut tx, &written, &changes, &audit).await?;
-        audit.subjects = written.iter().map(subject).collect();
-        Self::insert_audit(&mut tx, &audit).await?;
-        for chunk in events.chunks(1000) {
-            let mut encoded = Vec::with_capacity(chunk.len());
-            for e in chunk {
-                encoded.push((
-                    e.event_id.to_string(),
-                    e.event_type.clone(),
-                    ts_text(e.occurred_at),
-                    json_text(&e.payload)?,
-                ));
-            }
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO outbox (event_id, event_type, occurred_at, payload) ",
-            );
-            q.push_values(encoded, |mut b, (id, t, at, payload)| {
-                b.push_bind(id)
-                    .push_bind(t)
-                    .push_bind(at)
-                    .push_bind(payload);
-            });
-            q.build().execute(&mut *tx).await.map_err(write_error)?;
-        }
-        tx.commit().await.map_err(unavailable)?;
-        Ok(written)
+        self.writer.apply(change).await
     }
 
     async fn consult(
@@ -587,20 +618,7 @@ impl Store for SqliteStore {
         if seqs.is_empty() {
             return Ok(());
         }
-        let mut tx = self.begin_write().await?;
-        for chunk in seqs.chunks(500) {
-            let placeholders = vec!["?"; chunk.len()].join(", ");
-            let sql = format!(
-                "UPDATE outbox SET delivered_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
-                 WHERE seq IN ({placeholders})"
-            );
-            let mut q = sqlx::query(&sql);
-            for s in chunk {
-                q = q.bind(*s);
-            }
-            q.execute(&mut *tx).await.map_err(internal)?;
-        }
-        tx.commit().await.map_err(unavailable)
+        self.writer.mark_delivered(seqs.to_vec()).await
     }
 
     async fn audit_entries(&self, after: i64, limit: u32) -> StoreResult<Vec<AuditRow>> {
@@ -622,15 +640,7 @@ impl Store for SqliteStore {
         for r in rows {
             let kind: String = r.try_get("kind").map_err(internal)?;
             let n: i64 = r.try_get("n").map_err(internal)?;
-            let n = u64::try_from(n).unwrap_or(0);
-            match RecordKind::from_str(&kind) {
-                Ok(RecordKind::Person) => counts.persons = n,
-                Ok(RecordKind::Object) => counts.objects = n,
-                Ok(RecordKind::Location) => counts.locations = n,
-                Ok(RecordKind::Event) => counts.events = n,
-                Ok(RecordKind::Link) => counts.links = n,
-                Err(_) => {}
-            }
+            counts.add(&kind, n);
         }
         Ok(counts)
     }
@@ -666,23 +676,4 @@ fn bind_list<'q>(
         q = q.bind(r);
     }
     q
-}
-
-/// The row a new record becomes: version 1, active, created and updated by the change's actor.
-fn new_row(new: NewRecord, audit: &AuditEntry) -> StoredRecord {
-    StoredRecord {
-        id: new.id,
-        kind: new.kind,
-        version: 1,
-        marking: new.marking,
-        summary: new.summary,
-        subtype: new.subtype,
-        body: new.body,
-        link: new.link,
-        status: RecordStatus::Active,
-        created_at: audit.at,
-        created_by: audit.actor.display_name.clone(),
-        updated_at: audit.at,
-        updated_by: audit.actor.display_name.clone(),
-    }
 }

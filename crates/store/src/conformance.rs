@@ -36,6 +36,7 @@ macro_rules! store_conformance_tests {
             marking_round_trips_exactly,
             bulk_change_writes_every_record,
             version_consultation_returns_the_past,
+            concurrent_changes_fail_alone,
         );
     };
     (@tests $factory:expr; $attrs:tt; $($name:ident),* $(,)?) => {
@@ -614,4 +615,35 @@ pub async fn version_consultation_returns_the_past(store: Arc<dyn Store>) {
             .unwrap()
             .is_none()
     );
+}
+
+pub async fn concurrent_changes_fail_alone(store: Arc<dyn Store>) {
+    // Many changes at once (they may be committed together); one of them is refused. It must
+    // fail alone, and every other change must be written and audited.
+    let anchor = person("Anchor");
+    store.apply(create(anchor.clone())).await.unwrap();
+    let audits = audit_count(&store).await;
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let store = store.clone();
+        let rec = if i == 17 {
+            link(anchor.id, RecordId(Uuid::now_v7()), "owner") // the missing end: refused
+        } else {
+            person(&format!("Concurrent{i}"))
+        };
+        tasks.push(tokio::spawn(async move { store.apply(create(rec)).await }));
+    }
+    let mut ok = 0;
+    let mut refused = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(StoreError::Constraint(_)) => refused += 1,
+            Err(other) => panic!("unexpected error {other:?}"),
+        }
+    }
+    assert_eq!((ok, refused), (39, 1));
+    assert_eq!(store.counts().await.unwrap().persons, 40);
+    assert_eq!(store.counts().await.unwrap().links, 0);
+    assert_eq!(audit_count(&store).await, audits + 39);
 }

@@ -56,6 +56,28 @@ pub struct StoredRecord {
     pub updated_by: String,
 }
 
+impl StoredRecord {
+    /// The row a new record becomes: version 1, active, created and updated by the actor of
+    /// the change that writes it.
+    pub fn first_version(new: NewRecord, audit: &bluelamp_domain::AuditEntry) -> Self {
+        Self {
+            id: new.id,
+            kind: new.kind,
+            version: 1,
+            marking: new.marking,
+            summary: new.summary,
+            subtype: new.subtype,
+            body: new.body,
+            link: new.link,
+            status: RecordStatus::Active,
+            created_at: audit.at,
+            created_by: audit.actor.display_name.clone(),
+            updated_at: audit.at,
+            updated_by: audit.actor.display_name.clone(),
+        }
+    }
+}
+
 /// What a change did to a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChangeKind {
@@ -239,6 +261,21 @@ pub struct Counts {
     pub locations: u64,
     pub events: u64,
     pub links: u64,
+}
+
+impl Counts {
+    /// Adds a `SELECT kind, COUNT(*) ... GROUP BY kind` row; unknown kinds are ignored.
+    pub fn add(&mut self, kind: &str, n: i64) {
+        let n = u64::try_from(n).unwrap_or(0);
+        match kind.parse::<RecordKind>() {
+            Ok(RecordKind::Person) => self.persons = n,
+            Ok(RecordKind::Object) => self.objects = n,
+            Ok(RecordKind::Location) => self.locations = n,
+            Ok(RecordKind::Event) => self.events = n,
+            Ok(RecordKind::Link) => self.links = n,
+            Err(_) => {}
+        }
+    }
 }
 
 /// Lower-cased summary used for ordering and prefix filters, so both backends sort alike.

@@ -165,7 +165,7 @@ impl Location {
                 return d.as_str().chars().take(80).collect();
             }
             if let Some(c) = &self.coordinates {
-                return format!("{:.5}, {:.5}", c.lat, c.lon);
+                return format!("{:.5}, {:.5}", c.lat(), c.lon());
             }
         }
         parts.join(", ")

@@ -12,14 +12,13 @@ use super::clean::string_value;
 /// A WGS84 latitude and longitude in decimal degrees. Serialised as
 /// `{"lat": 51.5, "lon": -0.12}`; reading it back re-checks the ranges.
 ///
-/// The fields are public for reading (Rust has no read-only fields); build values with
-/// [`Coordinates::new`] or deserialisation, which check the ranges, never with a struct
-/// literal.
+/// The fields are private so a value can only come from [`Coordinates::new`] or
+/// deserialisation, which check the ranges; read them with `lat()` and `lon()`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "CoordinatesRepr")]
 pub struct Coordinates {
-    pub lat: f64,
-    pub lon: f64,
+    lat: f64,
+    lon: f64,
 }
 
 impl Coordinates {

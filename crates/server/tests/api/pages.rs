@@ -213,3 +213,62 @@ async fn list_pages_render_for_every_kind() {
         assert_eq!(r.status(), StatusCode::OK, "{path}");
     }
 }
+
+#[tokio::test]
+async fn an_oversized_form_is_refused_with_a_page_and_nothing_is_written() {
+    let app = spawn_app().await;
+    let huge = "a".repeat(2 * 1024 * 1024);
+    let r = post_form(&app, "/persons", &[("family_name", huge.as_str())]).await;
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("The form could not be read")
+    );
+    assert_eq!(app.record_count().await, 0);
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn control_characters_typed_into_a_form_are_named_beside_the_field() {
+    let app = spawn_app().await;
+    let r = post_form(
+        &app,
+        "/locations",
+        &[
+            ("address_line_1", "1 High\u{0000} Street"),
+            ("postcode", "LS6 1AA"),
+            ("location_type", "residential"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("id=\"address_line_1-error\""),
+        "the message is by the field"
+    );
+    assert_eq!(app.record_count().await, 0);
+}
+
+#[tokio::test]
+async fn an_impossible_event_date_is_named_on_the_form() {
+    let app = spawn_app().await;
+    let r = post_form(
+        &app,
+        "/events",
+        &[
+            ("event_type", "crime"),
+            ("title", "Theft"),
+            ("starts-day", "30"),
+            ("starts-month", "2"),
+            ("starts-year", "2026"),
+            ("starts-time", "25:00"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("href=\"#starts-day\""));
+    assert_eq!(app.record_count().await, 0);
+}

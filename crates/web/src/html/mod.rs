@@ -546,23 +546,14 @@ async fn create(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(plural): Path<String>,
-    form: Result<Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
+    form: PostedForm,
 ) -> Response {
     let Some(kind) = entity_kind(&plural) else {
         return not_found(State(state), user).await;
     };
-    let data = match form {
-        Ok(Form(pairs)) => FormData(pairs),
-        Err(e) => {
-            return message(
-                &state,
-                &user,
-                e.status(),
-                "The form could not be read",
-                &[&e.body_text()],
-                None,
-            );
-        }
+    let data = match read_form(&state, &user, form) {
+        Ok(d) => d,
+        Err(page) => return *page,
     };
     let object_kind = data.get("object_kind").to_string();
     if kind == RecordKind::Object && !object_kind_valid(&object_kind) {
@@ -619,6 +610,28 @@ async fn create(
             Some((&e, &map)),
         ),
         Err(e) => error_page(&state, &user, e),
+    }
+}
+
+type PostedForm = Result<Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>;
+
+/// The posted form's fields, or the page explaining why it could not be read (too large,
+/// not a form).
+fn read_form(
+    state: &AppState,
+    user: &CurrentUser,
+    form: PostedForm,
+) -> Result<FormData, Box<Response>> {
+    match form {
+        Ok(Form(pairs)) => Ok(FormData(pairs)),
+        Err(e) => Err(Box::new(message(
+            state,
+            user,
+            e.status(),
+            "The form could not be read",
+            &[&e.body_text()],
+            None,
+        ))),
     }
 }
 
@@ -683,7 +696,7 @@ async fn update(
     State(state): State<AppState>,
     user: CurrentUser,
     Path((plural, id)): Path<(String, String)>,
-    form: Result<Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
+    form: PostedForm,
 ) -> Response {
     let Some(kind) = entity_kind(&plural) else {
         return not_found(State(state), user).await;
@@ -692,18 +705,9 @@ async fn update(
         Ok(id) => id,
         Err(e) => return error_page(&state, &user, e),
     };
-    let data = match form {
-        Ok(Form(pairs)) => FormData(pairs),
-        Err(e) => {
-            return message(
-                &state,
-                &user,
-                e.status(),
-                "The form could not be read",
-                &[&e.body_text()],
-                None,
-            );
-        }
+    let data = match read_form(&state, &user, form) {
+        Ok(d) => d,
+        Err(page) => return *page,
     };
     let Ok(base_version) = data.get("base_version").parse::<i64>() else {
         return message(
@@ -1226,20 +1230,11 @@ async fn link_create(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-    form: Result<Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
+    form: PostedForm,
 ) -> Response {
-    let data = match form {
-        Ok(Form(pairs)) => FormData(pairs),
-        Err(e) => {
-            return message(
-                &state,
-                &user,
-                e.status(),
-                "The form could not be read",
-                &[&e.body_text()],
-                None,
-            );
-        }
+    let data = match read_form(&state, &user, form) {
+        Ok(d) => d,
+        Err(page) => return *page,
     };
     let params = LinkParams {
         role: Some(data.get("role").into()),
@@ -1300,20 +1295,11 @@ async fn link_end(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-    form: Result<Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
+    form: PostedForm,
 ) -> Response {
-    let data = match form {
-        Ok(Form(pairs)) => FormData(pairs),
-        Err(e) => {
-            return message(
-                &state,
-                &user,
-                e.status(),
-                "The form could not be read",
-                &[&e.body_text()],
-                None,
-            );
-        }
+    let data = match read_form(&state, &user, form) {
+        Ok(d) => d,
+        Err(page) => return *page,
     };
     let id = match parse_id(&id) {
         Ok(id) => id,

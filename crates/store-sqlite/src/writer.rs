@@ -1,0 +1,164 @@
+//! Group commit. SQLite allows one writer at a time, and with `synchronous=FULL` every commit
+//! waits for an fsync; committing each change (and each consultation's audit row) on its own
+//! would cap the whole system at the disk's fsync rate. So one task owns the write
+//! connection: it takes every job waiting in its queue, runs each inside its own SAVEPOINT (a
+//! job that fails is rolled back alone, nothing half written), commits them all with one
+//! fsync, and only then tells each caller its outcome. Nobody is told "done" before the data
+//! is durable; if the commit fails, everyone in the group is told it failed.
+
+use crate::SqliteStore;
+use crate::rows::unavailable;
+use bluelamp_domain::AuditEntry;
+use bluelamp_store::{Change, StoreError, StoreResult, StoredRecord};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+use tokio::sync::{mpsc, oneshot};
+
+/// The most jobs committed together. Bounded so one commit's latency stays small.
+const MAX_GROUP: usize = 256;
+
+enum Work {
+    Apply(Change),
+    Audit(AuditEntry),
+    Delivered(Vec<i64>),
+}
+
+enum Done {
+    Records(Vec<StoredRecord>),
+    Nothing,
+}
+
+struct Job {
+    work: Work,
+    reply: oneshot::Sender<StoreResult<Done>>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Writer {
+    queue: mpsc::Sender<Job>,
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Job")
+    }
+}
+
+impl Writer {
+    /// Starts the writer task over `pool` (one connection). It stops when the last handle
+    /// to the store is dropped.
+    pub(crate) fn spawn(pool: SqlitePool) -> Self {
+        let (queue, rx) = mpsc::channel(4 * MAX_GROUP);
+        tokio::spawn(run(pool, rx));
+        Self { queue }
+    }
+
+    async fn submit(&self, work: Work) -> StoreResult<Done> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send(Job { work, reply })
+            .await
+            .map_err(|_| StoreError::Unavailable("the database writer has stopped".into()))?;
+        answer.await.map_err(|_| {
+            StoreError::Unavailable("the database writer stopped before answering".into())
+        })?
+    }
+
+    pub(crate) async fn apply(&self, change: Change) -> StoreResult<Vec<StoredRecord>> {
+        match self.submit(Work::Apply(change)).await? {
+            Done::Records(r) => Ok(r),
+            Done::Nothing => Ok(Vec::new()),
+        }
+    }
+
+    pub(crate) async fn audit(&self, entry: AuditEntry) -> StoreResult<()> {
+        self.submit(Work::Audit(entry)).await.map(|_| ())
+    }
+
+    pub(crate) async fn mark_delivered(&self, seqs: Vec<i64>) -> StoreResult<()> {
+        self.submit(Work::Delivered(seqs)).await.map(|_| ())
+    }
+}
+
+async fn run(pool: SqlitePool, mut rx: mpsc::Receiver<Job>) {
+    while let Some(first) = rx.recv().await {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        commit_group(&pool, jobs).await;
+    }
+}
+
+async fn exec(tx: &mut Transaction<'static, Sqlite>, sql: &str) -> StoreResult<()> {
+    sqlx::query(sql)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+        .map_err(unavailable)
+}
+
+async fn run_one(tx: &mut Transaction<'static, Sqlite>, work: Work) -> StoreResult<Done> {
+    match work {
+        Work::Apply(change) => SqliteStore::apply_in(tx, change).await.map(Done::Records),
+        Work::Audit(entry) => SqliteStore::insert_audit(tx, &entry)
+            .await
+            .map(|_| Done::Nothing),
+        Work::Delivered(seqs) => SqliteStore::mark_delivered_in(tx, &seqs)
+            .await
+            .map(|_| Done::Nothing),
+    }
+}
+
+async fn commit_group(pool: &SqlitePool, jobs: Vec<Job>) {
+    let mut tx = match pool.begin_with("BEGIN IMMEDIATE").await {
+        Ok(tx) => tx,
+        Err(e) => {
+            let e = unavailable(e);
+            for job in jobs {
+                let _ = job.reply.send(Err(StoreError::Unavailable(e.to_string())));
+            }
+            return;
+        }
+    };
+    let mut outcomes = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let result = match exec(&mut tx, "SAVEPOINT job").await {
+            Err(e) => Err(e),
+            Ok(()) => match run_one(&mut tx, job.work).await {
+                Ok(done) => exec(&mut tx, "RELEASE job").await.map(|_| done),
+                Err(e) => {
+                    // Undo this job only; the others in the group are unaffected.
+                    let undone = exec(&mut tx, "ROLLBACK TO job").await;
+                    let released = exec(&mut tx, "RELEASE job").await;
+                    match undone.and(released) {
+                        Ok(()) => Err(e),
+                        Err(fatal) => {
+                            tracing::error!(error = %fatal, "could not roll back a failed change");
+                            Err(e)
+                        }
+                    }
+                }
+            },
+        };
+        outcomes.push((job.reply, result));
+    }
+    match tx.commit().await {
+        Ok(()) => {
+            for (reply, result) in outcomes {
+                let _ = reply.send(result);
+            }
+        }
+        Err(e) => {
+            // Nothing in the group is durable: every caller is told so.
+            tracing::error!(error = %e, "group commit failed");
+            for (reply, _) in outcomes {
+                let _ = reply.send(Err(StoreError::Unavailable(format!(
+                    "the commit failed: {e}"
+                ))));
+            }
+        }
+    }
+}
