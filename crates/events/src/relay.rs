@@ -93,11 +93,34 @@ impl Relay {
     }
 
     /// Runs until `shutdown` turns true: drains when woken, and at least every `poll`
-    /// (covering events committed by another node or before a crash).
-    pub async fn run(self, poll: Duration, mut shutdown: watch::Receiver<bool>) {
+    /// (covering events committed by another node or before a crash). Once an hour it
+    /// deletes events delivered more than `retain` ago (`clock` says when "now" is).
+    pub async fn run(
+        self,
+        poll: Duration,
+        retain: jiff::SignedDuration,
+        clock: Arc<dyn bluelamp_domain::Clock>,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
+        let mut last_prune: Option<jiff::Timestamp> = None;
         loop {
             if let Err(e) = self.drain().await {
                 tracing::error!(error = %e, "outbox relay could not deliver; will retry");
+            }
+            let now = clock.now();
+            if last_prune
+                .is_none_or(|t| now.duration_since(t) >= jiff::SignedDuration::from_hours(1))
+            {
+                last_prune = Some(now);
+                match self
+                    .store
+                    .outbox_prune(now.saturating_sub(retain).unwrap_or(now))
+                    .await
+                {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(pruned = n, "pruned delivered outbox events"),
+                    Err(e) => tracing::warn!(error = %e, "could not prune the outbox"),
+                }
             }
             tokio::select! {
                 _ = self.wake.notified() => {}
@@ -191,7 +214,13 @@ mod tests {
         let mut rx = bus.subscribe();
         let relay = Relay::new(store.clone(), bus);
         let (tx, shutdown) = watch::channel(false);
-        let task = tokio::spawn(relay.clone().run(Duration::from_millis(20), shutdown));
+        let clock: Arc<dyn bluelamp_domain::Clock> = Arc::new(bluelamp_domain::SystemClock);
+        let task = tokio::spawn(relay.clone().run(
+            Duration::from_millis(20),
+            jiff::SignedDuration::from_hours(24 * 7),
+            clock,
+            shutdown,
+        ));
         let msg = tokio::time::timeout(Duration::from_secs(5), rx.recv())
             .await
             .unwrap()

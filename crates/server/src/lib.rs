@@ -71,7 +71,7 @@ pub async fn start(
     let addr = listener.local_addr()?;
     let bus = Bus::default();
     let relay = Relay::new(store.clone(), bus.clone());
-    let pole = PoleService::new(store, clock).with_relay_waker(relay.waker());
+    let pole = PoleService::new(store, clock.clone()).with_relay_waker(relay.waker());
     let state = AppState {
         pole,
         demo_identity: Arc::new(DemoIdentity::default()),
@@ -79,7 +79,11 @@ pub async fn start(
     };
     let app = bluelamp_web::router(state);
     let (shutdown, rx) = watch::channel(false);
-    let relay_task = tokio::spawn(relay.run(Duration::from_secs(2), rx.clone()));
+    // Delivered events are kept for a week (a consumer can be replayed from the outbox),
+    // then pruned.
+    let retain = jiff::SignedDuration::from_hours(24 * 7);
+    let relay_task =
+        tokio::spawn(relay.run(Duration::from_secs(2), retain, clock.clone(), rx.clone()));
     let mut server_rx = rx;
     let handle = tokio::spawn(async move {
         let served = axum::serve(

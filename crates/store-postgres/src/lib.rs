@@ -481,10 +481,12 @@ impl Store for PgStore {
             filter.push_str(&format!(" AND subtype = ${n}"));
         }
         if query.summary_prefix.is_some() {
-            n += 1;
             filter.push_str(&format!(
-                " AND sort_key COLLATE \"C\" LIKE ${n} ESCAPE '\\'"
+                " AND sort_key COLLATE \"C\" >= ${} AND sort_key COLLATE \"C\" < ${}",
+                n + 1,
+                n + 2
             ));
+            n += 2;
         }
         if query.max_classification_rank.is_some() {
             n += 1;
@@ -494,7 +496,10 @@ impl Store for PgStore {
             ListOrder::Summary => "sort_key COLLATE \"C\", id",
             ListOrder::RecentlyUpdated => "updated_at DESC, id DESC",
         };
-        let count_sql = format!("SELECT COUNT(*) AS n{filter}");
+        let count_sql = format!(
+            "SELECT COUNT(*) AS n FROM (SELECT 1{filter} LIMIT {}) AS capped",
+            COUNT_CAP + 1
+        );
         let page_sql = format!(
             "SELECT {RECORD_COLUMNS}{filter} ORDER BY {order} LIMIT ${} OFFSET ${}",
             n + 1,
@@ -518,9 +523,11 @@ impl Store for PgStore {
             .collect::<StoreResult<Vec<_>>>()?;
         audit.subjects = items.iter().map(subject).collect();
         self.commit_audit(&audit).await?;
+        let total = u64::try_from(total).unwrap_or(0);
         Ok(Page {
             items,
-            total: u64::try_from(total).unwrap_or(0),
+            total: total.min(COUNT_CAP),
+            total_exact: total <= COUNT_CAP,
             page: query.page,
             per_page: query.per_page,
         })
@@ -564,6 +571,15 @@ impl Store for PgStore {
             .await
             .map_err(unavailable)?;
         Ok(())
+    }
+
+    async fn outbox_prune(&self, delivered_before: jiff::Timestamp) -> StoreResult<u64> {
+        sqlx::query("DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < $1")
+            .bind(to_odt(delivered_before))
+            .execute(&self.pool)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(unavailable)
     }
 
     async fn audit_entries(&self, after: i64, limit: u32) -> StoreResult<Vec<AuditRow>> {
@@ -615,7 +631,8 @@ fn bind_list<'q>(
         q = q.bind(s.as_str());
     }
     if let Some(p) = &query.summary_prefix {
-        q = q.bind(like_prefix(p));
+        let (low, high) = prefix_bounds(p);
+        q = q.bind(low).bind(high);
     }
     if let Some(r) = query.max_classification_rank {
         q = q.bind(r);

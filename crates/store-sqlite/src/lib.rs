@@ -234,6 +234,19 @@ impl SqliteStore {
         Ok(written)
     }
 
+    /// Deletes outbox rows delivered before `before` inside the writer's transaction.
+    pub(crate) async fn prune_outbox_in(
+        tx: &mut Transaction<'static, Sqlite>,
+        before: &str,
+    ) -> StoreResult<u64> {
+        sqlx::query("DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?")
+            .bind(before)
+            .execute(&mut **tx)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(internal)
+    }
+
     /// Marks outbox rows delivered inside the writer's transaction.
     pub(crate) async fn mark_delivered_in(
         tx: &mut Transaction<'static, Sqlite>,
@@ -544,7 +557,7 @@ impl Store for SqliteStore {
             filter.push_str(" AND subtype = ?");
         }
         if query.summary_prefix.is_some() {
-            filter.push_str(" AND sort_key LIKE ? ESCAPE '\\'");
+            filter.push_str(" AND sort_key >= ? AND sort_key < ?");
         }
         if query.max_classification_rank.is_some() {
             filter.push_str(" AND classification <= ?");
@@ -553,7 +566,10 @@ impl Store for SqliteStore {
             ListOrder::Summary => "sort_key, id",
             ListOrder::RecentlyUpdated => "updated_at DESC, id DESC",
         };
-        let count_sql = format!("SELECT COUNT(*) AS n{filter}");
+        let count_sql = format!(
+            "SELECT COUNT(*) AS n FROM (SELECT 1{filter} LIMIT {})",
+            COUNT_CAP + 1
+        );
         let page_sql = format!("SELECT {RECORD_COLUMNS}{filter} ORDER BY {order} LIMIT ? OFFSET ?");
         let total: i64 = bind_list(&count_sql, &query)
             .fetch_one(&self.readers)
@@ -573,9 +589,11 @@ impl Store for SqliteStore {
             .collect::<StoreResult<Vec<_>>>()?;
         audit.subjects = items.iter().map(subject).collect();
         self.commit_audit(&audit).await?;
+        let total = u64::try_from(total).unwrap_or(0);
         Ok(Page {
             items,
-            total: u64::try_from(total).unwrap_or(0),
+            total: total.min(COUNT_CAP),
+            total_exact: total <= COUNT_CAP,
             page: query.page,
             per_page: query.per_page,
         })
@@ -619,6 +637,10 @@ impl Store for SqliteStore {
             return Ok(());
         }
         self.writer.mark_delivered(seqs.to_vec()).await
+    }
+
+    async fn outbox_prune(&self, delivered_before: jiff::Timestamp) -> StoreResult<u64> {
+        self.writer.prune_outbox(ts_text(delivered_before)).await
     }
 
     async fn audit_entries(&self, after: i64, limit: u32) -> StoreResult<Vec<AuditRow>> {
@@ -670,7 +692,8 @@ fn bind_list<'q>(
         q = q.bind(s.as_str());
     }
     if let Some(p) = &query.summary_prefix {
-        q = q.bind(like_prefix(p));
+        let (low, high) = prefix_bounds(p);
+        q = q.bind(low).bind(high);
     }
     if let Some(r) = query.max_classification_rank {
         q = q.bind(r);

@@ -20,10 +20,12 @@ enum Work {
     Apply(Change),
     Audit(AuditEntry),
     Delivered(Vec<i64>),
+    Prune(String),
 }
 
 enum Done {
     Records(Vec<StoredRecord>),
+    Count(u64),
     Nothing,
 }
 
@@ -66,7 +68,14 @@ impl Writer {
     pub(crate) async fn apply(&self, change: Change) -> StoreResult<Vec<StoredRecord>> {
         match self.submit(Work::Apply(change)).await? {
             Done::Records(r) => Ok(r),
-            Done::Nothing => Ok(Vec::new()),
+            Done::Count(_) | Done::Nothing => Ok(Vec::new()),
+        }
+    }
+
+    pub(crate) async fn prune_outbox(&self, before: String) -> StoreResult<u64> {
+        match self.submit(Work::Prune(before)).await? {
+            Done::Count(n) => Ok(n),
+            Done::Records(_) | Done::Nothing => Ok(0),
         }
     }
 
@@ -109,6 +118,9 @@ async fn run_one(tx: &mut Transaction<'static, Sqlite>, work: Work) -> StoreResu
         Work::Delivered(seqs) => SqliteStore::mark_delivered_in(tx, &seqs)
             .await
             .map(|_| Done::Nothing),
+        Work::Prune(before) => SqliteStore::prune_outbox_in(tx, &before)
+            .await
+            .map(Done::Count),
     }
 }
 

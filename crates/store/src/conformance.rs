@@ -37,6 +37,8 @@ macro_rules! store_conformance_tests {
             bulk_change_writes_every_record,
             version_consultation_returns_the_past,
             concurrent_changes_fail_alone,
+            delivered_outbox_events_are_pruned_and_pending_ones_kept,
+            list_totals_are_counted_up_to_the_cap,
         );
     };
     (@tests $factory:expr; $attrs:tt; $($name:ident),* $(,)?) => {
@@ -646,4 +648,73 @@ pub async fn concurrent_changes_fail_alone(store: Arc<dyn Store>) {
     assert_eq!(store.counts().await.unwrap().persons, 40);
     assert_eq!(store.counts().await.unwrap().links, 0);
     assert_eq!(audit_count(&store).await, audits + 39);
+}
+
+pub async fn delivered_outbox_events_are_pruned_and_pending_ones_kept(store: Arc<dyn Store>) {
+    for i in 0..3 {
+        store
+            .apply(Change {
+                ops: vec![WriteOp::Insert(person(&format!("Outbox{i}")))],
+                audit: audit(AuditAction::Create),
+                events: vec![OutboxEvent {
+                    event_id: Uuid::now_v7(),
+                    event_type: "pole.person.created".into(),
+                    occurred_at: t("2026-05-01T10:00:00Z"),
+                    payload: json!({}),
+                }],
+            })
+            .await
+            .unwrap();
+    }
+    let pending = store.outbox_pending(10).await.unwrap();
+    store
+        .outbox_mark_delivered(&[pending[0].seq, pending[1].seq])
+        .await
+        .unwrap();
+    // Delivered "now" (the database clock), so a cutoff in the past prunes nothing...
+    assert_eq!(
+        store.outbox_prune(t("2000-01-01T00:00:00Z")).await.unwrap(),
+        0
+    );
+    // ...and a cutoff in the future prunes exactly the delivered ones.
+    assert_eq!(
+        store.outbox_prune(t("2999-01-01T00:00:00Z")).await.unwrap(),
+        2
+    );
+    let left = store.outbox_pending(10).await.unwrap();
+    assert_eq!(left.len(), 1, "an undelivered event is never pruned");
+    assert_eq!(left[0].seq, pending[2].seq);
+}
+
+pub async fn list_totals_are_counted_up_to_the_cap(store: Arc<dyn Store>) {
+    let n = COUNT_CAP as usize + 5;
+    let ops = (0..n)
+        .map(|i| WriteOp::Insert(person(&format!("Many{i:05}"))))
+        .collect();
+    store
+        .apply(Change {
+            ops,
+            audit: audit(AuditAction::BulkCreate),
+            events: vec![],
+        })
+        .await
+        .unwrap();
+    let page = store
+        .consult_list(ListQuery::new(RecordKind::Person), audit(AuditAction::List))
+        .await
+        .unwrap();
+    assert_eq!(page.total, COUNT_CAP);
+    assert!(!page.total_exact, "more than the cap match");
+    let mut q = ListQuery::new(RecordKind::Person);
+    q.summary_prefix = Some("many0000".into());
+    let page = store
+        .consult_list(q, audit(AuditAction::List))
+        .await
+        .unwrap();
+    assert_eq!(
+        (page.total, page.total_exact),
+        (10, true),
+        "Many00000 to Many00009"
+    );
+    assert_eq!(page.items[0].summary, "MANY00000, John");
 }

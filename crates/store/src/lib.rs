@@ -104,6 +104,11 @@ pub trait Store: Send + Sync + 'static {
     /// Marks outbox events as delivered.
     async fn outbox_mark_delivered(&self, seqs: &[i64]) -> StoreResult<()>;
 
+    /// Deletes outbox events delivered before `delivered_before`, returning how many. The
+    /// outbox is a delivery queue, not an archive: the audit trail and the versions keep the
+    /// history.
+    async fn outbox_prune(&self, delivered_before: jiff::Timestamp) -> StoreResult<u64>;
+
     /// Audit entries after sequence number `after`, oldest first (for auditors and feeds).
     async fn audit_entries(&self, after: i64, limit: u32) -> StoreResult<Vec<AuditRow>>;
 

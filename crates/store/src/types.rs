@@ -249,7 +249,10 @@ impl ListQuery {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page {
     pub items: Vec<StoredRecord>,
+    /// How many records match, up to [`COUNT_CAP`].
     pub total: u64,
+    /// False when more than [`COUNT_CAP`] match (then `total` is the cap).
+    pub total_exact: bool,
     pub page: u32,
     pub per_page: u32,
 }
@@ -283,15 +286,18 @@ pub fn sort_key(summary: &str) -> String {
     summary.to_lowercase()
 }
 
-/// Escapes `%`, `_` and `\` for a LIKE pattern (both backends use `ESCAPE '\'`).
-pub fn like_prefix(prefix: &str) -> String {
-    let mut s = String::with_capacity(prefix.len() + 1);
-    for c in prefix.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            s.push('\\');
-        }
-        s.push(c);
-    }
-    s.push('%');
-    s
+/// Lists count at most this many matches: beyond it the total is reported as "more than"
+/// (`Page::total_exact` false), because counting a million index entries on every page
+/// view costs more than the page itself.
+pub const COUNT_CAP: u64 = 10_000;
+
+/// The half-open range of sort keys that start with `prefix`: `[low, high)`. A range on the
+/// `(kind, sort_key)` index, where `LIKE` could not use it; both backends compare sort keys
+/// byte-wise (SQLite's BINARY, PostgreSQL's COLLATE "C"), and U+10FFFF is the largest
+/// character, so every key that starts with the prefix sorts below `high`.
+pub fn prefix_bounds(prefix: &str) -> (String, String) {
+    let low = sort_key(prefix);
+    let mut high = low.clone();
+    high.push(char::MAX);
+    (low, high)
 }

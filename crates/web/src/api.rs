@@ -188,7 +188,10 @@ pub struct ListResponse {
     pub items: Vec<RecordSummary>,
     pub page: u32,
     pub per_page: u32,
+    /// How many records match, counted up to 10,000.
     pub total: u64,
+    /// False when more than 10,000 match: `total` and `total_pages` are then lower bounds.
+    pub total_exact: bool,
     pub total_pages: u64,
 }
 
@@ -333,6 +336,7 @@ async fn list(
         page: page.page,
         per_page: page.per_page,
         total: page.total,
+        total_exact: page.total_exact,
         total_pages,
     }))
 }

@@ -272,3 +272,58 @@ async fn an_impossible_event_date_is_named_on_the_form() {
     assert!(r.text().await.unwrap().contains("href=\"#starts-day\""));
     assert_eq!(app.record_count().await, 0);
 }
+
+#[tokio::test]
+async fn a_link_added_through_the_page_keeps_its_dates_and_a_bad_date_is_named() {
+    let app = spawn_app().await;
+    let p = app.create_person("Smith", "John").await;
+    let l = app
+        .create(
+            "locations",
+            serde_json::json!({"address_lines": ["12 High Street"], "postcode": "LS6 1AA"}),
+        )
+        .await;
+    let (pid, lid) = (p["id"].as_str().unwrap(), l["id"].as_str().unwrap());
+    let bad = post_form(
+        &app,
+        &format!("/records/{pid}/links"),
+        &[
+            ("role", "resides_at:out"),
+            ("target_id", lid),
+            ("from-day", "31"),
+            ("from-month", "2"),
+            ("from-year", "2020"),
+        ],
+    )
+    .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = bad.text().await.unwrap();
+    assert!(
+        page.contains("id=\"from-error\""),
+        "the message is by the date"
+    );
+    assert!(page.contains("value=\"31\""), "what was typed is kept");
+    assert_eq!(app.store.counts().await.unwrap().links, 0);
+
+    let ok = post_form(
+        &app,
+        &format!("/records/{pid}/links"),
+        &[
+            ("role", "resides_at:out"),
+            ("target_id", lid),
+            ("from-day", "1"),
+            ("from-month", "3"),
+            ("from-year", "2020"),
+        ],
+    )
+    .await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    let person = app
+        .get(&format!("/persons/{pid}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(person.contains("Resides at"));
+    assert!(person.contains("Since 1 March 2020"));
+}

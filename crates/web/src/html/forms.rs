@@ -391,6 +391,22 @@ fn dob_string(data: &FormData, prefix: &str) -> Result<String, String> {
     }
 }
 
+/// An optional full date from three boxes, as `YYYY-MM-DD`; all empty means none.
+pub fn full_date(data: &FormData, prefix: &str) -> Result<String, String> {
+    let d = data.get(&format!("{prefix}-day")).trim();
+    let m = data.get(&format!("{prefix}-month")).trim();
+    let y = data.get(&format!("{prefix}-year")).trim();
+    if d.is_empty() && m.is_empty() && y.is_empty() {
+        return Ok(String::new());
+    }
+    match (d.parse::<i8>(), m.parse::<i8>(), y.parse::<i16>()) {
+        (Ok(d), Ok(m), Ok(y)) => jiff::civil::Date::new(y, m, d)
+            .map(|date| date.to_string())
+            .map_err(|_| "Enter a real date".to_string()),
+        _ => Err("Enter the date with a day, month and year, or leave all three empty".to_string()),
+    }
+}
+
 /// The posted person form as the API's input, with the map from input paths to form fields.
 pub fn person_input(
     data: &FormData,

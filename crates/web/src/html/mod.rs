@@ -246,6 +246,7 @@ struct ListPage {
     subtypes: Vec<(String, String)>,
     items: Vec<ListItem>,
     total: u64,
+    total_exact: bool,
     from: u64,
     to: u64,
     previous: Option<String>,
@@ -337,10 +338,13 @@ async fn list(
                 })
                 .collect(),
             total: page.total,
+            total_exact: page.total_exact,
             from,
             to: from + shown.saturating_sub(1),
             previous: (query.page > 1).then(|| link_for(query.page - 1)),
-            next: (query.offset() + shown < page.total).then(|| link_for(query.page + 1)),
+            next: (query.offset() + shown < page.total
+                || (!page.total_exact && shown == u64::from(query.per_page)))
+            .then(|| link_for(query.page + 1)),
             errors,
         },
     )
@@ -1038,6 +1042,10 @@ struct LinkPage {
     errors: Vec<ErrorLink>,
     role_error: Option<String>,
     target_error: Option<String>,
+    from: [String; 3],
+    to: [String; 3],
+    from_error: Option<String>,
+    to_error: Option<String>,
 }
 
 #[derive(Template)]
@@ -1053,6 +1061,27 @@ struct LinkParams {
     role: Option<String>,
     target_kind: Option<String>,
     q: Option<String>,
+    #[serde(rename = "from-day")]
+    from_day: Option<String>,
+    #[serde(rename = "from-month")]
+    from_month: Option<String>,
+    #[serde(rename = "from-year")]
+    from_year: Option<String>,
+    #[serde(rename = "to-day")]
+    to_day: Option<String>,
+    #[serde(rename = "to-month")]
+    to_month: Option<String>,
+    #[serde(rename = "to-year")]
+    to_year: Option<String>,
+}
+
+/// Problems with the "add a link" form, each shown beside its question.
+#[derive(Default)]
+struct LinkErrors {
+    role: Option<String>,
+    target: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
 }
 
 /// Every role that can start or end at a record of `kind`, as "role:out" / "role:in".
@@ -1124,7 +1153,7 @@ async fn link_form(
     Path(id): Path<String>,
     Query(params): Query<LinkParams>,
 ) -> Response {
-    link_page(state, user, id, params, None).await
+    link_page(state, user, id, params, LinkErrors::default()).await
 }
 
 async fn link_page(
@@ -1132,7 +1161,7 @@ async fn link_page(
     user: CurrentUser,
     id: String,
     params: LinkParams,
-    errors: Option<(Option<String>, Option<String>)>,
+    errors: LinkErrors,
 ) -> Response {
     let id = match parse_id(&id) {
         Ok(id) => id,
@@ -1151,20 +1180,21 @@ async fn link_page(
         .target_kind
         .clone()
         .unwrap_or_else(|| "persons".into());
-    let (role_error, target_error) = errors.unwrap_or((None, None));
     let mut summary_errors = Vec::new();
-    if let Some(m) = &role_error {
-        summary_errors.push(ErrorLink {
-            target: "role".into(),
-            message: m.clone(),
-        });
+    for (message, target) in [
+        (&errors.role, "role"),
+        (&errors.target, "q"),
+        (&errors.from, "from-day"),
+        (&errors.to, "to-day"),
+    ] {
+        if let Some(m) = message {
+            summary_errors.push(ErrorLink {
+                target: target.into(),
+                message: m.clone(),
+            });
+        }
     }
-    if let Some(m) = &target_error {
-        summary_errors.push(ErrorLink {
-            target: "q".into(),
-            message: m.clone(),
-        });
-    }
+    let part = |v: &Option<String>| v.clone().unwrap_or_default();
     render(
         if summary_errors.is_empty() {
             StatusCode::OK
@@ -1196,8 +1226,20 @@ async fn link_page(
             candidates,
             searched,
             errors: summary_errors,
-            role_error,
-            target_error,
+            role_error: errors.role,
+            target_error: errors.target,
+            from: [
+                part(&params.from_day),
+                part(&params.from_month),
+                part(&params.from_year),
+            ],
+            to: [
+                part(&params.to_day),
+                part(&params.to_month),
+                part(&params.to_year),
+            ],
+            from_error: errors.from,
+            to_error: errors.to,
         },
     )
 }
@@ -1236,10 +1278,17 @@ async fn link_create(
         Ok(d) => d,
         Err(page) => return *page,
     };
+    let field = |k: &str| Some(data.get(k).to_string());
     let params = LinkParams {
-        role: Some(data.get("role").into()),
-        target_kind: Some(data.get("target_kind").into()),
-        q: Some(data.get("q").into()),
+        role: field("role"),
+        target_kind: field("target_kind"),
+        q: field("q"),
+        from_day: field("from-day"),
+        from_month: field("from-month"),
+        from_year: field("from-year"),
+        to_day: field("to-day"),
+        to_month: field("to-month"),
+        to_year: field("to-year"),
     };
     let role = data.get("role");
     let target = data.get("target_id");
@@ -1248,14 +1297,24 @@ async fn link_create(
         Some((r, "in")) => (r, false),
         _ => ("", true),
     };
-    let role_error = role_name
-        .is_empty()
-        .then(|| "Choose how the records are linked".to_string());
-    let target_error = target
-        .is_empty()
-        .then(|| "Search for the record to link to, then choose it".to_string());
-    if role_error.is_some() || target_error.is_some() {
-        return link_page(state, user, id, params, Some((role_error, target_error))).await;
+    let valid_from = forms::full_date(&data, "from");
+    let valid_to = forms::full_date(&data, "to");
+    let errors = LinkErrors {
+        role: role_name
+            .is_empty()
+            .then(|| "Choose how the records are linked".to_string()),
+        target: target
+            .is_empty()
+            .then(|| "Search for the record to link to, then choose it".to_string()),
+        from: valid_from.as_ref().err().cloned(),
+        to: valid_to.as_ref().err().cloned(),
+    };
+    if errors.role.is_some()
+        || errors.target.is_some()
+        || errors.from.is_some()
+        || errors.to.is_some()
+    {
+        return link_page(state, user, id, params, errors).await;
     }
     let (from_id, to_id) = if outgoing {
         (id.clone(), target.to_string())
@@ -1266,6 +1325,8 @@ async fn link_create(
         from_id,
         to_id,
         role: role_name.into(),
+        valid_from: valid_from.unwrap_or_default(),
+        valid_to: valid_to.unwrap_or_default(),
         ..Default::default()
     };
     match state.pole.link(&user.caller, input).await {
@@ -1280,12 +1341,17 @@ async fn link_create(
             Redirect::to(&format!("{back}?notice=linked")).into_response()
         }
         Err(AppError::Invalid(e)) => {
-            let msg =
-                e.0.iter()
-                    .map(|f| f.message.clone())
-                    .collect::<Vec<_>>()
-                    .join(". ");
-            link_page(state, user, id, params, Some((Some(msg), None))).await
+            let mut errors = LinkErrors::default();
+            for f in &e.0 {
+                let slot = match f.field.as_str() {
+                    "valid_from" => &mut errors.from,
+                    "valid_to" => &mut errors.to,
+                    "to_id" | "from_id" => &mut errors.target,
+                    _ => &mut errors.role,
+                };
+                slot.get_or_insert_with(|| f.message.clone());
+            }
+            link_page(state, user, id, params, errors).await
         }
         Err(e) => error_page(&state, &user, e),
     }
