@@ -92,6 +92,30 @@ impl Relay {
         }
     }
 
+    /// Deletes events delivered before `cutoff`, in slices of 10,000 with a yield between
+    /// them, so the writer (and so every request) is never held for long.
+    async fn prune(&self, cutoff: jiff::Timestamp) {
+        let mut pruned = 0;
+        loop {
+            match self.store.outbox_prune(cutoff).await {
+                Ok(n) => {
+                    pruned += n;
+                    if n < 10_000 {
+                        break;
+                    }
+                    tokio::task::yield_now().await;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not prune the outbox");
+                    break;
+                }
+            }
+        }
+        if pruned > 0 {
+            tracing::info!(pruned, "pruned delivered outbox events");
+        }
+    }
+
     /// Runs until `shutdown` turns true: drains when woken, and at least every `poll`
     /// (covering events committed by another node or before a crash). Once an hour it
     /// deletes events delivered more than `retain` ago (`clock` says when "now" is).
@@ -112,15 +136,7 @@ impl Relay {
                 .is_none_or(|t| now.duration_since(t) >= jiff::SignedDuration::from_hours(1))
             {
                 last_prune = Some(now);
-                match self
-                    .store
-                    .outbox_prune(now.saturating_sub(retain).unwrap_or(now))
-                    .await
-                {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(pruned = n, "pruned delivered outbox events"),
-                    Err(e) => tracing::warn!(error = %e, "could not prune the outbox"),
-                }
+                self.prune(now.saturating_sub(retain).unwrap_or(now)).await;
             }
             tokio::select! {
                 _ = self.wake.notified() => {}

@@ -574,12 +574,15 @@ impl Store for PgStore {
     }
 
     async fn outbox_prune(&self, delivered_before: jiff::Timestamp) -> StoreResult<u64> {
-        sqlx::query("DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < $1")
-            .bind(to_odt(delivered_before))
-            .execute(&self.pool)
-            .await
-            .map(|r| r.rows_affected())
-            .map_err(unavailable)
+        sqlx::query(
+            "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox \
+             WHERE delivered_at IS NOT NULL AND delivered_at < $1 LIMIT 10000)",
+        )
+        .bind(to_odt(delivered_before))
+        .execute(&self.pool)
+        .await
+        .map(|r| r.rows_affected())
+        .map_err(unavailable)
     }
 
     async fn audit_entries(&self, after: i64, limit: u32) -> StoreResult<Vec<AuditRow>> {

@@ -239,12 +239,16 @@ impl SqliteStore {
         tx: &mut Transaction<'static, Sqlite>,
         before: &str,
     ) -> StoreResult<u64> {
-        sqlx::query("DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?")
-            .bind(before)
-            .execute(&mut **tx)
-            .await
-            .map(|r| r.rows_affected())
-            .map_err(internal)
+        // At most 10,000 rows a call, so the writer is never held for long.
+        sqlx::query(
+            "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox \
+             WHERE delivered_at IS NOT NULL AND delivered_at < ? LIMIT 10000)",
+        )
+        .bind(before)
+        .execute(&mut **tx)
+        .await
+        .map(|r| r.rows_affected())
+        .map_err(internal)
     }
 
     /// Marks outbox rows delivered inside the writer's transaction.

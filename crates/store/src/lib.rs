@@ -104,7 +104,8 @@ pub trait Store: Send + Sync + 'static {
     /// Marks outbox events as delivered.
     async fn outbox_mark_delivered(&self, seqs: &[i64]) -> StoreResult<()>;
 
-    /// Deletes outbox events delivered before `delivered_before`, returning how many. The
+    /// Deletes up to 10,000 outbox events delivered before `delivered_before`, returning how
+    /// many (call again until it returns fewer, so no single call holds the writer long). The
     /// outbox is a delivery queue, not an archive: the audit trail and the versions keep the
     /// history.
     async fn outbox_prune(&self, delivered_before: jiff::Timestamp) -> StoreResult<u64>;
