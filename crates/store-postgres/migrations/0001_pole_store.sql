@@ -27,7 +27,7 @@ CREATE TABLE records (
 -- COLLATE "C" so ordering and prefix LIKE match SQLite's byte order and can use the index.
 CREATE INDEX records_kind_sort ON records (kind, sort_key COLLATE "C");
 CREATE INDEX records_kind_updated ON records (kind, updated_at);
-CREATE INDEX records_kind_subtype_sort ON records (kind, subtype, sort_key COLLATE "C");
+CREATE INDEX records_kind_subtype_sort ON records (kind, subtype, sort_key COLLATE "C") WHERE subtype IS NOT NULL;
 CREATE INDEX records_link_from ON records (link_from) WHERE link_from IS NOT NULL;
 CREATE INDEX records_link_to ON records (link_to) WHERE link_to IS NOT NULL;
 

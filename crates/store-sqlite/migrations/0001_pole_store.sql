@@ -27,7 +27,7 @@ CREATE TABLE records (
 );
 CREATE INDEX records_kind_sort ON records (kind, sort_key);
 CREATE INDEX records_kind_updated ON records (kind, updated_at);
-CREATE INDEX records_kind_subtype_sort ON records (kind, subtype, sort_key); -- "vehicles only" lists
+CREATE INDEX records_kind_subtype_sort ON records (kind, subtype, sort_key) WHERE subtype IS NOT NULL; -- "vehicles only" lists; persons have no sub-type
 CREATE INDEX records_link_from ON records (link_from) WHERE link_from IS NOT NULL;
 CREATE INDEX records_link_to ON records (link_to) WHERE link_to IS NOT NULL;
 
