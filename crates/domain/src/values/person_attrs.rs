@@ -67,6 +67,48 @@ string_value!(Gender);
 
 // ---------------------------------------------------------------------------------------
 // Self-defined ethnicity
+/// The methods of a value drawn from a fixed table of (variant, code, label) rows, the
+/// table listing every variant once in declaration order (the tests check it): `all()`,
+/// `parse()` by code in any case, `code()`, `label()`, `as_str()`.
+macro_rules! code_table {
+    ($ty:ident, $n:literal, $refusal:literal) => {
+        impl $ty {
+            /// Every value, in table order (the order a form lists them).
+            pub fn all() -> [$ty; $n] {
+                Self::TABLE.map(|(v, _, _)| v)
+            }
+
+            /// Parses a code, any case.
+            pub fn parse(s: &str) -> Result<Self, String> {
+                let t = s.trim();
+                Self::TABLE
+                    .iter()
+                    .find(|(_, code, _)| code.eq_ignore_ascii_case(t))
+                    .map(|(v, _, _)| *v)
+                    .ok_or_else(|| $refusal.to_owned())
+            }
+
+            pub fn code(&self) -> &'static str {
+                self.entry().1
+            }
+
+            pub fn label(&self) -> &'static str {
+                self.entry().2
+            }
+
+            pub fn as_str(&self) -> &'static str {
+                self.code()
+            }
+
+            fn entry(&self) -> &'static ($ty, &'static str, &'static str) {
+                // TABLE lists every variant exactly once in declaration order, so the
+                // index is always in range.
+                &Self::TABLE[*self as usize]
+            }
+        }
+    };
+}
+
 // ---------------------------------------------------------------------------------------
 
 /// Self-defined ethnicity, the Home Office "18+1" codes (2011 census categories) that
@@ -163,40 +205,9 @@ impl Ethnicity {
         (Ethnicity::W9, "W9", "White: any other White background"),
         (Ethnicity::NS, "NS", "Not stated"),
     ];
-
-    /// Every code, in the order a form should list them.
-    pub fn all() -> [Ethnicity; 19] {
-        Self::TABLE.map(|(e, _, _)| e)
-    }
-
-    /// Parses a code (`W1`, `ns`, ...), any case.
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let t = s.trim();
-        Self::TABLE
-            .iter()
-            .find(|(_, code, _)| code.eq_ignore_ascii_case(t))
-            .map(|(e, _, _)| *e)
-            .ok_or_else(|| "Select an ethnicity".to_owned())
-    }
-
-    pub fn code(&self) -> &'static str {
-        self.entry().1
-    }
-
-    pub fn label(&self) -> &'static str {
-        self.entry().2
-    }
-
-    pub fn as_str(&self) -> &'static str {
-        self.code()
-    }
-
-    fn entry(&self) -> &'static (Ethnicity, &'static str, &'static str) {
-        // TABLE lists every variant exactly once in declaration order, which the tests
-        // check; the index is therefore always in range.
-        &Self::TABLE[*self as usize]
-    }
 }
+
+code_table!(Ethnicity, 19, "Select an ethnicity");
 
 string_value!(Ethnicity);
 
@@ -560,39 +571,9 @@ impl WarningMarker {
         (WarningMarker::Violent, "VI", "Violent"),
         (WarningMarker::Weapons, "WE", "Weapons"),
     ];
-
-    /// Every marker, in code order.
-    pub fn all() -> [WarningMarker; 13] {
-        Self::TABLE.map(|(m, _, _)| m)
-    }
-
-    /// Parses a two-letter code, any case.
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let t = s.trim();
-        Self::TABLE
-            .iter()
-            .find(|(_, code, _)| code.eq_ignore_ascii_case(t))
-            .map(|(m, _, _)| *m)
-            .ok_or_else(|| "Select a warning marker".to_owned())
-    }
-
-    pub fn code(&self) -> &'static str {
-        self.entry().1
-    }
-
-    pub fn label(&self) -> &'static str {
-        self.entry().2
-    }
-
-    pub fn as_str(&self) -> &'static str {
-        self.code()
-    }
-
-    fn entry(&self) -> &'static (WarningMarker, &'static str, &'static str) {
-        // TABLE lists every variant once in declaration order (checked by a test).
-        &Self::TABLE[*self as usize]
-    }
 }
+
+code_table!(WarningMarker, 13, "Select a warning marker");
 
 string_value!(WarningMarker);
 
