@@ -636,6 +636,19 @@ impl Store for SqliteStore {
         rows.iter().map(outbox_from_row).collect()
     }
 
+    async fn outbox_backlog(&self, cap: u32) -> StoreResult<u64> {
+        let n: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM (SELECT 1 FROM outbox WHERE delivered_at IS NULL LIMIT ?) AS pending",
+        )
+        .bind(i64::from(cap))
+        .fetch_one(&self.readers)
+        .await
+        .map_err(unavailable)?
+        .try_get("n")
+        .map_err(internal)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     async fn outbox_mark_delivered(&self, seqs: &[i64]) -> StoreResult<()> {
         if seqs.is_empty() {
             return Ok(());

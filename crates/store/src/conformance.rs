@@ -364,6 +364,12 @@ pub async fn outbox_events_are_written_with_the_change_and_delivered_once(store:
             .await
             .unwrap();
     }
+    assert_eq!(store.outbox_backlog(1000).await.unwrap(), 3);
+    assert_eq!(
+        store.outbox_backlog(2).await.unwrap(),
+        2,
+        "the count stops at the cap"
+    );
     let pending = store.outbox_pending(2).await.unwrap();
     assert_eq!(pending.len(), 2, "limit respected");
     assert_eq!(pending[0].event.event_id, ids[0], "oldest first");
@@ -378,6 +384,7 @@ pub async fn outbox_events_are_written_with_the_change_and_delivered_once(store:
     assert_eq!(rest[0].event.event_id, ids[2]);
     store.outbox_mark_delivered(&[rest[0].seq]).await.unwrap();
     assert!(store.outbox_pending(100).await.unwrap().is_empty());
+    assert_eq!(store.outbox_backlog(1000).await.unwrap(), 0);
 }
 
 pub async fn list_filters_pages_and_counts_agree(store: Arc<dyn Store>) {

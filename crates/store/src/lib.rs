@@ -101,6 +101,10 @@ pub trait Store: Send + Sync + 'static {
     /// Up to `limit` outbox events not yet delivered, oldest first.
     async fn outbox_pending(&self, limit: u32) -> StoreResult<Vec<OutboxRow>>;
 
+    /// How many outbox events wait for delivery, counted up to `cap` (for `/readyz` and
+    /// metrics: cheap enough to call on every probe).
+    async fn outbox_backlog(&self, cap: u32) -> StoreResult<u64>;
+
     /// Marks outbox events as delivered.
     async fn outbox_mark_delivered(&self, seqs: &[i64]) -> StoreResult<()>;
 
