@@ -276,12 +276,10 @@ fn subtypes(kind: RecordKind) -> Vec<(String, String)> {
 async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(plural): Path<String>,
+    PageKind(kind): PageKind,
     Query(params): Query<ListParams>,
 ) -> Response {
-    let Some(kind) = entity_kind(&plural) else {
-        return not_found(State(state), user).await;
-    };
+    let plural = kind.plural();
     let (query, errors) = match list_query(kind, &params) {
         Ok(q) => (q, Vec::new()),
         Err(e) => (
@@ -316,7 +314,7 @@ async fn list(
         &ListPage {
             chrome: chrome(&state, &user, kind.plural()),
             heading: plural_label(kind).into(),
-            plural: plural.clone(),
+            plural: plural.to_string(),
             create_label: format!("Create a {}", kind_label(kind).to_lowercase()),
             prefix: query.summary_prefix.clone().unwrap_or_default(),
             subtype: query.subtype.clone().unwrap_or_default(),
@@ -481,12 +479,10 @@ fn object_kind_valid(k: &str) -> bool {
 async fn new_form(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(plural): Path<String>,
+    PageKind(kind): PageKind,
     Query(p): Query<NewParams>,
 ) -> Response {
-    let Some(kind) = entity_kind(&plural) else {
-        return not_found(State(state), user).await;
-    };
+    let plural = kind.plural();
     let object_kind = p.kind.unwrap_or_default();
     if kind == RecordKind::Object && !object_kind_valid(&object_kind) {
         let error = p_error(&object_kind);
@@ -549,12 +545,10 @@ fn p_error(k: &str) -> Option<String> {
 async fn create(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(plural): Path<String>,
+    PageKind(kind): PageKind,
     form: PostedForm,
 ) -> Response {
-    let Some(kind) = entity_kind(&plural) else {
-        return not_found(State(state), user).await;
-    };
+    let plural = kind.plural();
     let data = match read_form(&state, &user, form) {
         Ok(d) => d,
         Err(page) => return *page,
@@ -639,24 +633,72 @@ fn read_form(
     }
 }
 
-fn parse_id(s: &str) -> Result<RecordId, AppError> {
-    s.parse::<RecordId>()
-        .map_err(|_| AppError::NotFound(RecordId(uuid::Uuid::nil())))
+/// The kind of record a page's path names (`/persons/...`); any other word is answered
+/// with the "page not found" page before the handler runs.
+struct PageKind(RecordKind);
+
+/// The record id in a page's path; anything that is not an id is answered with the "page
+/// not found" page before the handler runs.
+struct PageId(RecordId);
+
+/// The named path parameter, or the "page not found" page.
+async fn path_param<T>(
+    parts: &mut axum::http::request::Parts,
+    state: &AppState,
+    name: &str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<T, Response> {
+    use axum::extract::FromRequestParts;
+    let params = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    match params.0.get(name).and_then(|v| parse(v)) {
+        Some(v) => Ok(v),
+        None => {
+            let user = match CurrentUser::from_request_parts(parts, state).await {
+                Ok(u) => u,
+                Err(never) => match never {},
+            };
+            Err(error_page(
+                state,
+                &user,
+                AppError::NotFound(RecordId(uuid::Uuid::nil())),
+            ))
+        }
+    }
+}
+
+impl axum::extract::FromRequestParts<AppState> for PageKind {
+    type Rejection = Response;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Response> {
+        path_param(parts, state, "plural", entity_kind)
+            .await
+            .map(PageKind)
+    }
+}
+
+impl axum::extract::FromRequestParts<AppState> for PageId {
+    type Rejection = Response;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Response> {
+        path_param(parts, state, "id", |s| s.parse::<RecordId>().ok())
+            .await
+            .map(PageId)
+    }
 }
 
 async fn edit_form(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path((plural, id)): Path<(String, String)>,
+    PageKind(kind): PageKind,
+    PageId(id): PageId,
 ) -> Response {
-    let Some(kind) = entity_kind(&plural) else {
-        return not_found(State(state), user).await;
-    };
-    let rec = match parse_id(&id) {
-        Ok(id) => state.pole.get(&user.caller, id, Some(kind)).await,
-        Err(e) => Err(e),
-    };
-    let rec = match rec {
+    let rec = match state.pole.get(&user.caller, id, Some(kind)).await {
         Ok(r) => r,
         Err(e) => return error_page(&state, &user, e),
     };
@@ -699,16 +741,10 @@ fn edit_hidden(rec: &StoredRecord) -> Vec<Hidden> {
 async fn update(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path((plural, id)): Path<(String, String)>,
+    PageKind(kind): PageKind,
+    PageId(id): PageId,
     form: PostedForm,
 ) -> Response {
-    let Some(kind) = entity_kind(&plural) else {
-        return not_found(State(state), user).await;
-    };
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return error_page(&state, &user, e),
-    };
     let data = match read_form(&state, &user, form) {
         Ok(d) => d,
         Err(page) => return *page,
@@ -832,19 +868,17 @@ fn notice_text(n: Option<&str>) -> Option<String> {
 async fn show(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path((plural, id)): Path<(String, String)>,
+    PageKind(kind): PageKind,
+    PageId(id): PageId,
     Query(n): Query<NoticeParams>,
 ) -> Response {
-    let Some(kind) = entity_kind(&plural) else {
-        return not_found(State(state), user).await;
-    };
     record_page(state, user, id, Some(kind), n.notice).await
 }
 
 async fn show_any(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     Query(n): Query<NoticeParams>,
 ) -> Response {
     record_page(state, user, id, None, n.notice).await
@@ -853,14 +887,10 @@ async fn show_any(
 async fn record_page(
     state: AppState,
     user: CurrentUser,
-    id: String,
+    id: RecordId,
     kind: Option<RecordKind>,
     notice: Option<String>,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return error_page(&state, &user, e),
-    };
     let rec = match state.pole.get(&user.caller, id, kind).await {
         Ok(r) => r,
         Err(e) => return error_page(&state, &user, e),
@@ -952,15 +982,7 @@ struct HistoryPage {
     items: Vec<HistoryItem>,
 }
 
-async fn history(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<String>,
-) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return error_page(&state, &user, e),
-    };
+async fn history(State(state): State<AppState>, user: CurrentUser, PageId(id): PageId) -> Response {
     let entries = match state.pole.history(&user.caller, id).await {
         Ok(h) => h,
         Err(e) => return error_page(&state, &user, e),
@@ -1150,7 +1172,7 @@ async fn candidates_for(
 async fn link_form(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     Query(params): Query<LinkParams>,
 ) -> Response {
     link_page(state, user, id, params, LinkErrors::default()).await
@@ -1159,14 +1181,10 @@ async fn link_form(
 async fn link_page(
     state: AppState,
     user: CurrentUser,
-    id: String,
+    id: RecordId,
     params: LinkParams,
     errors: LinkErrors,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return error_page(&state, &user, e),
-    };
     let rec = match state.pole.get(&user.caller, id, None).await {
         Ok(r) if r.kind != RecordKind::Link => r,
         Ok(_) => return error_page(&state, &user, AppError::NotFound(id)),
@@ -1248,13 +1266,9 @@ async fn link_page(
 async fn link_candidates(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     Query(params): Query<LinkParams>,
 ) -> Response {
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return error_page(&state, &user, e),
-    };
     match candidates_for(&state, &user, &params, id).await {
         Ok((candidates, searched)) => render(
             StatusCode::OK,
@@ -1271,7 +1285,7 @@ async fn link_candidates(
 async fn link_create(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     form: PostedForm,
 ) -> Response {
     let data = match read_form(&state, &user, form) {
@@ -1317,9 +1331,9 @@ async fn link_create(
         return link_page(state, user, id, params, errors).await;
     }
     let (from_id, to_id) = if outgoing {
-        (id.clone(), target.to_string())
+        (id.to_string(), target.to_string())
     } else {
-        (target.to_string(), id.clone())
+        (target.to_string(), id.to_string())
     };
     let input = LinkInput {
         from_id,
@@ -1331,14 +1345,8 @@ async fn link_create(
     };
     match state.pole.link(&user.caller, input).await {
         Ok(_) => {
-            let back = match parse_id(&id) {
-                Ok(rid) => match state.pole.store().load(&[rid]).await {
-                    Ok(r) if !r.is_empty() => page_url(r[0].kind, rid),
-                    _ => format!("/records/{id}"),
-                },
-                Err(_) => "/".into(),
-            };
-            Redirect::to(&format!("{back}?notice=linked")).into_response()
+            // /records/{id} shows any kind of record: no need to look the kind up.
+            Redirect::to(&format!("/records/{id}?notice=linked")).into_response()
         }
         Err(AppError::Invalid(e)) => {
             let mut errors = LinkErrors::default();
@@ -1360,16 +1368,12 @@ async fn link_create(
 async fn link_end(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    PageId(id): PageId,
     form: PostedForm,
 ) -> Response {
     let data = match read_form(&state, &user, form) {
         Ok(d) => d,
         Err(page) => return *page,
-    };
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return error_page(&state, &user, e),
     };
     let Ok(base) = data.get("base_version").parse::<i64>() else {
         return message(
