@@ -7,8 +7,7 @@
 //!   api-read [--persons N] [--seconds S] [--concurrency C]  record + links + history reads
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark, not the product
 
-use bluelamp_app::pole::BulkItem;
-use bluelamp_app::{Caller, PoleService, RecordInput};
+use bluelamp_app::PoleService;
 use bluelamp_demo::{DemoConfig, DemoItem, generate};
 use bluelamp_domain::{Actor, AuditAction, AuditEntry, Clock, RecordKind};
 use bluelamp_events::envelope::{RecordChange, record_event};
@@ -278,35 +277,21 @@ async fn bench_api_read() {
     let clients: usize = arg("--concurrency", "32").parse().unwrap();
     let (base, store, _running) = serve_sqlite().await;
     let pole = PoleService::new(store.clone(), system_clock());
-    let caller = Caller {
-        actor: Actor::system("bench"),
-        context: Default::default(),
-        service: "bench",
-    };
-    let mut ids = Vec::new();
-    let mut buf = Vec::new();
-    for item in generate(DemoConfig {
+    let config = DemoConfig {
         seed: 11,
         persons,
         as_of: system_clock().now(),
-    }) {
-        if let DemoItem::Person(id, _) = &item {
-            ids.push(*id);
-        }
-        buf.push(match item {
-            DemoItem::Person(id, p) => BulkItem::Record(id, RecordInput::Person(p)),
-            DemoItem::Object(id, o) => BulkItem::Record(id, RecordInput::Object(o)),
-            DemoItem::Location(id, l) => BulkItem::Record(id, RecordInput::Location(l)),
-            DemoItem::Event(id, e) => BulkItem::Record(id, RecordInput::Event(e)),
-            DemoItem::Link(id, l) => BulkItem::Link(id, l),
-        });
-        if buf.len() >= 2000 {
-            pole.bulk_create(&caller, std::mem::take(&mut buf))
-                .await
-                .unwrap();
-        }
-    }
-    pole.bulk_create(&caller, buf).await.unwrap();
+    };
+    bluelamp_server::demo::load(&pole, config, 2000, |_| {})
+        .await
+        .unwrap();
+    // The generator is deterministic: the same config gives the same ids.
+    let ids: Vec<_> = generate(config)
+        .filter_map(|item| match item {
+            DemoItem::Person(id, _) => Some(id),
+            _ => None,
+        })
+        .collect();
     let ids = Arc::new(ids);
     let client = reqwest::Client::new();
     println!(

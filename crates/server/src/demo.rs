@@ -24,12 +24,12 @@ pub struct LoadReport {
     pub seconds: f64,
 }
 
-/// Generates `persons` persons (with their objects, locations, events and links) from
-/// `seed` and stores them in batches of about `batch` records.
+/// Generates the data `config` describes (persons with their objects, locations, events and
+/// links) and stores it in batches of about `batch` records. The same config always gives
+/// the same records, ids included.
 pub async fn load(
     pole: &PoleService,
-    seed: u64,
-    persons: u64,
+    config: DemoConfig,
     batch: usize,
     mut progress: impl FnMut(u64),
 ) -> Result<LoadReport, AppError> {
@@ -37,11 +37,6 @@ pub async fn load(
         actor: Actor::system("demo-data"),
         context: Default::default(),
         service: "bluelamp-cli",
-    };
-    let config = DemoConfig {
-        seed,
-        persons,
-        as_of: pole.clock().now(),
     };
     let started = Instant::now();
     let mut records = 0u64;

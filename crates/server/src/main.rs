@@ -149,12 +149,17 @@ async fn run(cli: Cli) -> Result<(), String> {
             let pole = bluelamp_app::PoleService::new(store, system_clock());
             let step = (persons / 20).max(1);
             let mut next = step;
-            let report = bluelamp_server::demo::load(&pole, seed, persons, batch, |done| {
-                if done >= next {
-                    eprintln!("  {done} of {persons} persons");
-                    next = done + step;
-                }
-            })
+            let report = bluelamp_server::demo::load(
+                &pole,
+                demo_config(&pole, seed, persons),
+                batch,
+                |done| {
+                    if done >= next {
+                        eprintln!("  {done} of {persons} persons");
+                        next = done + step;
+                    }
+                },
+            )
             .await
             .map_err(|e| format!("demo data could not be loaded: {e}"))?;
             println!(
@@ -184,6 +189,19 @@ fn task_settings(file: &FileConfig, store: StoreArgs) -> Result<Settings, String
     Ok(settings)
 }
 
+/// Demo data as of now.
+fn demo_config(
+    pole: &bluelamp_app::PoleService,
+    seed: u64,
+    persons: u64,
+) -> bluelamp_demo::DemoConfig {
+    bluelamp_demo::DemoConfig {
+        seed,
+        persons,
+        as_of: pole.clock().now(),
+    }
+}
+
 fn describe_store(s: &Settings) -> String {
     match &s.database_url {
         Some(url) => redact_url(url),
@@ -201,7 +219,7 @@ async fn serve(settings: Settings) -> Result<(), String> {
         if counts.persons == 0 {
             eprintln!("Loading demo data (first start)...");
             let pole = bluelamp_app::PoleService::new(store.clone(), system_clock());
-            let r = bluelamp_server::demo::load(&pole, 42, 2000, 2000, |_| {})
+            let r = bluelamp_server::demo::load(&pole, demo_config(&pole, 42, 2000), 2000, |_| {})
                 .await
                 .map_err(|e| format!("demo data could not be loaded: {e}"))?;
             eprintln!("Loaded {} demo persons ({} records).", r.persons, r.records);
