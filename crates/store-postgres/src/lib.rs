@@ -10,6 +10,7 @@ mod rows;
 use async_trait::async_trait;
 use bluelamp_domain::{AuditEntry, AuditOutcome, RecordId, Version};
 use bluelamp_store::migrations::{Migration, verify_applied};
+use bluelamp_store::support::{ChangeProgress, versioned_outcome};
 use bluelamp_store::*;
 use rows::*;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -146,22 +147,22 @@ impl PgStore {
         tx.commit().await.map_err(unavailable)
     }
 
+    /// Applies one operation of a change: an insert joins the pending batch; an update or
+    /// an end first writes the pending inserts, so the operations keep their order.
     async fn apply_op(
         tx: &mut Transaction<'static, Postgres>,
         op: &WriteOp,
         audit: &AuditEntry,
-    ) -> StoreResult<(StoredRecord, ChangeKind)> {
+        progress: &mut ChangeProgress,
+    ) -> StoreResult<()> {
         let at = audit.at;
         let who = &audit.actor.display_name;
-        match op {
+        let (rec, kind) = match op {
             WriteOp::Insert(new) => {
-                let mut rows = vec![StoredRecord::first_version(new.clone(), audit)];
-                let (mut written, mut kinds) = (Vec::new(), Vec::new());
-                Self::flush_inserts(tx, &mut rows, &mut written, &mut kinds).await?;
-                written
-                    .pop()
-                    .map(|r| (r, ChangeKind::Create))
-                    .ok_or_else(|| StoreError::Internal("insert wrote nothing".into()))
+                progress
+                    .pending
+                    .push(StoredRecord::first_version(new.clone(), audit));
+                return Ok(());
             }
             WriteOp::Update {
                 id,
@@ -171,6 +172,7 @@ impl PgStore {
                 subtype,
                 body,
             } => {
+                Self::flush_inserts(tx, progress).await?;
                 let done = sqlx::query(
                     "UPDATE records SET version = version + 1, classification = $1, marking = $2, \
                      summary = $3, sort_key = $4, subtype = $5, body = $6, updated_at = $7, \
@@ -189,11 +191,18 @@ impl PgStore {
                 .execute(&mut **tx)
                 .await
                 .map_err(write_error)?;
-                Self::after_versioned_write(tx, *id, *base_version, done.rows_affected())
-                    .await
-                    .map(|r| (r, ChangeKind::Update))
+                (
+                    versioned_outcome(
+                        *id,
+                        *base_version,
+                        done.rows_affected(),
+                        Self::fetch_current(tx, *id).await?,
+                    )?,
+                    ChangeKind::Update,
+                )
             }
             WriteOp::End { id, base_version } => {
+                Self::flush_inserts(tx, progress).await?;
                 let done = sqlx::query(
                     "UPDATE records SET version = version + 1, status = 'ended', updated_at = $1, \
                      updated_by = $2 WHERE id = $3 AND version = $4 AND status = 'active'",
@@ -205,54 +214,30 @@ impl PgStore {
                 .execute(&mut **tx)
                 .await
                 .map_err(write_error)?;
-                Self::after_versioned_write(tx, *id, *base_version, done.rows_affected())
-                    .await
-                    .map(|r| (r, ChangeKind::End))
+                (
+                    versioned_outcome(
+                        *id,
+                        *base_version,
+                        done.rows_affected(),
+                        Self::fetch_current(tx, *id).await?,
+                    )?,
+                    ChangeKind::End,
+                )
             }
-        }
-    }
-
-    async fn after_versioned_write(
-        tx: &mut Transaction<'static, Postgres>,
-        id: RecordId,
-        base_version: Version,
-        rows: u64,
-    ) -> StoreResult<StoredRecord> {
-        match Self::fetch_current(tx, id).await? {
-            None => Err(StoreError::NotFound(id)),
-            Some(rec) if rows == 1 => Ok(rec),
-            Some(rec) => Err(StoreError::Conflict {
-                id,
-                expected: base_version,
-                current: if rec.version == base_version {
-                    rec.version + 1
-                } else {
-                    rec.version
-                },
-            }),
-        }
+        };
+        progress.record(rec, kind);
+        Ok(())
     }
 
     async fn apply_once(&self, change: &Change) -> Result<Vec<StoredRecord>, Attempt> {
         let mut tx = self.pool.begin().await.map_err(Attempt::from_sqlx)?;
-        let mut written = Vec::with_capacity(change.ops.len());
-        let mut kinds = Vec::with_capacity(change.ops.len());
         // Consecutive inserts go in multi-row statements (one round trip per thousand rows).
-        let mut inserts: Vec<StoredRecord> = Vec::new();
+        let mut progress = ChangeProgress::default();
         for op in &change.ops {
-            match op {
-                WriteOp::Insert(new) => {
-                    inserts.push(StoredRecord::first_version(new.clone(), &change.audit))
-                }
-                other => {
-                    Self::flush_inserts(&mut tx, &mut inserts, &mut written, &mut kinds).await?;
-                    let (rec, kind) = Self::apply_op(&mut tx, other, &change.audit).await?;
-                    written.push(rec);
-                    kinds.push(kind);
-                }
-            }
+            Self::apply_op(&mut tx, op, &change.audit, &mut progress).await?;
         }
-        Self::flush_inserts(&mut tx, &mut inserts, &mut written, &mut kinds).await?;
+        Self::flush_inserts(&mut tx, &mut progress).await?;
+        let ChangeProgress { written, kinds, .. } = progress;
         Self::insert_versions(&mut tx, &written, &kinds, &change.audit).await?;
         let mut audit = change.audit.clone();
         audit.subjects = written.iter().map(subject).collect();
@@ -276,11 +261,9 @@ impl PgStore {
     /// Inserts the pending new records in multi-row statements and moves them to `written`.
     async fn flush_inserts(
         tx: &mut Transaction<'static, Postgres>,
-        pending: &mut Vec<StoredRecord>,
-        written: &mut Vec<StoredRecord>,
-        kinds: &mut Vec<ChangeKind>,
+        progress: &mut ChangeProgress,
     ) -> StoreResult<()> {
-        for chunk in pending.chunks(1000) {
+        for chunk in progress.pending.chunks(1000) {
             let mut rows = Vec::with_capacity(chunk.len());
             for rec in chunk {
                 rows.push((rec, json_value(&rec.marking)?));
@@ -312,8 +295,7 @@ impl PgStore {
             });
             q.build().execute(&mut **tx).await.map_err(write_error)?;
         }
-        kinds.extend(std::iter::repeat_n(ChangeKind::Create, pending.len()));
-        written.append(pending);
+        progress.inserted();
         Ok(())
     }
 

@@ -11,6 +11,7 @@ mod writer;
 use async_trait::async_trait;
 use bluelamp_domain::{AuditEntry, AuditOutcome, RecordId, Version};
 use bluelamp_store::migrations::{Migration, verify_applied};
+use bluelamp_store::support::{ChangeProgress, versioned_outcome};
 use bluelamp_store::*;
 use rows::*;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -190,23 +191,18 @@ impl SqliteStore {
             mut audit,
             events,
         } = change;
-        let mut written = Vec::with_capacity(ops.len());
-        let mut changes = Vec::with_capacity(ops.len());
         // Consecutive inserts go in multi-row statements: a bulk load is a few statements per
         // hundreds of records rather than three per record.
-        let mut inserts: Vec<StoredRecord> = Vec::new();
+        let mut progress = ChangeProgress::default();
         for op in ops {
-            match op {
-                WriteOp::Insert(new) => inserts.push(StoredRecord::first_version(new, &audit)),
-                other => {
-                    Self::flush_inserts(tx, &mut inserts, &mut written, &mut changes).await?;
-                    let (rec, kind) = Self::apply_op(tx, other, &audit).await?;
-                    changes.push(kind);
-                    written.push(rec);
-                }
-            }
+            Self::apply_op(tx, op, &audit, &mut progress).await?;
         }
-        Self::flush_inserts(tx, &mut inserts, &mut written, &mut changes).await?;
+        Self::flush_inserts(tx, &mut progress).await?;
+        let ChangeProgress {
+            written,
+            kinds: changes,
+            ..
+        } = progress;
         Self::insert_versions(tx, &written, &changes, &audit).await?;
         audit.subjects = written.iter().map(subject).collect();
         Self::insert_audit(tx, &audit).await?;
@@ -312,11 +308,9 @@ impl SqliteStore {
     /// Inserts the pending new records in multi-row statements and moves them to `written`.
     async fn flush_inserts(
         tx: &mut Transaction<'static, Sqlite>,
-        pending: &mut Vec<StoredRecord>,
-        written: &mut Vec<StoredRecord>,
-        kinds: &mut Vec<ChangeKind>,
+        progress: &mut ChangeProgress,
     ) -> StoreResult<()> {
-        for chunk in pending.chunks(500) {
+        for chunk in progress.pending.chunks(500) {
             let mut rows = Vec::with_capacity(chunk.len());
             for rec in chunk {
                 rows.push((
@@ -353,27 +347,26 @@ impl SqliteStore {
             });
             q.build().execute(&mut **tx).await.map_err(write_error)?;
         }
-        kinds.extend(std::iter::repeat_n(ChangeKind::Create, pending.len()));
-        written.append(pending);
+        progress.inserted();
         Ok(())
     }
 
+    /// Applies one operation of a change: an insert joins the pending batch; an update or
+    /// an end first writes the pending inserts, so the operations keep their order.
     async fn apply_op(
         tx: &mut Transaction<'static, Sqlite>,
         op: WriteOp,
         audit: &AuditEntry,
-    ) -> StoreResult<(StoredRecord, ChangeKind)> {
+        progress: &mut ChangeProgress,
+    ) -> StoreResult<()> {
         let at = audit.at;
         let who = audit.actor.display_name.clone();
-        match op {
+        let (rec, kind) = match op {
             WriteOp::Insert(new) => {
-                let mut rows = vec![StoredRecord::first_version(new, audit)];
-                let (mut written, mut kinds) = (Vec::new(), Vec::new());
-                Self::flush_inserts(tx, &mut rows, &mut written, &mut kinds).await?;
-                written
-                    .pop()
-                    .map(|r| (r, ChangeKind::Create))
-                    .ok_or_else(|| StoreError::Internal("insert wrote nothing".into()))
+                progress
+                    .pending
+                    .push(StoredRecord::first_version(new, audit));
+                return Ok(());
             }
             WriteOp::Update {
                 id,
@@ -383,6 +376,7 @@ impl SqliteStore {
                 subtype,
                 body,
             } => {
+                Self::flush_inserts(tx, progress).await?;
                 let done = sqlx::query(
                     "UPDATE records SET version = version + 1, classification = ?, marking = ?, \
                      summary = ?, sort_key = ?, subtype = ?, body = ?, updated_at = ?, \
@@ -401,11 +395,18 @@ impl SqliteStore {
                 .execute(&mut **tx)
                 .await
                 .map_err(write_error)?;
-                Self::after_versioned_write(tx, id, base_version, done.rows_affected())
-                    .await
-                    .map(|r| (r, ChangeKind::Update))
+                (
+                    versioned_outcome(
+                        id,
+                        base_version,
+                        done.rows_affected(),
+                        Self::fetch_current(tx, id).await?,
+                    )?,
+                    ChangeKind::Update,
+                )
             }
             WriteOp::End { id, base_version } => {
+                Self::flush_inserts(tx, progress).await?;
                 let done = sqlx::query(
                     "UPDATE records SET version = version + 1, status = 'ended', updated_at = ?, \
                      updated_by = ? WHERE id = ? AND version = ? AND status = 'active'",
@@ -417,35 +418,19 @@ impl SqliteStore {
                 .execute(&mut **tx)
                 .await
                 .map_err(write_error)?;
-                Self::after_versioned_write(tx, id, base_version, done.rows_affected())
-                    .await
-                    .map(|r| (r, ChangeKind::End))
+                (
+                    versioned_outcome(
+                        id,
+                        base_version,
+                        done.rows_affected(),
+                        Self::fetch_current(tx, id).await?,
+                    )?,
+                    ChangeKind::End,
+                )
             }
-        }
-    }
-
-    /// After an optimistic `UPDATE ... WHERE version = base`: the new row, or why not.
-    async fn after_versioned_write(
-        tx: &mut Transaction<'static, Sqlite>,
-        id: RecordId,
-        base_version: Version,
-        rows: u64,
-    ) -> StoreResult<StoredRecord> {
-        let current = Self::fetch_current(tx, id).await?;
-        match current {
-            None => Err(StoreError::NotFound(id)),
-            Some(rec) if rows == 1 => Ok(rec),
-            Some(rec) => Err(StoreError::Conflict {
-                id,
-                expected: base_version,
-                current: if rec.version == base_version {
-                    // same version but the row did not qualify (an ended link): still stale
-                    rec.version + 1
-                } else {
-                    rec.version
-                },
-            }),
-        }
+        };
+        progress.record(rec, kind);
+        Ok(())
     }
 }
 

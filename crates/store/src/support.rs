@@ -55,3 +55,52 @@ pub fn parse_outcome(s: &str) -> Option<AuditOutcome> {
 pub fn parse_action(s: &str) -> Option<AuditAction> {
     serde_json::from_value(Value::String(s.to_string())).ok()
 }
+
+/// What one change has written so far, and the new records waiting to be inserted together
+/// (adapters write consecutive inserts in multi-row statements).
+#[derive(Debug, Default)]
+pub struct ChangeProgress {
+    pub pending: Vec<crate::StoredRecord>,
+    pub written: Vec<crate::StoredRecord>,
+    pub kinds: Vec<crate::ChangeKind>,
+}
+
+impl ChangeProgress {
+    /// The pending inserts' rows are in: they count as written, in order.
+    pub fn inserted(&mut self) {
+        self.kinds.extend(std::iter::repeat_n(
+            crate::ChangeKind::Create,
+            self.pending.len(),
+        ));
+        self.written.append(&mut self.pending);
+    }
+
+    pub fn record(&mut self, rec: crate::StoredRecord, kind: crate::ChangeKind) {
+        self.written.push(rec);
+        self.kinds.push(kind);
+    }
+}
+
+/// The outcome of an optimistic `UPDATE ... WHERE id = ? AND version = base` that touched
+/// `rows` rows, given the record as it is after the statement: the new version, or why not.
+pub fn versioned_outcome(
+    id: bluelamp_domain::RecordId,
+    base_version: bluelamp_domain::Version,
+    rows: u64,
+    current: Option<crate::StoredRecord>,
+) -> crate::StoreResult<crate::StoredRecord> {
+    match current {
+        None => Err(crate::StoreError::NotFound(id)),
+        Some(rec) if rows == 1 => Ok(rec),
+        Some(rec) => Err(crate::StoreError::Conflict {
+            id,
+            expected: base_version,
+            // Same version but the row did not qualify (an ended link): still stale.
+            current: if rec.version == base_version {
+                rec.version + 1
+            } else {
+                rec.version
+            },
+        }),
+    }
+}
