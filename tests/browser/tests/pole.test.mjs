@@ -146,3 +146,49 @@ test("pages work at 320 px wide", async () => {
   await shot(page, "06-person-320px");
   await context.close();
 });
+
+test("record a location and an event, correct a person, and see the change in the history", async () => {
+  const context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
+  const page = await context.newPage();
+
+  await page.goto(`${base}/locations/new`);
+  await checkAccessibility(page, "new location");
+  await page.getByLabel("Address line 1").fill("14 Station Road");
+  await page.getByLabel("Town or city").fill("Leeds");
+  await page.getByLabel("Postcode").fill("ls61aa");
+  await page.getByLabel("Type of location").selectOption({ label: "Residential" });
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("heading", { level: 1, name: "14 Station Road, Leeds LS6 1AA" }).waitFor();
+  await checkAccessibility(page, "location");
+
+  await page.goto(`${base}/events/new`);
+  await checkAccessibility(page, "new event");
+  await page.getByLabel("Type of event").selectOption({ label: "Crime" });
+  await page.getByLabel("Title").fill("Burglary at 14 Station Road");
+  await page.locator("#starts-day").fill("1");
+  await page.locator("#starts-month").fill("7");
+  await page.locator("#starts-year").fill("2026");
+  await page.getByLabel("Time it started").fill("21:14");
+  await page.getByLabel("What happened").fill("Rear window forced; laptop taken.");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("heading", { level: 1, name: "Burglary at 14 Station Road" }).waitFor();
+  // Entered as UK time in summer; shown back the GOV.UK way.
+  assert.match(await page.locator(".summary-list").first().innerText(), /1 July 2026 at 9:14pm/);
+  await checkAccessibility(page, "event");
+  await shot(page, "07-event");
+
+  await page.goto(`${base}/persons`);
+  await page.getByRole("link", { name: /OKAFOR/ }).click();
+  await page.getByRole("link", { name: "Change given names" }).click();
+  await checkAccessibility(page, "edit person");
+  await page.getByLabel("Given names").fill("Chidi");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("heading", { level: 1, name: "OKAFOR, Chidi" }).waitFor();
+  assert.match(await page.getByRole("status").innerText(), /Your changes have been saved/);
+  await page.getByRole("link", { name: "View history" }).click();
+  const latest = page.getByRole("listitem").filter({ hasText: "Version 2: Changed" });
+  assert.match(await latest.innerText(), /given names[\s\S]*Chidi Emeka[\s\S]*Chidi/);
+  await checkAccessibility(page, "history after a change");
+  await shot(page, "08-history");
+  await context.close();
+});
