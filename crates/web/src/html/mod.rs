@@ -546,13 +546,9 @@ async fn create(
     State(state): State<AppState>,
     user: CurrentUser,
     PageKind(kind): PageKind,
-    form: PostedForm,
+    data: FormData,
 ) -> Response {
     let plural = kind.plural();
-    let data = match read_form(&state, &user, form) {
-        Ok(d) => d,
-        Err(page) => return *page,
-    };
     let object_kind = data.get("object_kind").to_string();
     if kind == RecordKind::Object && !object_kind_valid(&object_kind) {
         return message(
@@ -611,25 +607,29 @@ async fn create(
     }
 }
 
-type PostedForm = Result<Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>;
-
-/// The posted form's fields, or the page explaining why it could not be read (too large,
-/// not a form).
-fn read_form(
-    state: &AppState,
-    user: &CurrentUser,
-    form: PostedForm,
-) -> Result<FormData, Box<Response>> {
-    match form {
-        Ok(Form(pairs)) => Ok(FormData(pairs)),
-        Err(e) => Err(Box::new(message(
-            state,
-            user,
-            e.status(),
-            "The form could not be read",
-            &[&e.body_text()],
-            None,
-        ))),
+/// A posted form is read before the handler runs; one that cannot be read (too large, not
+/// a form) is answered with a page saying so.
+impl axum::extract::FromRequest<AppState> for FormData {
+    type Rejection = Response;
+    async fn from_request(req: axum::extract::Request, state: &AppState) -> Result<Self, Response> {
+        use axum::extract::FromRequestParts;
+        let (mut parts, body) = req.into_parts();
+        let user = match CurrentUser::from_request_parts(&mut parts, state).await {
+            Ok(u) => u,
+            Err(never) => match never {},
+        };
+        let req = axum::extract::Request::from_parts(parts, body);
+        match Form::<Vec<(String, String)>>::from_request(req, state).await {
+            Ok(Form(pairs)) => Ok(FormData(pairs)),
+            Err(e) => Err(message(
+                state,
+                &user,
+                e.status(),
+                "The form could not be read",
+                &[&e.body_text()],
+                None,
+            )),
+        }
     }
 }
 
@@ -743,12 +743,8 @@ async fn update(
     user: CurrentUser,
     PageKind(kind): PageKind,
     PageId(id): PageId,
-    form: PostedForm,
+    data: FormData,
 ) -> Response {
-    let data = match read_form(&state, &user, form) {
-        Ok(d) => d,
-        Err(page) => return *page,
-    };
     let Ok(base_version) = data.get("base_version").parse::<i64>() else {
         return message(
             &state,
@@ -1286,12 +1282,8 @@ async fn link_create(
     State(state): State<AppState>,
     user: CurrentUser,
     PageId(id): PageId,
-    form: PostedForm,
+    data: FormData,
 ) -> Response {
-    let data = match read_form(&state, &user, form) {
-        Ok(d) => d,
-        Err(page) => return *page,
-    };
     let field = |k: &str| Some(data.get(k).to_string());
     let params = LinkParams {
         role: field("role"),
@@ -1369,12 +1361,8 @@ async fn link_end(
     State(state): State<AppState>,
     user: CurrentUser,
     PageId(id): PageId,
-    form: PostedForm,
+    data: FormData,
 ) -> Response {
-    let data = match read_form(&state, &user, form) {
-        Ok(d) => d,
-        Err(page) => return *page,
-    };
     let Ok(base) = data.get("base_version").parse::<i64>() else {
         return message(
             &state,
