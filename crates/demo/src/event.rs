@@ -6,6 +6,7 @@
 
 use bluelamp_domain::pole::input::{EventInput, LinkInput, ObjectDetailsInput, ObjectInput};
 
+use crate::DemoItem;
 use crate::calendar::{self, MS_PER_DAY, MS_PER_MINUTE};
 use crate::generator::{Block, Demo, Member, Place, PlaceKind, link};
 use crate::tables::events::{
@@ -229,22 +230,28 @@ impl Demo {
         } else {
             self.marking(80, 20)
         };
-        let event = self.emit_event(EventInput {
-            event_type: sc.event_type.to_owned(),
-            title,
-            starts_at: calendar::rfc3339_ms(start),
-            ends_at,
-            location_id: place.id.to_string(),
-            narrative,
-            marking: marking.clone(),
-        });
+        let event = self.emit(
+            DemoItem::Event,
+            EventInput {
+                event_type: sc.event_type.to_owned(),
+                title,
+                starts_at: calendar::rfc3339_ms(start),
+                ends_at,
+                location_id: place.id.to_string(),
+                narrative,
+                marking: marking.clone(),
+            },
+        );
         let asserted = |l: LinkInput| LinkInput {
             asserted_by: event.to_string(),
             marking: marking.clone(),
             ..l
         };
-        self.emit_link(asserted(link(event, place.id, "occurred_at")));
-        self.emit_link(asserted(link(m.id, event, role)));
+        self.emit(
+            DemoItem::Link,
+            asserted(link(event, place.id, "occurred_at")),
+        );
+        self.emit(DemoItem::Link, asserted(link(m.id, event, role)));
 
         // Another person involved: someone from the same household for domestic matters,
         // otherwise someone from the neighbourhood.
@@ -268,7 +275,7 @@ impl Demo {
             };
             if let Some(other) = other {
                 let other_role = self.other_role(role);
-                self.emit_link(asserted(link(other, event, other_role)));
+                self.emit(DemoItem::Link, asserted(link(other, event, other_role)));
             }
         }
 
@@ -299,19 +306,22 @@ impl Demo {
                     None => {
                         let (mut v, _) = self.vehicle();
                         v.marking = marking.clone();
-                        self.emit_object(v)
+                        self.emit(DemoItem::Object, v)
                     }
                 };
-                self.emit_link(asserted(link(vehicle, event, "involved")));
+                self.emit(DemoItem::Link, asserted(link(vehicle, event, "involved")));
             }
         }
         for details in objects {
-            let id = self.emit_object(ObjectInput {
-                details,
-                description: String::new(),
-                marking: marking.clone(),
-            });
-            self.emit_link(asserted(link(id, event, "involved")));
+            let id = self.emit(
+                DemoItem::Object,
+                ObjectInput {
+                    details,
+                    description: String::new(),
+                    marking: marking.clone(),
+                },
+            );
+            self.emit(DemoItem::Link, asserted(link(id, event, "involved")));
         }
     }
 

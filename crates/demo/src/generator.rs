@@ -11,8 +11,7 @@ use std::collections::VecDeque;
 
 use bluelamp_domain::RecordId;
 use bluelamp_domain::pole::input::{
-    EventInput, LinkInput, LocationInput, MarkingInput, ObjectDetailsInput, ObjectInput,
-    PersonInput,
+    LinkInput, LocationInput, MarkingInput, ObjectDetailsInput, ObjectInput, PersonInput,
 };
 
 use crate::calendar::{self, Ymd};
@@ -127,34 +126,12 @@ impl Demo {
         RecordId(uuid::Builder::from_unix_timestamp_millis(ms, &bytes).into_uuid())
     }
 
-    pub(crate) fn emit_location(&mut self, input: LocationInput) -> RecordId {
+    /// Emits a record with a fresh id, given the `DemoItem` variant to wrap it in
+    /// (`DemoItem::Person`, ...), and returns the id. A link's ends, and an event's location,
+    /// must have been emitted already.
+    pub(crate) fn emit<T>(&mut self, variant: fn(RecordId, T) -> DemoItem, input: T) -> RecordId {
         let id = self.new_id();
-        self.out.push_back(DemoItem::Location(id, input));
-        id
-    }
-
-    pub(crate) fn emit_person(&mut self, input: PersonInput) -> RecordId {
-        let id = self.new_id();
-        self.out.push_back(DemoItem::Person(id, input));
-        id
-    }
-
-    pub(crate) fn emit_object(&mut self, input: ObjectInput) -> RecordId {
-        let id = self.new_id();
-        self.out.push_back(DemoItem::Object(id, input));
-        id
-    }
-
-    pub(crate) fn emit_event(&mut self, input: EventInput) -> RecordId {
-        let id = self.new_id();
-        self.out.push_back(DemoItem::Event(id, input));
-        id
-    }
-
-    /// Emits a link between two records already emitted.
-    pub(crate) fn emit_link(&mut self, link: LinkInput) -> RecordId {
-        let id = self.new_id();
-        self.out.push_back(DemoItem::Link(id, link));
+        self.out.push_back(variant(id, input));
         id
     }
 
@@ -340,17 +317,20 @@ impl Demo {
             String::new()
         };
         let marking = self.marking(20, 0);
-        let id = self.emit_location(LocationInput {
-            address_lines: lines,
-            town: block.town.name.to_owned(),
-            postcode,
-            uprn,
-            latitude: Some(lat),
-            longitude: Some(lon),
-            location_type: location_type.to_owned(),
-            description: description.to_owned(),
-            marking,
-        });
+        let id = self.emit(
+            DemoItem::Location,
+            LocationInput {
+                address_lines: lines,
+                town: block.town.name.to_owned(),
+                postcode,
+                uprn,
+                latitude: Some(lat),
+                longitude: Some(lon),
+                location_type: location_type.to_owned(),
+                description: description.to_owned(),
+                marking,
+            },
+        );
         Place {
             id,
             kind,
@@ -388,17 +368,20 @@ impl Demo {
             String::new()
         };
         let marking = self.marking(20, 0);
-        let id = self.emit_location(LocationInput {
-            address_lines: lines,
-            town: block.town.name.to_owned(),
-            postcode,
-            uprn,
-            latitude: Some(lat),
-            longitude: Some(lon),
-            location_type: "residential".to_owned(),
-            description: description.to_owned(),
-            marking,
-        });
+        let id = self.emit(
+            DemoItem::Location,
+            LocationInput {
+                address_lines: lines,
+                town: block.town.name.to_owned(),
+                postcode,
+                uprn,
+                latitude: Some(lat),
+                longitude: Some(lon),
+                location_type: "residential".to_owned(),
+                description: description.to_owned(),
+                marking,
+            },
+        );
         Place {
             id,
             kind: PlaceKind::Residential,
@@ -461,7 +444,7 @@ impl Demo {
             }
             let seen = self.persons_made;
             self.remember(&input, facts, seen);
-            let id = self.emit_person(input);
+            let id = self.emit(DemoItem::Person, input);
             self.persons_made += 1;
             self.persons_left -= 1;
             let mut member = Member {
@@ -478,12 +461,15 @@ impl Demo {
             } else {
                 String::new()
             };
-            self.emit_link(LinkInput {
-                valid_from,
-                ..link(id, home.id, "resides_at")
-            });
+            self.emit(
+                DemoItem::Link,
+                LinkInput {
+                    valid_from,
+                    ..link(id, home.id, "resides_at")
+                },
+            );
             if family_of_head && let Some(head) = members.first().map(|m| m.id) {
-                self.emit_link(link(id, head, "family_of"));
+                self.emit(DemoItem::Link, link(id, head, "family_of"));
             }
             let associate_chance = if facts.pnc { 0.3 } else { 0.08 };
             if self.rng.chance(associate_chance) && !self.recent_persons.is_empty() {
@@ -495,10 +481,13 @@ impl Demo {
                         2 => "Seen together in a vehicle",
                         _ => "",
                     };
-                    self.emit_link(LinkInput {
-                        notes: notes.to_owned(),
-                        ..link(id, other, "associate_of")
-                    });
+                    self.emit(
+                        DemoItem::Link,
+                        LinkInput {
+                            notes: notes.to_owned(),
+                            ..link(id, other, "associate_of")
+                        },
+                    );
                 }
             }
             members.push(member);
@@ -629,7 +618,7 @@ impl Demo {
             let count = if self.rng.chance(0.12) { 2 } else { 1 };
             for _ in 0..count {
                 let (vehicle, registered) = self.vehicle();
-                let vid = self.emit_object(vehicle);
+                let vid = self.emit(DemoItem::Object, vehicle);
                 m.vehicles.push(vid);
                 let roles: &[&str] = match self.rng.below(100) {
                     0..55 => &["owner"],
@@ -645,10 +634,13 @@ impl Demo {
                     String::new()
                 };
                 for role in roles {
-                    self.emit_link(LinkInput {
-                        valid_from: since.clone(),
-                        ..link(m.id, vid, role)
-                    });
+                    self.emit(
+                        DemoItem::Link,
+                        LinkInput {
+                            valid_from: since.clone(),
+                            ..link(m.id, vid, role)
+                        },
+                    );
                 }
             }
         }
@@ -659,8 +651,8 @@ impl Demo {
             }
             for _ in 0..phones {
                 let phone = self.phone();
-                let pid = self.emit_object(phone);
-                self.emit_link(link(m.id, pid, "user"));
+                let pid = self.emit(DemoItem::Object, phone);
+                self.emit(DemoItem::Link, link(m.id, pid, "user"));
             }
         }
     }
