@@ -439,20 +439,24 @@ impl PoleService {
             .ok_or(AppError::NotFound(id))
     }
 
-    pub async fn links(
+    /// Shows a record with its links (one audited consultation). `kind`, when given, must
+    /// match, as for [`PoleService::get`].
+    pub async fn get_with_links(
         &self,
         caller: &Caller,
         id: RecordId,
+        kind: Option<RecordKind>,
         include_ended: bool,
-    ) -> Result<Vec<LinkView>, AppError> {
-        Ok(self
+    ) -> Result<(StoredRecord, Vec<LinkView>), AppError> {
+        let audit = caller.audit(&self.clock, AuditAction::View);
+        match self
             .store
-            .consult_links(
-                id,
-                include_ended,
-                caller.audit(&self.clock, AuditAction::View),
-            )
-            .await?)
+            .consult_with_links(id, include_ended, audit)
+            .await?
+        {
+            Some((r, links)) if kind.is_none_or(|k| k == r.kind) => Ok((r, links)),
+            _ => Err(AppError::NotFound(id)),
+        }
     }
 
     pub async fn list(&self, caller: &Caller, query: ListQuery) -> Result<Page, AppError> {

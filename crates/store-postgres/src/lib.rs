@@ -8,9 +8,9 @@
 mod rows;
 
 use async_trait::async_trait;
-use bluelamp_domain::{AuditEntry, AuditOutcome, RecordId, Version};
+use bluelamp_domain::{AuditEntry, RecordId, Version};
 use bluelamp_store::migrations::{Migration, verify_applied};
-use bluelamp_store::support::{ChangeProgress, versioned_outcome};
+use bluelamp_store::support::{ChangeProgress, mark_missing, versioned_outcome};
 use bluelamp_store::*;
 use rows::*;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -417,12 +417,17 @@ impl Store for PgStore {
         Ok(found)
     }
 
-    async fn consult_links(
+    async fn consult_with_links(
         &self,
         id: RecordId,
         include_ended: bool,
         mut audit: AuditEntry,
-    ) -> StoreResult<Vec<LinkView>> {
+    ) -> StoreResult<Option<(StoredRecord, Vec<LinkView>)>> {
+        let Some(rec) = self.load(&[id]).await?.into_iter().next() else {
+            mark_missing(&mut audit, id);
+            self.commit_audit(&audit).await?;
+            return Ok(None);
+        };
         let status = if include_ended {
             ""
         } else {
@@ -449,10 +454,11 @@ impl Store for PgStore {
             .iter()
             .map(link_view_from_row)
             .collect::<StoreResult<Vec<_>>>()?;
-        audit.subjects = links.iter().map(|l| subject(&l.link)).collect();
-        audit.details = merge_details(audit.details, "links_of", id.to_string());
+        audit.subjects = std::iter::once(subject(&rec))
+            .chain(links.iter().map(|l| subject(&l.link)))
+            .collect();
         self.commit_audit(&audit).await?;
-        Ok(links)
+        Ok(Some((rec, links)))
     }
 
     async fn consult_list(&self, query: ListQuery, mut audit: AuditEntry) -> StoreResult<Page> {
@@ -611,12 +617,6 @@ impl Store for PgStore {
             .map_err(unavailable)?;
         Ok(())
     }
-}
-
-fn mark_missing(audit: &mut AuditEntry, id: RecordId) {
-    audit.outcome = AuditOutcome::Failed;
-    audit.subjects.clear();
-    audit.details = merge_details(audit.details.take(), "requested_id", id.to_string());
 }
 
 /// Binds a list query's filter values in the order `consult_list` wrote their placeholders.

@@ -280,18 +280,38 @@ pub async fn links_are_found_from_both_ends_and_unlink_keeps_history(store: Arc<
     store.apply(create(l.clone())).await.unwrap();
 
     let from_person = store
-        .consult_links(p.id, false, audit(AuditAction::View))
+        .consult_with_links(p.id, false, audit(AuditAction::View))
         .await
-        .unwrap();
+        .unwrap()
+        .expect("the record exists")
+        .1;
     assert_eq!(from_person.len(), 1);
+    let rows = store.audit_entries(0, 1000).await.unwrap();
+    let shown = &rows.last().unwrap().entry;
+    let audited: Vec<_> = shown.subjects.iter().map(|s| s.id).collect();
+    assert_eq!(
+        audited,
+        [p.id, l.id],
+        "one audit entry names the record and its links"
+    );
+    assert!(
+        store
+            .consult_with_links(RecordId(Uuid::now_v7()), false, audit(AuditAction::View))
+            .await
+            .unwrap()
+            .is_none(),
+        "an unknown record is None, not an empty list"
+    );
     assert_eq!(from_person[0].other_id, v.id);
     assert_eq!(from_person[0].other_kind, RecordKind::Object);
     assert_eq!(from_person[0].other_summary, "Vehicle AB12 CDE");
     assert!(from_person[0].outgoing);
     let from_vehicle = store
-        .consult_links(v.id, false, audit(AuditAction::View))
+        .consult_with_links(v.id, false, audit(AuditAction::View))
         .await
-        .unwrap();
+        .unwrap()
+        .expect("the record exists")
+        .1;
     assert_eq!(from_vehicle.len(), 1);
     assert_eq!(from_vehicle[0].other_id, p.id);
     assert!(!from_vehicle[0].outgoing);
@@ -311,15 +331,19 @@ pub async fn links_are_found_from_both_ends_and_unlink_keeps_history(store: Arc<
     assert_eq!(ended[0].version, 2);
     assert!(
         store
-            .consult_links(p.id, false, audit(AuditAction::View))
+            .consult_with_links(p.id, false, audit(AuditAction::View))
             .await
             .unwrap()
+            .expect("the record exists")
+            .1
             .is_empty()
     );
     let all = store
-        .consult_links(p.id, true, audit(AuditAction::View))
+        .consult_with_links(p.id, true, audit(AuditAction::View))
         .await
-        .unwrap();
+        .unwrap()
+        .expect("the record exists")
+        .1;
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].link.status, RecordStatus::Ended);
     let history = store

@@ -78,14 +78,16 @@ pub trait Store: Send + Sync + 'static {
         audit: AuditEntry,
     ) -> StoreResult<Option<RecordVersion>>;
 
-    /// A consultation of the links that start or end at `id`, each with a summary of the
-    /// record at its other end. The ids returned are audited.
-    async fn consult_links(
+    /// A consultation of a record with the links that start or end at it, each with a
+    /// summary of the record at its other end: one audit entry names the record and every
+    /// link shown. When the record does not exist the attempt is audited (outcome failed)
+    /// and `Ok(None)` is returned.
+    async fn consult_with_links(
         &self,
         id: RecordId,
         include_ended: bool,
         audit: AuditEntry,
-    ) -> StoreResult<Vec<LinkView>>;
+    ) -> StoreResult<Option<(StoredRecord, Vec<LinkView>)>>;
 
     /// A consultation of a filtered, paged list. The ids returned are audited.
     async fn consult_list(&self, query: ListQuery, audit: AuditEntry) -> StoreResult<Page>;

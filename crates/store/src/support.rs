@@ -104,3 +104,11 @@ pub fn versioned_outcome(
         }),
     }
 }
+
+/// Turns a consultation's audit entry into the record of a failed attempt: the record asked
+/// for does not exist (or is not visible); the id asked for goes in the details.
+pub fn mark_missing(audit: &mut bluelamp_domain::AuditEntry, id: bluelamp_domain::RecordId) {
+    audit.outcome = AuditOutcome::Failed;
+    audit.subjects.clear();
+    audit.details = merge_details(audit.details.take(), "requested_id", id.to_string());
+}

@@ -490,11 +490,11 @@ pub async fn record_links(
     Query(p): Query<LinksParams>,
 ) -> Result<Json<Vec<LinkResponse>>, ApiError> {
     let id = parse_id(&id)?;
-    // Consulting the record first makes an unknown id a 404 rather than an empty list.
-    s.pole.get(&user.caller, id, None).await?;
-    let links = s
+    // The record and its links are one consultation: an unknown id is a 404, not an
+    // empty list.
+    let (_, links) = s
         .pole
-        .links(&user.caller, id, p.include_ended.unwrap_or(false))
+        .get_with_links(&user.caller, id, None, p.include_ended.unwrap_or(false))
         .await?;
     Ok(Json(
         links

@@ -887,17 +887,13 @@ async fn record_page(
     kind: Option<RecordKind>,
     notice: Option<String>,
 ) -> Response {
-    let rec = match state.pole.get(&user.caller, id, kind).await {
-        Ok(r) => r,
+    let (rec, links) = match state
+        .pole
+        .get_with_links(&user.caller, id, kind, false)
+        .await
+    {
+        Ok(found) => found,
         Err(e) => return error_page(&state, &user, e),
-    };
-    let links = if rec.kind == RecordKind::Link {
-        Vec::new()
-    } else {
-        match state.pole.links(&user.caller, id, false).await {
-            Ok(l) => l,
-            Err(e) => return error_page(&state, &user, e),
-        }
     };
     let links = links
         .into_iter()
