@@ -477,8 +477,8 @@ pub fn link_label(view: &LinkView) -> String {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct LinksParams {
-    /// Include ended links (default false).
-    pub include_ended: Option<bool>,
+    /// Include ended links: `true` or `false` (default false).
+    pub include_ended: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/records/{id}/links", tag = "links", params(("id" = String, Path), LinksParams),
@@ -490,11 +490,21 @@ pub async fn record_links(
     Query(p): Query<LinksParams>,
 ) -> Result<Json<Vec<LinkResponse>>, ApiError> {
     let id = parse_id(&id)?;
+    let include_ended = match p.include_ended.as_deref() {
+        None | Some("") | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            return Err(ApiError::BadRequest {
+                detail: "include_ended must be true or false".into(),
+                field: Some("include_ended".into()),
+            });
+        }
+    };
     // The record and its links are one consultation: an unknown id is a 404, not an
     // empty list.
     let (_, links) = s
         .pole
-        .get_with_links(&user.caller, id, None, p.include_ended.unwrap_or(false))
+        .get_with_links(&user.caller, id, None, include_ended)
         .await?;
     Ok(Json(
         links

@@ -200,6 +200,17 @@ async fn bad_ids_and_list_parameters_are_named() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let p: Value = r.json().await.unwrap();
     assert_eq!(problem_fields(&p), ["page", "per_page"]);
+    let p = app.create_person("Smith", "John").await;
+    let r = app
+        .get(&format!(
+            "/api/v1/records/{}/links?include_ended=maybe",
+            p["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let problem: Value = r.json().await.unwrap();
+    assert_eq!(problem_fields(&problem), ["include_ended"]);
     let r = app.get("/api/v1/nothing-here").await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
