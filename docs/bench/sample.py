@@ -1,11 +1,16 @@
 # Usage: start `bluelamp serve --listen 127.0.0.1:PORT --data-dir DIR` over a loaded database, then
-# `python3 docs/bench/sample.py PORT`. Prints a Markdown table for docs/PERFORMANCE.md.
+# `BLUELAMP_TOKEN=blp_... BLUELAMP_SESSION=... python3 docs/bench/sample.py PORT`: a personal API
+# token (account page) for the API and a session cookie value for the pages, of a user
+# cleared to SECRET with every demo compartment (`bluelamp users add ... --clearance SECRET`).
+# Prints a Markdown table for docs/PERFORMANCE.md.
 # Times GET requests against a running server: p50/p99 over N sequential requests each.
-import http.client, json, sys, time, random
+import http.client, json, os, sys, time, random
 host, port = "127.0.0.1", int(sys.argv[1])
+HEADERS = {"Authorization": "Bearer " + os.environ.get("BLUELAMP_TOKEN", ""),
+           "Cookie": "bluelamp_session=" + os.environ.get("BLUELAMP_SESSION", "")}
 def get(path):
     c = http.client.HTTPConnection(host, port, timeout=60)
-    t = time.perf_counter(); c.request("GET", path); r = c.getresponse(); body = r.read(); dt = time.perf_counter() - t
+    t = time.perf_counter(); c.request("GET", path, headers=HEADERS); r = c.getresponse(); body = r.read(); dt = time.perf_counter() - t
     assert r.status == 200, (path, r.status)
     return dt, body
 def stats(name, paths, n=50):

@@ -8,6 +8,10 @@ pub enum AppError {
     Invalid(#[from] ValidationErrors),
     #[error("record {0} not found")]
     NotFound(RecordId),
+    /// The policies refuse the action (the refusal is audited). Never used where saying so
+    /// would reveal that a record exists: a record the caller may not see is `NotFound`.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("record {id} has changed since version {expected} (now version {current})")]
     Conflict {
         id: RecordId,

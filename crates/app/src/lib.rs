@@ -5,32 +5,77 @@
 //! This crate never touches a database, HTTP or HTML directly: it speaks to the store
 //! through its port and is called by the web and CLI edges.
 
+pub mod access;
+pub mod audit_log;
 pub mod diff;
 pub mod error;
+pub mod identity;
 pub mod pole;
+pub mod totp;
 
+pub use access::Access;
 pub use error::AppError;
 pub use pole::{PoleService, RecordInput};
 
-use bluelamp_domain::{Actor, AuditAction, AuditEntry, Clock, RequestContext};
+use bluelamp_domain::{Actor, AuditAction, AuditEntry, Clock, Principal, RequestContext};
 use std::sync::Arc;
 
-/// Who is acting and where the request came from. Today the web edge supplies a fixed demo
-/// identity; the Security issue replaces it with the signed-in user, and adds clearance,
-/// compartments and roles here for the authorisation checks.
+/// On whose authority a use case runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Authority {
+    /// A signed-in person: every action is decided by the policies for them.
+    User(Principal),
+    /// A process acting on an operator's command on the server itself (`bluelamp
+    /// demo-data`, a migration): not subject to need to know, still audited. The web edge
+    /// never builds one.
+    System(&'static str),
+}
+
+/// Who is acting and where the request came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Caller {
-    pub actor: Actor,
+    pub authority: Authority,
     pub context: RequestContext,
     /// Which edge acted: `bluelamp-web`, `bluelamp-api`, `bluelamp-cli`.
     pub service: &'static str,
 }
 
 impl Caller {
+    pub fn user(principal: Principal, context: RequestContext, service: &'static str) -> Self {
+        Self {
+            authority: Authority::User(principal),
+            context,
+            service,
+        }
+    }
+
+    /// An operator's command-line process.
+    pub fn system(process: &'static str) -> Self {
+        Self {
+            authority: Authority::System(process),
+            context: RequestContext::default(),
+            service: "bluelamp-cli",
+        }
+    }
+
+    pub fn principal(&self) -> Option<&Principal> {
+        match &self.authority {
+            Authority::User(p) => Some(p),
+            Authority::System(_) => None,
+        }
+    }
+
+    pub fn actor(&self) -> Actor {
+        match &self.authority {
+            Authority::User(p) => p.actor(),
+            Authority::System(process) => Actor::system(process),
+        }
+    }
+
     pub fn audit(&self, clock: &Arc<dyn Clock>, action: AuditAction) -> AuditEntry {
         AuditEntry::new(
             clock.now(),
-            self.actor.clone(),
+            self.actor(),
             action,
             self.service,
             self.context.clone(),

@@ -1,7 +1,9 @@
 //! POLE records: create, change, link, unlink, consult, history and lists.
 
+use crate::access::{Access, decision_details};
 use crate::diff::{FieldChange, diff};
 use crate::{AppError, Caller};
+use bluelamp_authz::{Action, Authorizer};
 use bluelamp_domain::pole::input::{
     EventInput, LinkInput, LocationInput, ObjectInput, PersonInput,
 };
@@ -12,7 +14,7 @@ use bluelamp_domain::{
 use bluelamp_events::envelope::{RecordChange, record_event};
 use bluelamp_store::{
     Change, Counts, LinkEnds, LinkView, ListQuery, NewRecord, OutboxEvent, Page, RecordVersion,
-    Store, StoredRecord, WriteOp,
+    Store, StoredRecord, WriteOp, subject,
 };
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -72,16 +74,108 @@ fn to_body<T: serde::Serialize>(entity: &T) -> Result<Value, AppError> {
 pub struct PoleService {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    access: Access,
     wake: Option<Arc<Notify>>,
 }
 
 impl PoleService {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, authz: Arc<dyn Authorizer>) -> Self {
         Self {
+            access: Access::new(authz, store.clone(), clock.clone()),
             store,
             clock,
             wake: None,
         }
+    }
+
+    pub fn access(&self) -> &Access {
+        &self.access
+    }
+
+    /// Fills in the units of the officers a restricted marking names (a supervisor in one
+    /// of those units may see the record); an unknown user name is a validation error.
+    async fn resolve_restriction(&self, marking: &mut Marking) -> Result<(), AppError> {
+        let Some(r) = marking.restriction.as_mut() else {
+            return Ok(());
+        };
+        let mut errors = ValidationErrors::new();
+        let mut units = Vec::new();
+        for (i, officer) in r.officers.iter().enumerate() {
+            let found = match bluelamp_domain::Username::parse(officer) {
+                Ok(name) => self.store.user(&name).await?,
+                Err(_) => None,
+            };
+            match found {
+                Some(account) => units.push(account.principal.unit),
+                None => errors.push(
+                    format!("marking.restriction.officers.{i}"),
+                    "No user has this user name",
+                ),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors.into());
+        }
+        r.officer_units = units;
+        r.normalise();
+        Ok(())
+    }
+
+    /// Refuses a write the policies do not allow (audited), or returns the permit.
+    async fn require(
+        &self,
+        caller: &Caller,
+        action: Action,
+        audit_action: AuditAction,
+        kind: RecordKind,
+        marking: &Marking,
+    ) -> Result<bluelamp_authz::Decision, AppError> {
+        let d = self.access.decide(caller, action, kind, marking);
+        if d.allowed {
+            Ok(d)
+        } else {
+            let what = format!(
+                "{} a {} marked {}",
+                match action {
+                    Action::Create => "record",
+                    Action::Link => "record",
+                    _ => "change",
+                },
+                kind.as_str(),
+                marking.banner()
+            );
+            Err(self
+                .access
+                .refuse(caller, audit_action, vec![], &d, &what)
+                .await)
+        }
+    }
+
+    /// Loads a record the caller is about to change, refusing (as not found, audited) when
+    /// they may not see it.
+    async fn load_visible(
+        &self,
+        caller: &Caller,
+        id: RecordId,
+        audit_action: AuditAction,
+    ) -> Result<StoredRecord, AppError> {
+        let current = self
+            .store
+            .load(&[id])
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(AppError::NotFound(id))?;
+        let d = self
+            .access
+            .decide(caller, Action::Read, current.kind, &current.marking);
+        if !d.allowed {
+            return Err(self
+                .access
+                .hide(caller, audit_action, subject(&current), &d)
+                .await);
+        }
+        Ok(current)
     }
 
     /// Wakes the outbox relay after each commit.
@@ -149,11 +243,16 @@ impl PoleService {
     }
 
     /// Refuses an event whose location is not a location record.
-    async fn check_location(&self, parsed: &Parsed) -> Result<(), AppError> {
+    async fn check_location(&self, caller: &Caller, parsed: &Parsed) -> Result<(), AppError> {
         if let Some(loc) = parsed.location_id {
             let found = self.store.load(&[loc]).await?;
             match found.first() {
-                Some(r) if r.kind == RecordKind::Location => {}
+                Some(r)
+                    if r.kind == RecordKind::Location
+                        && self
+                            .access
+                            .decide(caller, Action::Read, r.kind, &r.marking)
+                            .allowed => {}
                 _ => {
                     return Err(
                         ValidationErrors::single("location_id", "No location has this id").into(),
@@ -194,14 +293,24 @@ impl PoleService {
         )
     }
 
-    #[tracing::instrument(skip_all, err(level = "warn"), fields(user.id = %caller.actor.user_id, kind = %input.kind()))]
+    #[tracing::instrument(skip_all, err(level = "warn"), fields(user.id = %caller.actor().user_id, kind = %input.kind()))]
     pub async fn create(
         &self,
         caller: &Caller,
         input: RecordInput,
     ) -> Result<StoredRecord, AppError> {
-        let parsed = self.parse(&input)?;
-        self.check_location(&parsed).await?;
+        let mut parsed = self.parse(&input)?;
+        self.check_location(caller, &parsed).await?;
+        self.resolve_restriction(&mut parsed.marking).await?;
+        let decision = self
+            .require(
+                caller,
+                Action::Create,
+                AuditAction::Create,
+                parsed.kind,
+                &parsed.marking,
+            )
+            .await?;
         let rec = NewRecord {
             id: RecordId::new_at(self.clock.now()),
             kind: parsed.kind,
@@ -214,14 +323,16 @@ impl PoleService {
         let event = self.event_for(caller, &rec);
         self.commit_one(Change {
             ops: vec![WriteOp::Insert(rec)],
-            audit: caller.audit(&self.clock, AuditAction::Create),
+            audit: caller
+                .audit(&self.clock, AuditAction::Create)
+                .with_details(json!({ "decision": decision_details(&decision) })),
             events: vec![event],
         })
         .await
     }
 
     /// Replaces a record's content, provided nobody has changed it since `base_version`.
-    #[tracing::instrument(skip_all, err(level = "warn"), fields(user.id = %caller.actor.user_id, record.id = %id))]
+    #[tracing::instrument(skip_all, err(level = "warn"), fields(user.id = %caller.actor().user_id, record.id = %id))]
     pub async fn update(
         &self,
         caller: &Caller,
@@ -229,20 +340,32 @@ impl PoleService {
         base_version: Version,
         input: RecordInput,
     ) -> Result<StoredRecord, AppError> {
-        let current = self
-            .store
-            .load(&[id])
-            .await?
-            .into_iter()
-            .next()
-            .ok_or(AppError::NotFound(id))?;
+        let current = self.load_visible(caller, id, AuditAction::Update).await?;
         if current.kind != input.kind() {
             // Asking to replace a person with a vehicle: the record the client named does not
             // exist as that kind.
             return Err(AppError::NotFound(id));
         }
-        let parsed = self.parse(&input)?;
-        self.check_location(&parsed).await?;
+        let mut parsed = self.parse(&input)?;
+        self.check_location(caller, &parsed).await?;
+        self.resolve_restriction(&mut parsed.marking).await?;
+        self.require(
+            caller,
+            Action::Update,
+            AuditAction::Update,
+            current.kind,
+            &current.marking,
+        )
+        .await?;
+        let decision = self
+            .require(
+                caller,
+                Action::Update,
+                AuditAction::Update,
+                current.kind,
+                &parsed.marking,
+            )
+            .await?;
         let changed: Vec<String> = diff(&current.body, &parsed.body)
             .into_iter()
             .map(|c| c.field)
@@ -259,7 +382,12 @@ impl PoleService {
         );
         let audit = caller
             .audit(&self.clock, AuditAction::Update)
-            .with_details(json!({ "fields_changed": changed, "marking_changed": marking_changed, "base_version": base_version }));
+            .with_details(json!({
+                "fields_changed": changed,
+                "marking_changed": marking_changed,
+                "base_version": base_version,
+                "decision": decision_details(&decision),
+            }));
         self.commit_one(Change {
             ops: vec![WriteOp::Update {
                 id,
@@ -297,13 +425,24 @@ impl PoleService {
     }
 
     /// Links two records with a role. Both ends must exist and suit the role.
-    #[tracing::instrument(skip_all, err(level = "warn"), fields(user.id = %caller.actor.user_id))]
+    #[tracing::instrument(skip_all, err(level = "warn"), fields(user.id = %caller.actor().user_id))]
     pub async fn link(&self, caller: &Caller, input: LinkInput) -> Result<StoredRecord, AppError> {
-        let (link, marking) = Link::parse(&input)?;
+        let (link, mut marking) = Link::parse(&input)?;
         let mut wanted = vec![link.from, link.to];
         wanted.extend(link.asserted_by);
         let found = self.store.load(&wanted).await?;
-        let kind_of = |id: RecordId| found.iter().find(|r| r.id == id).map(|r| r.kind);
+        // A record the caller may not see is, to them, a record that does not exist.
+        let kind_of = |id: RecordId| {
+            found
+                .iter()
+                .find(|r| r.id == id)
+                .filter(|r| {
+                    self.access
+                        .decide(caller, Action::Read, r.kind, &r.marking)
+                        .allowed
+                })
+                .map(|r| r.kind)
+        };
         let mut errors = ValidationErrors::new();
         if kind_of(link.from).is_none() {
             errors.push("from_id", "No record has this id");
@@ -322,34 +461,48 @@ impl PoleService {
         if let (Some(f), Some(t)) = (kind_of(link.from), kind_of(link.to)) {
             link.check_ends(f, t)?;
         }
+        self.resolve_restriction(&mut marking).await?;
+        let decision = self
+            .require(
+                caller,
+                Action::Link,
+                AuditAction::Link,
+                RecordKind::Link,
+                &marking,
+            )
+            .await?;
         let rec = self.link_record(RecordId::new_at(self.clock.now()), &link, marking)?;
         let event = self.event_for(caller, &rec);
         self.commit_one(Change {
             ops: vec![WriteOp::Insert(rec)],
-            audit: caller.audit(&self.clock, AuditAction::Link),
+            audit: caller
+                .audit(&self.clock, AuditAction::Link)
+                .with_details(json!({ "decision": decision_details(&decision) })),
             events: vec![event],
         })
         .await
     }
 
     /// Ends a link. It stays in both records' history.
-    #[tracing::instrument(skip_all, err(level = "warn"), fields(user.id = %caller.actor.user_id, link.id = %id))]
+    #[tracing::instrument(skip_all, err(level = "warn"), fields(user.id = %caller.actor().user_id, link.id = %id))]
     pub async fn unlink(
         &self,
         caller: &Caller,
         id: RecordId,
         base_version: Version,
     ) -> Result<StoredRecord, AppError> {
-        let current = self
-            .store
-            .load(&[id])
-            .await?
-            .into_iter()
-            .next()
-            .ok_or(AppError::NotFound(id))?;
-        let Some(ends) = current.link else {
+        let current = self.load_visible(caller, id, AuditAction::Unlink).await?;
+        let Some(ends) = current.link.clone() else {
             return Err(AppError::NotFound(id));
         };
+        self.require(
+            caller,
+            Action::Update,
+            AuditAction::Unlink,
+            current.kind,
+            &current.marking,
+        )
+        .await?;
         let event = record_event(
             id,
             RecordKind::Link,
@@ -376,7 +529,8 @@ impl PoleService {
         kind: Option<RecordKind>,
     ) -> Result<StoredRecord, AppError> {
         let audit = caller.audit(&self.clock, AuditAction::View);
-        match self.store.consult(id, audit).await? {
+        let gate = self.access.gate(caller, Action::Read);
+        match self.store.consult(id, &gate, audit).await? {
             Some(r) if kind.is_none_or(|k| k == r.kind) => Ok(r),
             _ => Err(AppError::NotFound(id)),
         }
@@ -390,7 +544,11 @@ impl PoleService {
     ) -> Result<Vec<HistoryEntry>, AppError> {
         let versions = self
             .store
-            .consult_history(id, caller.audit(&self.clock, AuditAction::ViewHistory))
+            .consult_history(
+                id,
+                &self.access.gate(caller, Action::Read),
+                caller.audit(&self.clock, AuditAction::ViewHistory),
+            )
             .await?;
         if versions.is_empty() {
             return Err(AppError::NotFound(id));
@@ -434,7 +592,12 @@ impl PoleService {
         version: Version,
     ) -> Result<RecordVersion, AppError> {
         self.store
-            .consult_version(id, version, caller.audit(&self.clock, AuditAction::View))
+            .consult_version(
+                id,
+                version,
+                &self.access.gate(caller, Action::Read),
+                caller.audit(&self.clock, AuditAction::View),
+            )
             .await?
             .ok_or(AppError::NotFound(id))
     }
@@ -451,7 +614,12 @@ impl PoleService {
         let audit = caller.audit(&self.clock, AuditAction::View);
         match self
             .store
-            .consult_with_links(id, include_ended, audit)
+            .consult_with_links(
+                id,
+                include_ended,
+                &self.access.gate(caller, Action::Read),
+                audit,
+            )
             .await?
         {
             Some((r, links)) if kind.is_none_or(|k| k == r.kind) => Ok((r, links)),
@@ -459,7 +627,11 @@ impl PoleService {
         }
     }
 
-    pub async fn list(&self, caller: &Caller, query: ListQuery) -> Result<Page, AppError> {
+    pub async fn list(&self, caller: &Caller, mut query: ListQuery) -> Result<Page, AppError> {
+        query.visibility = self
+            .access
+            .visibility(caller, Action::List, AuditAction::List)
+            .await?;
         let audit = caller
             .audit(&self.clock, AuditAction::List)
             .with_details(json!({
@@ -472,8 +644,21 @@ impl PoleService {
         Ok(self.store.consult_list(query, audit).await?)
     }
 
-    pub async fn counts(&self) -> Result<Counts, AppError> {
-        Ok(self.store.counts().await?)
+    /// How many records of each kind the caller may see (counted up to the list cap, so
+    /// counts never reveal records they may not).
+    pub async fn counts(&self, caller: &Caller) -> Result<Counts, AppError> {
+        let visibility = self
+            .access
+            .visibility(caller, Action::List, AuditAction::List)
+            .await?;
+        let mut counts = Counts::default();
+        for kind in RecordKind::ALL {
+            let mut q = ListQuery::new(kind);
+            q.visibility = visibility.clone();
+            let (n, _exact) = self.store.count(&q).await?;
+            counts.add(kind.as_str(), i64::try_from(n).unwrap_or(i64::MAX));
+        }
+        Ok(counts)
     }
 
     /// Loads many records in one audited change (demo data, migration). Every item is
@@ -492,6 +677,20 @@ impl PoleService {
             match item {
                 BulkItem::Record(id, input) => {
                     let parsed = self.parse(&input).map_err(|e| prefixed(&prefix, e))?;
+                    if !self
+                        .access
+                        .decide(caller, Action::Create, parsed.kind, &parsed.marking)
+                        .allowed
+                    {
+                        self.require(
+                            caller,
+                            Action::Create,
+                            AuditAction::BulkCreate,
+                            parsed.kind,
+                            &parsed.marking,
+                        )
+                        .await?;
+                    }
                     kinds.insert(id, parsed.kind);
                     ops.push(WriteOp::Insert(NewRecord {
                         id,

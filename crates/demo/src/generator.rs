@@ -93,6 +93,7 @@ pub struct Demo {
     pub(crate) recent_persons: VecDeque<RecordId>,
     pub(crate) recent_homes: VecDeque<Place>,
     pub(crate) sample: Vec<Profile>,
+    secret_allowed: bool,
 }
 
 impl Demo {
@@ -114,6 +115,7 @@ impl Demo {
             recent_persons: VecDeque::with_capacity(RECENT_PERSONS),
             recent_homes: VecDeque::with_capacity(RECENT_HOMES),
             sample: Vec::with_capacity(SAMPLE_SIZE.min(config.persons as usize)),
+            secret_allowed: config.max_classification >= bluelamp_domain::Classification::Secret,
         }
     }
 
@@ -147,9 +149,14 @@ impl Demo {
                 Vec::new()
             };
             Some(MarkingInput {
-                classification: "SECRET".to_owned(),
+                classification: if self.secret_allowed {
+                    "SECRET".to_owned()
+                } else {
+                    "OFFICIAL-SENSITIVE".to_owned()
+                },
                 compartments: vec![compartment.to_owned()],
                 caveats,
+                restriction: None,
             })
         } else if r < secret + sensitive {
             Some(MarkingInput {

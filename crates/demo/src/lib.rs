@@ -39,6 +39,10 @@ pub struct DemoConfig {
     /// The instant the data is "as of"; events fall in the 5 years before it, ages are
     /// relative to it, and record ids carry timestamps just before it.
     pub as_of: jiff::Timestamp,
+    /// The highest classification to generate (a deployment's accreditation): above it,
+    /// what would have been SECRET is marked OFFICIAL-SENSITIVE instead. The random draws
+    /// are the same either way.
+    pub max_classification: bluelamp_domain::Classification,
 }
 
 /// One generated record, with the id it should be stored under.

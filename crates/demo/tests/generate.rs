@@ -20,6 +20,7 @@ fn config(seed: u64, persons: u64) -> DemoConfig {
         seed,
         persons,
         as_of: as_of(),
+        max_classification: bluelamp_domain::Classification::Secret,
     }
 }
 
@@ -538,7 +539,7 @@ mod properties {
             let today = bluelamp_domain::time::london_date(as_of);
             let mut kinds: HashMap<RecordId, RecordKind> = HashMap::new();
             let mut count = 0;
-            for item in generate(DemoConfig { seed, persons, as_of }) {
+            for item in generate(DemoConfig { seed, persons, as_of, max_classification: bluelamp_domain::Classification::Secret }) {
                 let ok = match &item {
                     DemoItem::Person(_, p) => {
                         count += 1;

@@ -33,6 +33,9 @@ pub struct RequestContext {
     pub correlation_id: Option<String>,
     pub source_address: Option<String>,
     pub user_agent: Option<String>,
+    /// The session (or API token) acted through: a public id, not the secret.
+    #[serde(default)]
+    pub session_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,6 +53,15 @@ pub enum AuditAction {
     List,
     /// Bulk load (demo data, migration).
     BulkCreate,
+    /// A sign-in attempt (outcome success, failed or denied).
+    SignIn,
+    SignOut,
+    /// A session ended by its idle timeout or lifetime.
+    SessionExpired,
+    /// A change to a user (create, update, disable, release, password) or a refused attempt.
+    ManageUser,
+    /// A personal API token was issued.
+    CreateToken,
 }
 
 impl AuditAction {
@@ -63,6 +75,11 @@ impl AuditAction {
             AuditAction::ViewHistory => "view_history",
             AuditAction::List => "list",
             AuditAction::BulkCreate => "bulk_create",
+            AuditAction::SignIn => "sign_in",
+            AuditAction::SignOut => "sign_out",
+            AuditAction::SessionExpired => "session_expired",
+            AuditAction::ManageUser => "manage_user",
+            AuditAction::CreateToken => "create_token",
         }
     }
 }

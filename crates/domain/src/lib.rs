@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod clock;
 pub mod error;
+pub mod identity;
 pub mod marking;
 pub mod pole;
 pub mod record;
@@ -18,5 +19,6 @@ pub mod values;
 pub use audit::{Actor, AuditAction, AuditEntry, AuditOutcome, RequestContext};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{FieldError, ValidationErrors};
-pub use marking::{Classification, Compartment, HandlingCaveat, Marking};
+pub use identity::{Principal, Role, Username, Visibility};
+pub use marking::{Classification, Compartment, HandlingCaveat, Marking, Restriction, Unit};
 pub use record::{RecordId, RecordKind, Version};

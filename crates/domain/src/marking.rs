@@ -74,14 +74,7 @@ pub struct Compartment(String);
 
 impl Compartment {
     pub fn parse(s: &str) -> Result<Self, String> {
-        let v = s.trim().to_ascii_uppercase();
-        if v.is_empty() || v.len() > 40 {
-            return Err("A compartment name must be 1 to 40 characters".into());
-        }
-        if !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            return Err("A compartment name may use only letters, digits and hyphens".into());
-        }
-        Ok(Self(v))
+        code_name(s, "compartment name").map(Self)
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -102,6 +95,111 @@ impl From<Compartment> for String {
 
 /// A handling caveat, such as `UK EYES ONLY` or `NOT FOR DISSEMINATION`: 1 to 60 characters
 /// of capital letters, digits, spaces and hyphens (input is upper-cased).
+/// An upper-case code of letters, digits and hyphens (compartments, units).
+fn code_name(s: &str, what: &str) -> Result<String, String> {
+    let v = s.trim().to_ascii_uppercase();
+    if v.is_empty() || v.len() > 40 {
+        return Err(format!("A {what} must be 1 to 40 characters"));
+    }
+    if !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return Err(format!("A {what} may use only letters, digits and hyphens"));
+    }
+    Ok(v)
+}
+
+/// A team or unit code (`CID-NORTH`, `PSD`, `CUSTODY-CENTRAL`): where a user works, and
+/// which teams a restricted record is open to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Unit(String);
+
+impl Unit {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        code_name(s, "unit code").map(Self)
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Unit {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+impl From<Unit> for String {
+    fn from(c: Unit) -> String {
+        c.0
+    }
+}
+
+impl fmt::Display for Unit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A need-to-know restriction on top of classification and compartments: the record is open
+/// only to the named teams, the named officers (the officer in the case) and supervisors in
+/// those officers' units. An empty restriction opens the record to nobody.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Restriction {
+    #[serde(default)]
+    pub teams: Vec<Unit>,
+    /// User ids of the named officers.
+    #[serde(default)]
+    pub officers: Vec<String>,
+    /// The units those officers belonged to when they were named (filled in by the
+    /// application from the user directory; a supervisor in one of them may see the record).
+    #[serde(default)]
+    pub officer_units: Vec<Unit>,
+}
+
+impl Restriction {
+    /// A restriction from its input: team codes and officers' user names. Officer units are
+    /// filled in later by whoever knows the directory.
+    pub fn parse(teams: &[String], officers: &[String]) -> Result<Self, crate::ValidationErrors> {
+        let mut errors = crate::ValidationErrors::new();
+        let mut out = Restriction::default();
+        for (i, t) in teams.iter().enumerate() {
+            if let Some(u) = errors.check(&format!("marking.restriction.teams.{i}"), Unit::parse(t))
+            {
+                out.teams.push(u);
+            }
+        }
+        for (i, o) in officers.iter().enumerate() {
+            if let Some(u) = errors.check(
+                &format!("marking.restriction.officers.{i}"),
+                crate::identity::Username::parse(o),
+            ) {
+                out.officers.push(u.as_str().to_string());
+            }
+        }
+        if teams.is_empty() && officers.is_empty() {
+            errors.push(
+                "marking.restriction",
+                "Name at least one team or officer who may see a restricted record",
+            );
+        }
+        out.normalise();
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(errors)
+        }
+    }
+
+    pub fn normalise(&mut self) {
+        self.teams.sort();
+        self.teams.dedup();
+        self.officers.sort();
+        self.officers.dedup();
+        self.officer_units.sort();
+        self.officer_units.dedup();
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct HandlingCaveat(String);
@@ -151,6 +249,9 @@ pub struct Marking {
     pub compartments: Vec<Compartment>,
     #[serde(default)]
     pub caveats: Vec<HandlingCaveat>,
+    /// Open only to named teams and officers; `None` for most records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restriction: Option<Restriction>,
 }
 
 impl Default for Marking {
@@ -165,6 +266,7 @@ impl Marking {
             classification: Classification::Official,
             compartments: Vec::new(),
             caveats: Vec::new(),
+            restriction: None,
         }
     }
 
@@ -183,7 +285,16 @@ impl Marking {
             classification,
             compartments,
             caveats,
+            restriction: None,
         }
+    }
+
+    pub fn with_restriction(mut self, restriction: Option<Restriction>) -> Self {
+        self.restriction = restriction.map(|mut r| {
+            r.normalise();
+            r
+        });
+        self
     }
 
     /// Parses the parts as a form or API sends them: compartments and caveats as lists
@@ -229,6 +340,9 @@ impl Marking {
         for c in &self.caveats {
             s.push(' ');
             s.push_str(c.as_str());
+        }
+        if self.restriction.is_some() {
+            s.push_str(" RESTRICTED");
         }
         s
     }

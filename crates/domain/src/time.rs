@@ -17,6 +17,12 @@ pub fn to_rfc3339(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
+/// RFC 3339 in UTC to the microsecond, always six digits: the precision the audit trail
+/// and both stores keep.
+pub fn to_rfc3339_micros(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
 pub fn local(t: Timestamp) -> Zoned {
     t.to_zoned(london())
 }

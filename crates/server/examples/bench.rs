@@ -5,9 +5,13 @@
 //!   store  [--persons N] [--batch B] [--postgres URL]   bulk creation through the store
 //!   api-create [--requests N] [--concurrency C]          single creates over HTTP
 //!   api-read [--persons N] [--seconds S] [--concurrency C]  record + links + history reads
+//!   audit-verify [--records N]                           sequencing, signing and verifying
+//!          an audit trail of N records
+//!   authz  [--decisions N]                               Cedar decisions and the pre-filter
+//!   read-audit [--persons N] [--seconds S] [--concurrency C]  an authorised, audited
+//!          consultation against an unaudited read of the same records, same run
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark, not the product
 
-use bluelamp_app::PoleService;
 use bluelamp_demo::{DemoConfig, DemoItem, generate};
 use bluelamp_domain::{Actor, AuditAction, AuditEntry, Clock, RecordKind};
 use bluelamp_events::envelope::{RecordChange, record_event};
@@ -61,6 +65,7 @@ fn person_records(n: u64, clock: &Arc<dyn Clock>) -> Vec<NewRecord> {
         seed: 7,
         persons: n,
         as_of: clock.now(),
+        max_classification: bluelamp_domain::Classification::Secret,
     })
     .filter_map(|item| match item {
         DemoItem::Person(id, input) => {
@@ -200,17 +205,82 @@ async fn bench_store() {
     }
 }
 
-async fn serve_sqlite() -> (String, Arc<dyn Store>, bluelamp_server::Running) {
+fn bench_options() -> bluelamp_server::SecurityOptions {
+    bluelamp_server::SecurityOptions {
+        accredited: bluelamp_domain::Classification::Secret,
+        ..Default::default()
+    }
+}
+
+/// Serves an embedded database and returns a client signed in as a bench user cleared to
+/// SECRET with every demo compartment (a session cookie for pages, a token for the API), so
+/// every request is authenticated, authorised and audited as in production.
+async fn serve_sqlite() -> (
+    String,
+    Arc<dyn Store>,
+    bluelamp_server::Running,
+    reqwest::Client,
+) {
     let store: Arc<dyn Store> = Arc::new(
         SqliteStore::open(&temp_dir("api").join("bluelamp.db"))
             .await
             .unwrap(),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let running = start(listener, store.clone(), system_clock())
+    let signer = Arc::new(bluelamp_audit::Signer::generate().unwrap());
+    let running = start(
+        listener,
+        store.clone(),
+        system_clock(),
+        bench_options(),
+        signer,
+    )
+    .await
+    .unwrap();
+    let (_, identity) =
+        bluelamp_server::services(store.clone(), system_clock(), bench_options()).unwrap();
+    let user = bluelamp_server::demo_users()
+        .into_iter()
+        .find(|u| u.username == "demo.secret")
+        .unwrap();
+    identity
+        .create_user(
+            &bluelamp_app::Caller::system("bench"),
+            &user,
+            "bench-password-1",
+        )
         .await
         .unwrap();
-    (format!("http://{}", running.addr), store, running)
+    let signed = identity
+        .sign_in(
+            "demo.secret",
+            "bench-password-1",
+            &Default::default(),
+            "bench",
+        )
+        .await
+        .unwrap();
+    let caller = bluelamp_app::Caller::user(signed.principal.clone(), Default::default(), "bench");
+    let (token, _) = identity
+        .create_token(&caller, "bench", true, 1)
+        .await
+        .unwrap();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().unwrap(),
+    );
+    headers.insert(
+        reqwest::header::COOKIE,
+        format!("bluelamp_session={}", signed.secret)
+            .parse()
+            .unwrap(),
+    );
+    let client = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    (format!("http://{}", running.addr), store, running, client)
 }
 
 /// Runs `clients` loops for `seconds`, each timing one call of `f`.
@@ -249,8 +319,7 @@ where
 async fn bench_api_create() {
     let seconds: u64 = arg("--seconds", "10").parse().unwrap();
     let clients: usize = arg("--concurrency", "8").parse().unwrap();
-    let (base, _, _running) = serve_sqlite().await;
-    let client = reqwest::Client::new();
+    let (base, _, _running, client) = serve_sqlite().await;
     println!(
         "# api-create: single POST /api/v1/persons for {seconds} s from {clients} clients (embedded default)"
     );
@@ -275,12 +344,14 @@ async fn bench_api_read() {
     let persons: u64 = arg("--persons", "10000").parse().unwrap();
     let seconds: u64 = arg("--seconds", "10").parse().unwrap();
     let clients: usize = arg("--concurrency", "32").parse().unwrap();
-    let (base, store, _running) = serve_sqlite().await;
-    let pole = PoleService::new(store.clone(), system_clock());
+    let (base, store, _running, client) = serve_sqlite().await;
+    let (pole, _) =
+        bluelamp_server::services(store.clone(), system_clock(), bench_options()).unwrap();
     let config = DemoConfig {
         seed: 11,
         persons,
         as_of: system_clock().now(),
+        max_classification: bluelamp_domain::Classification::Secret,
     };
     bluelamp_server::demo::load(&pole, config, 2000, |_| {})
         .await
@@ -293,7 +364,6 @@ async fn bench_api_read() {
         })
         .collect();
     let ids = Arc::new(ids);
-    let client = reqwest::Client::new();
     println!(
         "# api-read: {persons} demo persons; {clients} clients for {seconds} s each; every read is audited"
     );
@@ -363,8 +433,237 @@ async fn main() {
         Some("store") => bench_store().await,
         Some("api-create") => bench_api_create().await,
         Some("api-read") => bench_api_read().await,
+        Some("authz") => bench_authz(),
+        Some("audit-verify") => bench_audit_verify().await,
+        Some("read-audit") => bench_read_audit().await,
         _ => eprintln!(
-            "usage: bench store|api-create|api-read [options]; see the top of examples/bench.rs"
+            "usage: bench store|api-create|api-read|authz|read-audit|audit-verify [options]; see the top of examples/bench.rs"
         ),
     }
+}
+
+/// The demo users as principals (what a decision sees).
+fn demo_principals() -> Vec<bluelamp_domain::Principal> {
+    use bluelamp_domain::{Compartment, Principal, Role, Unit, Username};
+    bluelamp_server::demo_users()
+        .into_iter()
+        .map(|u| Principal {
+            username: Username::parse(&u.username).unwrap(),
+            display_name: u.display_name,
+            roles: u.roles.iter().map(|r| Role::parse(r).unwrap()).collect(),
+            unit: Unit::parse(&u.unit).unwrap(),
+            clearance: u.clearance.parse().unwrap(),
+            compartments: u
+                .compartments
+                .iter()
+                .map(|c| Compartment::parse(c).unwrap())
+                .collect(),
+        })
+        .collect()
+}
+
+fn bench_authz() {
+    use bluelamp_authz::{Action, Authorizer, CedarAuthorizer};
+    use bluelamp_domain::{Classification, Compartment, Marking, Restriction, Unit};
+    let n: usize = arg("--decisions", "200000").parse().unwrap();
+    let authz = CedarAuthorizer::new(Classification::Secret).unwrap();
+    let users = demo_principals();
+    let mut markings = Vec::new();
+    for c in Classification::ALL {
+        for comps in [vec![], vec!["OP-KESTREL"], vec!["OP-KESTREL", "PSD"]] {
+            let m = Marking::new(
+                c,
+                comps
+                    .iter()
+                    .map(|x| Compartment::parse(x).unwrap())
+                    .collect(),
+                vec![],
+            );
+            markings.push(m.clone());
+            markings.push(m.with_restriction(Some(Restriction {
+                teams: vec![Unit::parse("MIT").unwrap()],
+                officers: vec!["demo.investigator".into()],
+                officer_units: vec![Unit::parse("CID").unwrap()],
+            })));
+        }
+    }
+    println!(
+        "# authz: {n} decisions over {} users x {} markings (release build, one core)",
+        users.len(),
+        markings.len()
+    );
+    let t = Instant::now();
+    let mut allowed = 0usize;
+    for i in 0..n {
+        let d = authz.record(
+            &users[i % users.len()],
+            Action::Read,
+            RecordKind::Person,
+            &markings[(i / users.len()) % markings.len()],
+        );
+        allowed += usize::from(d.allowed);
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "cedar record decisions: {:.0}/s ({:.1} us each; {allowed} allowed)",
+        n as f64 / secs,
+        secs * 1e6 / n as f64
+    );
+    let visibilities: Vec<_> = users
+        .iter()
+        .map(|u| authz.visibility(u, Action::List))
+        .collect();
+    let t = Instant::now();
+    let mut shown = 0usize;
+    for i in 0..n {
+        if let Some(v) = &visibilities[i % users.len()] {
+            shown += usize::from(v.allows(&markings[(i / users.len()) % markings.len()]));
+        }
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "pre-filter predicate (Visibility::allows): {:.0}/s ({:.3} us each; {shown} shown)",
+        n as f64 / secs,
+        secs * 1e6 / n as f64
+    );
+}
+
+async fn bench_read_audit() {
+    let persons: u64 = arg("--persons", "10000").parse().unwrap();
+    let seconds: u64 = arg("--seconds", "10").parse().unwrap();
+    let clients: usize = arg("--concurrency", "32").parse().unwrap();
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&temp_dir("read-audit").join("bluelamp.db"))
+            .await
+            .unwrap(),
+    );
+    let (pole, _) =
+        bluelamp_server::services(store.clone(), system_clock(), bench_options()).unwrap();
+    let config = DemoConfig {
+        seed: 13,
+        persons,
+        as_of: system_clock().now(),
+        max_classification: bluelamp_domain::Classification::Secret,
+    };
+    bluelamp_server::demo::load(&pole, config, 2000, |_| {})
+        .await
+        .unwrap();
+    let ids: Arc<Vec<_>> = Arc::new(
+        generate(config)
+            .filter_map(|i| match i {
+                DemoItem::Person(id, _) => Some(id),
+                _ => None,
+            })
+            .collect(),
+    );
+    let principal = demo_principals()
+        .into_iter()
+        .find(|p| p.username.as_str() == "demo.secret")
+        .unwrap();
+    let caller = bluelamp_app::Caller::user(principal, Default::default(), "bench");
+    println!(
+        "# read-audit: {persons} demo persons; {clients} tasks for {seconds} s each, in-process (no HTTP)"
+    );
+    let (s, i2) = (store.clone(), ids.clone());
+    let (lat, rate) = load(clients, seconds, move |i| {
+        let (s, ids) = (s.clone(), i2.clone());
+        async move {
+            let id = ids[i % ids.len()];
+            assert_eq!(s.load(&[id]).await.unwrap().len(), 1);
+        }
+    })
+    .await;
+    println!(
+        "unaudited read (Store::load): {rate:.0}/s, p50 {}, p99 {}",
+        ms(percentile(&lat, 0.5)),
+        ms(percentile(&lat, 0.99))
+    );
+    let (p, i3, c) = (pole.clone(), ids.clone(), caller.clone());
+    let (lat, audited) = load(clients, seconds, move |i| {
+        let (p, ids, c) = (p.clone(), i3.clone(), c.clone());
+        async move {
+            let id = ids[i % ids.len()];
+            // Some demo persons are SECRET with a compartment demo.secret lacks: a refusal is
+            // audited too, and costs the same.
+            let _ = p.get(&c, id, None).await;
+        }
+    })
+    .await;
+    println!(
+        "authorised and audited consultation (PoleService::get): {audited:.0}/s, p50 {}, p99 {}",
+        ms(percentile(&lat, 0.5)),
+        ms(percentile(&lat, 0.99))
+    );
+    println!("audited / unaudited: {:.0}%", 100.0 * audited / rate);
+}
+
+async fn bench_audit_verify() {
+    let n: usize = arg("--records", "1000000").parse().unwrap();
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&temp_dir("audit").join("bluelamp.db"))
+            .await
+            .unwrap(),
+    );
+    println!("# audit-verify: {n} audit records (consultations) on the embedded default");
+    let t = Instant::now();
+    let tasks = 64;
+    let mut handles = Vec::new();
+    for w in 0..tasks {
+        let s = store.clone();
+        handles.push(tokio::spawn(async move {
+            let actor = Actor {
+                user_id: format!("pc.{w}"),
+                display_name: format!("PC {w}"),
+            };
+            for i in (w..n).step_by(tasks) {
+                let e = AuditEntry::new(
+                    system_clock().now(),
+                    actor.clone(),
+                    AuditAction::View,
+                    "bench",
+                    Default::default(),
+                )
+                .with_details(serde_json::json!({"record": i, "note": "a consultation"}));
+                s.audit_only(e).await.unwrap();
+            }
+        }));
+    }
+    for h in handles {
+        h.await.unwrap();
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "written: {:.0} audit records/s ({secs:.1} s)",
+        n as f64 / secs
+    );
+    let signer = Arc::new(bluelamp_audit::Signer::generate().unwrap());
+    let log = bluelamp_app::audit_log::AuditLog::new(
+        store.clone(),
+        system_clock(),
+        signer.clone(),
+        Default::default(),
+    );
+    let t = Instant::now();
+    let mut checkpoints = 0;
+    while log.checkpoint_round(true).await.unwrap().is_some() {
+        checkpoints += 1;
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "sequenced and signed: {:.0} records/s ({secs:.1} s, {checkpoints} checkpoints of up to 10,000)",
+        n as f64 / secs
+    );
+    let t = Instant::now();
+    let report = bluelamp_app::audit_log::verify(store.as_ref(), &signer.public_key())
+        .await
+        .unwrap();
+    let secs = t.elapsed().as_secs_f64();
+    assert!(report.ok(), "{:?}", report.problems);
+    println!(
+        "verified: {} records, {} checkpoints in {secs:.1} s ({:.0} records/s); 10M records at this rate: {:.0} s",
+        report.records,
+        report.checkpoints,
+        report.records as f64 / secs,
+        1e7 * secs / report.records as f64
+    );
 }

@@ -13,6 +13,18 @@ pub struct FileConfig {
     pub database_url: Option<String>,
     pub demo: Option<bool>,
     pub log_format: Option<String>,
+    /// The highest classification this deployment may hold: OFFICIAL, OFFICIAL-SENSITIVE
+    /// (the default) or SECRET (an accredited, air-gapped deployment).
+    pub accredited: Option<String>,
+    /// Minutes of inactivity after which a session ends: 15 to 30 (default 30).
+    pub idle_timeout_minutes: Option<i64>,
+    /// The address users reach Bluelamp at; `https://...` makes cookies Secure and turns
+    /// on HSTS (set it when a TLS proxy is in front).
+    pub public_url: Option<String>,
+    /// The audit signing key (hex Ed25519 secret) [default: <data_dir>/audit-signing.key].
+    pub audit_key_file: Option<PathBuf>,
+    /// Every user must set up two-step verification before using anything else.
+    pub require_mfa: Option<bool>,
 }
 
 impl FileConfig {
@@ -39,6 +51,9 @@ pub struct Settings {
     pub database_url: Option<String>,
     pub demo: bool,
     pub log_format: String,
+    pub security: crate::SecurityOptions,
+    pub public_url: Option<String>,
+    pub audit_key_file: PathBuf,
 }
 
 impl Settings {
@@ -59,13 +74,45 @@ impl Settings {
                 "log format must be text or json, not {log_format:?}"
             ));
         }
+        let mut security = crate::SecurityOptions::default();
+        if let Some(a) = &file.accredited {
+            security.accredited = a
+                .parse()
+                .map_err(|e| format!("accredited: {e} (found {a:?})"))?;
+        }
+        if let Some(m) = file.idle_timeout_minutes {
+            if !(15..=30).contains(&m) {
+                return Err(format!(
+                    "idle_timeout_minutes must be from 15 to 30, not {m}"
+                ));
+            }
+            security.sessions.idle_timeout = jiff::SignedDuration::from_mins(m);
+        }
+        security.require_mfa = file.require_mfa.unwrap_or(false);
+        let public_url = file.public_url.clone().filter(|u| !u.is_empty());
+        if let Some(u) = &public_url {
+            if !(u.starts_with("https://") || u.starts_with("http://")) {
+                return Err(format!(
+                    "public_url must start with https:// or http://, not {u:?}"
+                ));
+            }
+            security.tls = u.starts_with("https://");
+        }
+        let data_dir: PathBuf = flag_data_dir
+            .clone()
+            .or_else(|| file.data_dir.clone())
+            .unwrap_or_else(|| DEFAULT_DATA_DIR.into());
         Ok(Self {
+            security,
+            public_url,
+            audit_key_file: file
+                .audit_key_file
+                .clone()
+                .unwrap_or_else(|| data_dir.join("audit-signing.key")),
             listen: flag_listen
                 .or_else(|| file.listen.clone())
                 .unwrap_or_else(|| DEFAULT_LISTEN.into()),
-            data_dir: flag_data_dir
-                .or_else(|| file.data_dir.clone())
-                .unwrap_or_else(|| DEFAULT_DATA_DIR.into()),
+            data_dir,
             database_url: flag_database_url
                 .or_else(|| file.database_url.clone())
                 .filter(|u| !u.is_empty()),
@@ -114,5 +161,41 @@ mod tests {
             )
             .is_err()
         );
+    }
+}
+
+#[cfg(test)]
+mod security_tests {
+    use super::*;
+
+    #[test]
+    fn security_settings_are_read_and_checked() {
+        let file: FileConfig = toml::from_str(
+            "accredited = \"SECRET\"\nidle_timeout_minutes = 15\npublic_url = \"https://bluelamp.force.example\"\n",
+        )
+        .unwrap();
+        let s = Settings::resolve(&file, None, None, None, false, None).unwrap();
+        assert_eq!(
+            s.security.accredited,
+            bluelamp_domain::Classification::Secret
+        );
+        assert_eq!(s.security.sessions.idle_timeout.as_mins(), 15);
+        assert!(s.security.tls);
+        let default =
+            Settings::resolve(&FileConfig::default(), None, None, None, false, None).unwrap();
+        assert_eq!(
+            default.security.accredited,
+            bluelamp_domain::Classification::OfficialSensitive
+        );
+        assert!(!default.security.tls);
+        for bad in [
+            "idle_timeout_minutes = 60",
+            "accredited = \"TOP SECRET\"",
+            "public_url = \"ftp://x\"",
+        ] {
+            let file: FileConfig = toml::from_str(bad).unwrap();
+            let err = Settings::resolve(&file, None, None, None, false, None).unwrap_err();
+            assert!(!err.is_empty(), "{bad}");
+        }
     }
 }

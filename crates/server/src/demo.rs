@@ -4,7 +4,6 @@
 use bluelamp_app::pole::BulkItem;
 use bluelamp_app::{AppError, Caller, PoleService, RecordInput};
 use bluelamp_demo::{DemoConfig, DemoItem, generate};
-use bluelamp_domain::Actor;
 use std::time::Instant;
 
 fn bulk(item: DemoItem) -> BulkItem {
@@ -33,11 +32,7 @@ pub async fn load(
     batch: usize,
     mut progress: impl FnMut(u64),
 ) -> Result<LoadReport, AppError> {
-    let caller = Caller {
-        actor: Actor::system("demo-data"),
-        context: Default::default(),
-        service: "bluelamp-cli",
-    };
+    let caller = Caller::system("demo-data");
     let started = Instant::now();
     let mut records = 0u64;
     let mut done_persons = 0u64;

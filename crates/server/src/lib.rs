@@ -7,12 +7,14 @@ pub mod config;
 pub mod demo;
 
 use bluelamp_app::PoleService;
-use bluelamp_domain::{Clock, SystemClock};
+use bluelamp_app::identity::{IdentityService, SessionPolicy, UserInput};
+use bluelamp_authz::{Authorizer, CedarAuthorizer};
+use bluelamp_domain::{Classification, Clock, SystemClock};
 use bluelamp_events::{Bus, Relay};
 use bluelamp_store::{Store, StoreError};
 use bluelamp_store_postgres::PgStore;
 use bluelamp_store_sqlite::SqliteStore;
-use bluelamp_web::{AppState, caller::DemoIdentity};
+use bluelamp_web::AppState;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -57,24 +59,223 @@ pub fn redact_url(url: &str) -> String {
 /// A running server: its address, and how to stop it.
 pub struct Running {
     pub addr: SocketAddr,
+    /// The audit trail's checkpointer (tests force rounds and verify through it).
+    pub audit: bluelamp_app::audit_log::AuditLog,
     pub shutdown: watch::Sender<bool>,
     pub handle: tokio::task::JoinHandle<()>,
     pub bus: Bus,
 }
+
+/// How a deployment is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SecurityOptions {
+    /// The highest classification the deployment may hold.
+    pub accredited: Classification,
+    pub sessions: SessionPolicy,
+    /// Served behind TLS (cookies Secure, HSTS).
+    pub tls: bool,
+    /// Every user must set up two-step verification (TOTP) before doing anything else.
+    pub require_mfa: bool,
+}
+
+impl Default for SecurityOptions {
+    fn default() -> Self {
+        Self {
+            accredited: Classification::OfficialSensitive,
+            sessions: SessionPolicy::default(),
+            tls: false,
+            require_mfa: false,
+        }
+    }
+}
+
+/// The authorizer with the bundled policies. Fails only if the policies shipped in the
+/// binary do not validate, which the tests rule out.
+pub fn authorizer(accredited: Classification) -> Result<Arc<dyn Authorizer>, String> {
+    CedarAuthorizer::new(accredited)
+        .map(|a| Arc::new(a) as Arc<dyn Authorizer>)
+        .map_err(|e| e.to_string())
+}
+
+/// The use cases over a store, for the server and the command-line tasks.
+pub fn services(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    options: SecurityOptions,
+) -> std::io::Result<(PoleService, IdentityService)> {
+    let authz = authorizer(options.accredited).map_err(std::io::Error::other)?;
+    let pole = PoleService::new(store.clone(), clock.clone(), authz);
+    let identity = IdentityService::new(store, clock, pole.access().clone(), options.sessions);
+    Ok((pole, identity))
+}
+
+/// The demo users `serve --demo` creates: one per role, and the extremes of clearance.
+pub fn demo_users() -> Vec<UserInput> {
+    let u = |username: &str,
+             name: &str,
+             rank: &str,
+             roles: &[&str],
+             unit: &str,
+             clearance: &str,
+             comps: &[&str]| UserInput {
+        username: username.into(),
+        display_name: name.into(),
+        rank: rank.into(),
+        number: String::new(),
+        roles: roles.iter().map(|r| r.to_string()).collect(),
+        unit: unit.into(),
+        clearance: clearance.into(),
+        compartments: comps.iter().map(|c| c.to_string()).collect(),
+        disabled: false,
+    };
+    vec![
+        u(
+            "demo.officer",
+            "Alex Morgan",
+            "PC",
+            &["officer"],
+            "RESPONSE",
+            "OFFICIAL-SENSITIVE",
+            &[],
+        ),
+        u(
+            "demo.official",
+            "Sam Patel",
+            "PCSO",
+            &["officer"],
+            "NEIGHBOURHOOD",
+            "OFFICIAL",
+            &[],
+        ),
+        u(
+            "demo.custody",
+            "Jo Williams",
+            "PS",
+            &["custody_officer"],
+            "CUSTODY",
+            "OFFICIAL-SENSITIVE",
+            &[],
+        ),
+        u(
+            "demo.investigator",
+            "Chris Evans",
+            "DC",
+            &["investigator"],
+            "CID",
+            "OFFICIAL-SENSITIVE",
+            &["OP-KESTREL"],
+        ),
+        u(
+            "demo.supervisor",
+            "Priya Shah",
+            "DS",
+            &["supervisor", "investigator"],
+            "CID",
+            "OFFICIAL-SENSITIVE",
+            &["OP-KESTREL"],
+        ),
+        u(
+            "demo.analyst",
+            "Ruth Okafor",
+            "",
+            &["intelligence_analyst"],
+            "INTEL",
+            "SECRET",
+            &["OP-KESTREL", "OP-HERON", "OP-MERLIN", "OP-FALCON"],
+        ),
+        u(
+            "demo.caseworker",
+            "Tom Hughes",
+            "",
+            &["case_worker"],
+            "CJU",
+            "OFFICIAL-SENSITIVE",
+            &[],
+        ),
+        u(
+            "demo.callhandler",
+            "Megan Price",
+            "",
+            &["call_handler"],
+            "CONTROL",
+            "OFFICIAL",
+            &[],
+        ),
+        u(
+            "demo.dispatcher",
+            "Dan Ellis",
+            "",
+            &["dispatcher"],
+            "CONTROL",
+            "OFFICIAL",
+            &[],
+        ),
+        u(
+            "demo.psd",
+            "Helen Ward",
+            "DI",
+            &["professional_standards"],
+            "PSD",
+            "SECRET",
+            &["PSD"],
+        ),
+        u(
+            "demo.auditor",
+            "Ian Brooks",
+            "",
+            &["auditor"],
+            "PSD",
+            "SECRET",
+            &[],
+        ),
+        u(
+            "demo.admin",
+            "Kate Fisher",
+            "",
+            &["administrator"],
+            "IT",
+            "OFFICIAL",
+            &[],
+        ),
+        u(
+            "demo.secret",
+            "Mark Stone",
+            "DCI",
+            &["investigator", "supervisor"],
+            "MIT",
+            "SECRET",
+            &["OP-KESTREL", "OP-HERON", "OP-MERLIN", "OP-FALCON", "PSD"],
+        ),
+    ]
+}
+
+/// The password of every demo user. Demo deployments only: they hold no real data.
+pub const DEMO_PASSWORD: &str = "bluelamp-demo";
 
 /// Starts the relay and the HTTP server on `listener` over `store`.
 pub async fn start(
     listener: TcpListener,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    options: SecurityOptions,
+    signer: Arc<bluelamp_audit::Signer>,
 ) -> std::io::Result<Running> {
     let addr = listener.local_addr()?;
+    let audit = bluelamp_app::audit_log::AuditLog::new(
+        store.clone(),
+        clock.clone(),
+        signer,
+        Default::default(),
+    );
     let bus = Bus::default();
     let relay = Relay::new(store.clone(), bus.clone());
-    let pole = PoleService::new(store, clock.clone()).with_relay_waker(relay.waker());
+    let (pole, identity) = services(store, clock.clone(), options)?;
+    let pole = pole.with_relay_waker(relay.waker());
     let state = AppState {
         pole,
-        demo_identity: Arc::new(DemoIdentity::default()),
+        identity,
+        tls: options.tls,
+        require_mfa: options.require_mfa,
         version: env!("CARGO_PKG_VERSION"),
     };
     let app = bluelamp_web::router(state);
@@ -84,6 +285,7 @@ pub async fn start(
     let retain = jiff::SignedDuration::from_hours(24 * 7);
     let relay_task =
         tokio::spawn(relay.run(Duration::from_secs(2), retain, clock.clone(), rx.clone()));
+    let audit_task = tokio::spawn(audit.clone().run(rx.clone()));
     let mut server_rx = rx;
     let handle = tokio::spawn(async move {
         let served = axum::serve(
@@ -97,15 +299,81 @@ pub async fn start(
         if let Err(e) = served {
             tracing::error!(error = %e, "server stopped with an error");
         }
-        // In-flight requests have finished; deliver what they committed, then stop.
+        // In-flight requests have finished; deliver what they committed, sign a last
+        // checkpoint over their audit records, then stop.
         let _ = relay_task.await;
+        let _ = audit_task.await;
     });
     Ok(Running {
         addr,
+        audit,
         shutdown,
         handle,
         bus,
     })
+}
+
+/// The deployment's audit signing key, which must already exist (the audit commands never
+/// create one: a new key would make every existing checkpoint look forged).
+pub fn load_signer(path: &Path) -> Result<Arc<bluelamp_audit::Signer>, String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => bluelamp_audit::Signer::from_hex(&text)
+            .map(Arc::new)
+            .map_err(|e| format!("the audit signing key {} is not valid: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(format!(
+            "there is no audit signing key at {}: the server creates it on first start (or set audit_key_file)",
+            path.display()
+        )),
+        Err(e) => Err(format!(
+            "cannot read the audit signing key {}: {e}",
+            path.display()
+        )),
+    }
+}
+
+/// The deployment's audit signing key: read from `path`, or created there (readable by its
+/// owner only) on first start. Whoever holds it can sign checkpoints; keep a copy of the
+/// public key (`bluelamp audit public-key`) with the monitoring centre.
+pub fn load_or_create_signer(path: &Path) -> Result<Arc<bluelamp_audit::Signer>, String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => bluelamp_audit::Signer::from_hex(&text)
+            .map(Arc::new)
+            .map_err(|e| format!("the audit signing key {} is not valid: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let signer = bluelamp_audit::Signer::generate().map_err(|e| e.to_string())?;
+            if let Some(dir) = path.parent()
+                && !dir.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            }
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                opts.mode(0o600);
+            }
+            let mut f = opts.open(path).map_err(|e| {
+                format!(
+                    "cannot create the audit signing key {}: {e}",
+                    path.display()
+                )
+            })?;
+            use std::io::Write;
+            f.write_all(signer.secret_hex().as_bytes())
+                .and_then(|_| f.sync_all())
+                .map_err(|e| {
+                    format!("cannot write the audit signing key {}: {e}", path.display())
+                })?;
+            tracing::info!(path = %path.display(), "created the audit signing key");
+            Ok(Arc::new(signer))
+        }
+        Err(e) => Err(format!(
+            "cannot read the audit signing key {}: {e}",
+            path.display()
+        )),
+    }
 }
 
 pub fn system_clock() -> Arc<dyn Clock> {

@@ -1,7 +1,10 @@
 //! `bluelamp`: the one binary. See `bluelamp --help`.
 
 use bluelamp_server::config::{FileConfig, Settings};
-use bluelamp_server::{open_store, redact_url, start, system_clock};
+use bluelamp_server::{
+    DEMO_PASSWORD, demo_users, load_or_create_signer, open_store, redact_url, services, start,
+    system_clock,
+};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,7 +20,8 @@ use tracing_subscriber::EnvFilter;
     Every setting can also come from a BLUELAMP_* environment variable or the --config file (TOML); flags win over the environment, which wins over the file."
 )]
 struct Cli {
-    /// A TOML configuration file (keys: listen, data_dir, database_url, demo, log_format).
+    /// A TOML configuration file (keys: listen, data_dir, database_url, demo, log_format,
+    /// accredited, idle_timeout_minutes, public_url).
     #[arg(long, global = true, env = "BLUELAMP_CONFIG")]
     config: Option<PathBuf>,
     #[command(subcommand)]
@@ -55,6 +59,16 @@ enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// The tamper-evident audit trail: verify it, prove a record is in it, show the public key.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Manage users from the server's command line (the first administrator, say).
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
     /// Load realistic synthetic UK data (deterministic from the seed): persons with their
     /// objects, locations, events and links.
     DemoData {
@@ -67,6 +81,71 @@ enum Command {
         /// Records written per transaction.
         #[arg(long, default_value_t = 2000)]
         batch: usize,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the Merkle log from every audit record, check every signed checkpoint, and
+    /// name the first tampered, missing, reordered or inserted record. Exits non-zero if
+    /// anything is wrong.
+    Verify {
+        /// The public key to check signatures with (hex), as the monitoring centre holds it
+        /// [default: the deployment's own key].
+        #[arg(long)]
+        public_key: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Print, as JSON, an inclusion proof of audit record SEQ against the latest checkpoint,
+    /// or a consistency proof between two checkpoints (--from-size and --to-size). Check it
+    /// with docs/audit/verify_proof.py.
+    Prove {
+        #[arg(long)]
+        seq: Option<i64>,
+        #[arg(long)]
+        from_size: Option<i64>,
+        #[arg(long)]
+        to_size: Option<i64>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Print the public key that checks this deployment's checkpoints (hex).
+    PublicKey {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Create a user with a random first password, printed once. Give it to them in person.
+    Add {
+        /// Sign-in name: lower-case letters, digits, dots, hyphens, underscores.
+        #[arg(long)]
+        username: String,
+        /// The name shown on records.
+        #[arg(long)]
+        name: String,
+        /// A role (repeat for several): officer, custody_officer, investigator, supervisor,
+        /// intelligence_analyst, case_worker, call_handler, dispatcher,
+        /// professional_standards, auditor, administrator.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// Unit code, for example CID-NORTH.
+        #[arg(long)]
+        unit: String,
+        /// Vetting clearance: OFFICIAL, OFFICIAL-SENSITIVE or SECRET.
+        #[arg(long, default_value = "OFFICIAL")]
+        clearance: String,
+        /// A compartment the user holds (repeat for several).
+        #[arg(long = "compartment")]
+        compartments: Vec<String>,
+        /// Rank or grade.
+        #[arg(long, default_value = "")]
+        rank: String,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -130,6 +209,53 @@ async fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
+        Command::Audit { command } => audit_command(&file, command).await,
+        Command::Users {
+            command:
+                UsersCommand::Add {
+                    username,
+                    name,
+                    roles,
+                    unit,
+                    clearance,
+                    compartments,
+                    rank,
+                    store,
+                },
+        } => {
+            let settings = task_settings(&file, store)?;
+            let store = open_store(settings.database_url.as_deref(), &settings.data_dir)
+                .await
+                .map_err(|e| e.to_string())?;
+            let (_, identity) =
+                services(store, system_clock(), settings.security).map_err(|e| e.to_string())?;
+            let password =
+                bluelamp_app::identity::generate_password().map_err(|e| e.to_string())?;
+            let input = bluelamp_app::identity::UserInput {
+                username,
+                display_name: name,
+                rank,
+                number: String::new(),
+                roles,
+                unit,
+                clearance,
+                compartments,
+                disabled: false,
+            };
+            let account = identity
+                .create_user(
+                    &bluelamp_app::Caller::system("users-add"),
+                    &input,
+                    &password,
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "Created {}. First password (shown once): {password}",
+                account.principal.username
+            );
+            Ok(())
+        }
         Command::DemoData {
             persons,
             seed,
@@ -146,12 +272,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             let store = open_store(settings.database_url.as_deref(), &settings.data_dir)
                 .await
                 .map_err(|e| e.to_string())?;
-            let pole = bluelamp_app::PoleService::new(store, system_clock());
+            let (pole, _) =
+                services(store, system_clock(), settings.security).map_err(|e| e.to_string())?;
             let step = (persons / 20).max(1);
             let mut next = step;
             let report = bluelamp_server::demo::load(
                 &pole,
-                demo_config(&pole, seed, persons),
+                demo_config(&pole, seed, persons, settings.security.accredited),
                 batch,
                 |done| {
                     if done >= next {
@@ -175,6 +302,89 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
+async fn audit_command(file: &FileConfig, command: AuditCommand) -> Result<(), String> {
+    let store_args = match &command {
+        AuditCommand::Verify { store, .. }
+        | AuditCommand::Prove { store, .. }
+        | AuditCommand::PublicKey { store } => store.clone(),
+    };
+    let settings = task_settings(file, store_args)?;
+    let signer = bluelamp_server::load_signer(&settings.audit_key_file)?;
+    if let AuditCommand::PublicKey { .. } = command {
+        println!("{}", hex_key(&signer.public_key()));
+        return Ok(());
+    }
+    let store = open_store(settings.database_url.as_deref(), &settings.data_dir)
+        .await
+        .map_err(|e| e.to_string())?;
+    let log = bluelamp_app::audit_log::AuditLog::new(
+        store.clone(),
+        system_clock(),
+        signer.clone(),
+        Default::default(),
+    );
+    match command {
+        AuditCommand::Verify { public_key, .. } => {
+            let key = match public_key {
+                Some(k) => bluelamp_audit::checkpoint::public_key_from_hex(&k)
+                    .map_err(|e| format!("--public-key: {e}"))?,
+                None => signer.public_key(),
+            };
+            let started = std::time::Instant::now();
+            let report = bluelamp_app::audit_log::verify(store.as_ref(), &key)
+                .await
+                .map_err(|e| e.to_string())?;
+            if report.ok() {
+                println!(
+                    "The audit trail is intact: {} records, {} signed checkpoints, checked in {:.1} s.",
+                    report.records,
+                    report.checkpoints,
+                    started.elapsed().as_secs_f64()
+                );
+                Ok(())
+            } else {
+                for p in &report.problems {
+                    println!("TAMPERED: {p}");
+                }
+                Err(format!(
+                    "the audit trail has been tampered with: {} problem(s); the first is: {}",
+                    report.problems.len(),
+                    report.problems[0]
+                ))
+            }
+        }
+        AuditCommand::Prove {
+            seq,
+            from_size,
+            to_size,
+            ..
+        } => {
+            let proof = match (seq, from_size, to_size) {
+                (Some(seq), None, None) => {
+                    bluelamp_app::audit_log::prove_inclusion(&log, seq).await
+                }
+                (None, Some(a), Some(b)) => {
+                    bluelamp_app::audit_log::prove_consistency(&log, a, b).await
+                }
+                _ => {
+                    return Err("give either --seq N, or --from-size M and --to-size N".into());
+                }
+            }
+            .map_err(|e| e.to_string())?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&proof).map_err(|e| e.to_string())?
+            );
+            Ok(())
+        }
+        AuditCommand::PublicKey { .. } => Ok(()),
+    }
+}
+
+fn hex_key(key: &bluelamp_audit::VerifyingKey) -> String {
+    key.as_bytes().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Settings for a task that only needs the store (`migrate`, `demo-data`), with logging on.
 fn task_settings(file: &FileConfig, store: StoreArgs) -> Result<Settings, String> {
     let settings = Settings::resolve(
@@ -194,11 +404,13 @@ fn demo_config(
     pole: &bluelamp_app::PoleService,
     seed: u64,
     persons: u64,
+    accredited: bluelamp_domain::Classification,
 ) -> bluelamp_demo::DemoConfig {
     bluelamp_demo::DemoConfig {
         seed,
         persons,
         as_of: pole.clock().now(),
+        max_classification: accredited,
     }
 }
 
@@ -214,26 +426,55 @@ async fn serve(settings: Settings) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     tracing::info!(store = %describe_store(&settings), "store open");
+    let security = settings.security;
     if settings.demo {
+        let (pole, identity) =
+            services(store.clone(), system_clock(), security).map_err(|e| e.to_string())?;
         let counts = store.counts().await.map_err(|e| e.to_string())?;
         if counts.persons == 0 {
             eprintln!("Loading demo data (first start)...");
-            let pole = bluelamp_app::PoleService::new(store.clone(), system_clock());
-            let r = bluelamp_server::demo::load(&pole, demo_config(&pole, 42, 2000), 2000, |_| {})
-                .await
-                .map_err(|e| format!("demo data could not be loaded: {e}"))?;
+            let r = bluelamp_server::demo::load(
+                &pole,
+                demo_config(&pole, 42, 2000, security.accredited),
+                2000,
+                |_| {},
+            )
+            .await
+            .map_err(|e| format!("demo data could not be loaded: {e}"))?;
             eprintln!("Loaded {} demo persons ({} records).", r.persons, r.records);
         }
+        identity
+            .ensure_users(&demo_users(), DEMO_PASSWORD)
+            .await
+            .map_err(|e| format!("demo users could not be created: {e}"))?;
     }
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
-    let running = start(listener, store, system_clock())
+    let signer = load_or_create_signer(&settings.audit_key_file)?;
+    let running = start(listener, store, system_clock(), security, signer)
         .await
         .map_err(|e| e.to_string())?;
     println!("Bluelamp is running at http://{}/", running.addr);
+    if settings.demo {
+        println!("Sign in as any demo user with the password {DEMO_PASSWORD}:");
+        for u in demo_users() {
+            println!(
+                "  {:<20} {:<34} {:<20} {}",
+                u.username,
+                u.roles.join(", "),
+                u.clearance,
+                u.compartments.join(", ")
+            );
+        }
+    } else {
+        println!(
+            "Sign in with your user name and password. To create the first administrator: bluelamp users add --username admin --name \"...\" --role administrator --unit IT"
+        );
+    }
     println!(
-        "Sign-in is not built yet: every request acts as the demo user PC 4721 Demo. Press Ctrl+C to stop."
+        "Deployment accredited to {}. Press Ctrl+C to stop.",
+        security.accredited
     );
     tracing::info!(addr = %running.addr, "listening");
     shutdown_signal().await;

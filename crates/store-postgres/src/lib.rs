@@ -5,12 +5,16 @@
 //!
 //! Row types stay in this crate (`rows`); only domain and store types cross its boundary.
 
+mod directory;
 mod rows;
 
 use async_trait::async_trait;
 use bluelamp_domain::{AuditEntry, RecordId, Version};
 use bluelamp_store::migrations::{Migration, verify_applied};
-use bluelamp_store::support::{ChangeProgress, mark_missing, versioned_outcome};
+use bluelamp_store::support::{
+    ChangeProgress, gate_history, gate_links, gate_record, gate_version, mark_missing,
+    versioned_outcome,
+};
 use bluelamp_store::*;
 use rows::*;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -18,11 +22,18 @@ use sqlx::{PgPool, Postgres, QueryBuilder, Row, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "pole_store",
-    sql: include_str!("../migrations/0001_pole_store.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "pole_store",
+        sql: include_str!("../migrations/0001_pole_store.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "directory",
+        sql: include_str!("../migrations/0002_directory.sql"),
+    },
+];
 
 const RECORD_COLUMNS: &str = "id, kind, version, marking, summary, subtype, body, link_from, \
      link_to, link_role, status, created_at, created_by, updated_at, updated_by";
@@ -120,8 +131,8 @@ impl PgStore {
     ) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO audit_log (id, at, user_id, user_name, action, outcome, service, \
-             correlation_id, source_address, user_agent, subjects, details) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+             correlation_id, source_address, user_agent, subjects, details, session_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(entry.id)
         .bind(to_odt(entry.at))
@@ -135,6 +146,7 @@ impl PgStore {
         .bind(&entry.context.user_agent)
         .bind(json_value(&entry.subjects)?)
         .bind(&entry.details)
+        .bind(&entry.context.session_id)
         .execute(&mut **tx)
         .await
         .map_err(write_error)?;
@@ -361,20 +373,27 @@ impl Store for PgStore {
     async fn consult(
         &self,
         id: RecordId,
+        gate: &dyn Gate,
         mut audit: AuditEntry,
     ) -> StoreResult<Option<StoredRecord>> {
         let found = self.load(&[id]).await?.into_iter().next();
-        match &found {
-            Some(rec) => audit.subjects = vec![subject(rec)],
-            None => mark_missing(&mut audit, id),
-        }
+        let shown = match found {
+            Some(rec) => {
+                gate_record(&mut audit, gate, rec.kind, &rec.marking, subject(&rec)).then_some(rec)
+            }
+            None => {
+                mark_missing(&mut audit, id);
+                None
+            }
+        };
         self.commit_audit(&audit).await?;
-        Ok(found)
+        Ok(shown)
     }
 
     async fn consult_history(
         &self,
         id: RecordId,
+        gate: &dyn Gate,
         mut audit: AuditEntry,
     ) -> StoreResult<Vec<RecordVersion>> {
         let rows =
@@ -387,20 +406,22 @@ impl Store for PgStore {
             .iter()
             .map(version_from_row)
             .collect::<StoreResult<Vec<_>>>()?;
-        match versions.last() {
-            Some(v) => audit.subjects = vec![version_subject(v)],
-            None => mark_missing(&mut audit, id),
+        if versions.is_empty() {
+            mark_missing(&mut audit, id);
         }
+        let shown = gate_history(&mut audit, gate, versions);
         self.commit_audit(&audit).await?;
-        Ok(versions)
+        Ok(shown)
     }
 
     async fn consult_version(
         &self,
         id: RecordId,
         version: Version,
+        gate: &dyn Gate,
         mut audit: AuditEntry,
     ) -> StoreResult<Option<RecordVersion>> {
+        let current = self.load(&[id]).await?.into_iter().next();
         let row =
             sqlx::query("SELECT * FROM record_versions WHERE record_id = $1 AND version = $2")
                 .bind(id.0)
@@ -409,18 +430,22 @@ impl Store for PgStore {
                 .await
                 .map_err(internal)?;
         let found = row.as_ref().map(version_from_row).transpose()?;
-        match &found {
-            Some(v) => audit.subjects = vec![version_subject(v)],
-            None => mark_missing(&mut audit, id),
-        }
+        let shown = match (current, found) {
+            (Some(current), Some(v)) => gate_version(&mut audit, gate, &current, v),
+            _ => {
+                mark_missing(&mut audit, id);
+                None
+            }
+        };
         self.commit_audit(&audit).await?;
-        Ok(found)
+        Ok(shown)
     }
 
     async fn consult_with_links(
         &self,
         id: RecordId,
         include_ended: bool,
+        gate: &dyn Gate,
         mut audit: AuditEntry,
     ) -> StoreResult<Option<(StoredRecord, Vec<LinkView>)>> {
         let Some(rec) = self.load(&[id]).await?.into_iter().next() else {
@@ -454,32 +479,13 @@ impl Store for PgStore {
             .iter()
             .map(link_view_from_row)
             .collect::<StoreResult<Vec<_>>>()?;
-        audit.subjects = std::iter::once(subject(&rec))
-            .chain(links.iter().map(|l| subject(&l.link)))
-            .collect();
+        let shown = gate_links(&mut audit, gate, &rec, links);
         self.commit_audit(&audit).await?;
-        Ok(Some((rec, links)))
+        Ok(shown.map(|links| (rec, links)))
     }
 
     async fn consult_list(&self, query: ListQuery, mut audit: AuditEntry) -> StoreResult<Page> {
-        let mut filter = String::from(" FROM records WHERE kind = $1");
-        let mut n = 1;
-        if query.subtype.is_some() {
-            n += 1;
-            filter.push_str(&format!(" AND subtype = ${n}"));
-        }
-        if query.summary_prefix.is_some() {
-            filter.push_str(&format!(
-                " AND sort_key COLLATE \"C\" >= ${} AND sort_key COLLATE \"C\" < ${}",
-                n + 1,
-                n + 2
-            ));
-            n += 2;
-        }
-        if query.max_classification_rank.is_some() {
-            n += 1;
-            filter.push_str(&format!(" AND classification <= ${n}"));
-        }
+        let (filter, n) = list_filter(&query);
         let order = match query.order {
             ListOrder::Summary => "sort_key COLLATE \"C\", id",
             ListOrder::RecentlyUpdated => "updated_at DESC, id DESC",
@@ -596,6 +602,22 @@ impl Store for PgStore {
         rows.iter().map(audit_from_row).collect()
     }
 
+    async fn count(&self, query: &ListQuery) -> StoreResult<(u64, bool)> {
+        let sql = format!(
+            "SELECT COUNT(*) AS n FROM (SELECT 1{} LIMIT {}) AS capped",
+            list_filter(query).0,
+            COUNT_CAP + 1
+        );
+        let n: i64 = bind_list(&sql, query)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(internal)?
+            .try_get("n")
+            .map_err(internal)?;
+        let n = u64::try_from(n).unwrap_or(0);
+        Ok((n.min(COUNT_CAP), n <= COUNT_CAP))
+    }
+
     async fn counts(&self) -> StoreResult<Counts> {
         let rows = sqlx::query("SELECT kind, COUNT(*) AS n FROM records GROUP BY kind")
             .fetch_all(&self.pool)
@@ -617,6 +639,173 @@ impl Store for PgStore {
             .map_err(unavailable)?;
         Ok(())
     }
+
+    async fn directory_apply(&self, change: DirectoryChange) -> StoreResult<DirectoryOutcome> {
+        let mut attempt = 1;
+        loop {
+            match self.directory_once(&change).await {
+                Ok(done) => return Ok(done),
+                Err(Attempt::Retry(e)) if attempt < MAX_ATTEMPTS => {
+                    tracing::warn!(attempt, error = %e, "serialization failure; retrying");
+                    tokio::time::sleep(Duration::from_millis(5 * u64::from(attempt))).await;
+                    attempt += 1;
+                }
+                Err(Attempt::Retry(e)) => return Err(StoreError::Unavailable(e)),
+                Err(Attempt::Fail(e)) => return Err(e),
+            }
+        }
+    }
+
+    async fn user(&self, username: &bluelamp_domain::Username) -> StoreResult<Option<UserAccount>> {
+        let json: Option<serde_json::Value> =
+            sqlx::query_scalar("SELECT account FROM users WHERE username = $1")
+                .bind(username.as_str())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unavailable)?;
+        json.map(directory::account_from_json).transpose()
+    }
+
+    async fn users(&self) -> StoreResult<Vec<UserAccount>> {
+        let rows: Vec<serde_json::Value> =
+            sqlx::query_scalar("SELECT account FROM users ORDER BY username COLLATE \"C\"")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?;
+        rows.into_iter().map(directory::account_from_json).collect()
+    }
+
+    async fn session(&self, id_hash: &str) -> StoreResult<Option<Session>> {
+        let row = sqlx::query("SELECT session FROM sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        row.as_ref().map(directory::session_from_row).transpose()
+    }
+
+    async fn audit_unsequenced(&self, limit: u32) -> StoreResult<Vec<AuditRow>> {
+        // Only records whose transactions finished before every transaction still running
+        // began: nothing committed later can then take an earlier place. Late records are
+        // looked for in a window of the last 100,000 seqs.
+        let rows = sqlx::query(
+            "SELECT a.* FROM audit_log a \
+             LEFT JOIN audit_leaves l ON l.seq = a.seq \
+             WHERE l.seq IS NULL \
+               AND a.seq > COALESCE((SELECT MAX(seq) FROM audit_leaves), 0) - 100000 \
+               AND a.tx_id < pg_snapshot_xmin(pg_current_snapshot()) \
+             ORDER BY a.seq LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(internal)?;
+        rows.iter().map(audit_from_row).collect()
+    }
+
+    async fn audit_append(
+        &self,
+        leaves: Vec<LeafRow>,
+        checkpoint: CheckpointRow,
+    ) -> StoreResult<()> {
+        match self.audit_append_once(&leaves, &checkpoint).await {
+            Ok(()) => Ok(()),
+            Err(Attempt::Retry(e)) => Err(StoreError::Unavailable(e)),
+            Err(Attempt::Fail(e)) => Err(e),
+        }
+    }
+
+    async fn audit_checkpoints(&self) -> StoreResult<Vec<CheckpointRow>> {
+        let rows = sqlx::query("SELECT * FROM audit_checkpoints ORDER BY tree_size")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(internal)?;
+        rows.iter().map(directory::checkpoint_from_row).collect()
+    }
+
+    async fn audit_leaves(
+        &self,
+        from_index: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<(LeafRow, Option<AuditRow>)>> {
+        let rows = sqlx::query(
+            "SELECT l.leaf_index, l.seq AS leaf_seq, l.leaf_hash, a.* FROM audit_leaves l \
+             LEFT JOIN audit_log a ON a.seq = l.seq WHERE l.leaf_index >= $1 \
+             ORDER BY l.leaf_index LIMIT $2",
+        )
+        .bind(from_index)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(internal)?;
+        rows.iter()
+            .map(|r| {
+                let leaf = LeafRow {
+                    leaf_index: r.try_get("leaf_index").map_err(internal)?,
+                    seq: r.try_get("leaf_seq").map_err(internal)?,
+                    leaf_hash: r.try_get("leaf_hash").map_err(internal)?,
+                };
+                let present: Option<uuid::Uuid> = r.try_get("id").map_err(internal)?;
+                let audit = match present {
+                    Some(_) => Some(audit_from_row(r)?),
+                    None => None,
+                };
+                Ok((leaf, audit))
+            })
+            .collect()
+    }
+
+    async fn audit_unsequenced_before(&self, below_seq: i64, limit: u32) -> StoreResult<Vec<i64>> {
+        sqlx::query_scalar(
+            "SELECT a.seq FROM audit_log a LEFT JOIN audit_leaves l ON l.seq = a.seq \
+             WHERE l.seq IS NULL AND a.seq < $1 ORDER BY a.seq LIMIT $2",
+        )
+        .bind(below_seq)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(internal)
+    }
+}
+
+/// The FROM and WHERE of a list query and the number of placeholders it uses; `bind_list`
+/// binds its values in the same order.
+fn list_filter(query: &ListQuery) -> (String, usize) {
+    let mut filter = String::from(" FROM records WHERE kind = $1");
+    let mut n = 1;
+    if query.subtype.is_some() {
+        n += 1;
+        filter.push_str(&format!(" AND subtype = ${n}"));
+    }
+    if query.summary_prefix.is_some() {
+        filter.push_str(&format!(
+            " AND sort_key COLLATE \"C\" >= ${} AND sort_key COLLATE \"C\" < ${}",
+            n + 1,
+            n + 2
+        ));
+        n += 2;
+    }
+    if query.visibility.is_some() {
+        // Visibility::allows in SQL: clearance, every compartment held, and for a
+        // restricted record a named team, the user named, or a supervisor in a named
+        // officer's unit. Bound in bind_list's order.
+        filter.push_str(&format!(
+            " AND classification <= ${} \
+             AND (marking -> 'compartments') <@ ${}::jsonb \
+             AND (NOT (marking ? 'restriction') \
+                  OR (marking -> 'restriction' -> 'teams') ? ${} \
+                  OR (marking -> 'restriction' -> 'officers') ? ${} \
+                  OR (${} AND (marking -> 'restriction' -> 'officer_units') ? ${}))",
+            n + 1,
+            n + 2,
+            n + 3,
+            n + 4,
+            n + 5,
+            n + 3
+        ));
+        n += 5;
+    }
+    (filter, n)
 }
 
 /// Binds a list query's filter values in the order `consult_list` wrote their placeholders.
@@ -632,8 +821,13 @@ fn bind_list<'q>(
         let (low, high) = prefix_bounds(p);
         q = q.bind(low).bind(high);
     }
-    if let Some(r) = query.max_classification_rank {
-        q = q.bind(r);
+    if let Some(v) = &query.visibility {
+        q = q
+            .bind(v.max_rank)
+            .bind(serde_json::Value::from(v.compartments.clone()))
+            .bind(v.unit.as_str())
+            .bind(v.user_id.as_str())
+            .bind(v.supervisor);
     }
     q
 }

@@ -144,6 +144,7 @@ pub fn audit_from_row(row: &PgRow) -> StoreResult<AuditRow> {
                 correlation_id: get(row, "correlation_id")?,
                 source_address: get(row, "source_address")?,
                 user_agent: get(row, "user_agent")?,
+                session_id: get(row, "session_id")?,
             },
             details: get(row, "details")?,
         },

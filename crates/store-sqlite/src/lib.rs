@@ -5,13 +5,17 @@
 //!
 //! Row types stay in this crate (`rows`); only domain and store types cross its boundary.
 
+mod directory;
 mod rows;
 mod writer;
 
 use async_trait::async_trait;
 use bluelamp_domain::{AuditEntry, RecordId, Version};
 use bluelamp_store::migrations::{Migration, verify_applied};
-use bluelamp_store::support::{ChangeProgress, mark_missing, versioned_outcome};
+use bluelamp_store::support::{
+    ChangeProgress, gate_history, gate_links, gate_record, gate_version, mark_missing,
+    versioned_outcome,
+};
 use bluelamp_store::*;
 use rows::*;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -19,11 +23,18 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
 use std::path::Path;
 use std::time::Duration;
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "pole_store",
-    sql: include_str!("../migrations/0001_pole_store.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "pole_store",
+        sql: include_str!("../migrations/0001_pole_store.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "directory",
+        sql: include_str!("../migrations/0002_directory.sql"),
+    },
+];
 
 const RECORD_COLUMNS: &str = "id, kind, version, marking, summary, subtype, body, link_from, \
      link_to, link_role, status, created_at, created_by, updated_at, updated_by";
@@ -154,8 +165,8 @@ impl SqliteStore {
     ) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO audit_log (id, at, user_id, user_name, action, outcome, service, \
-             correlation_id, source_address, user_agent, subjects, details) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             correlation_id, source_address, user_agent, subjects, details, session_id) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(entry.id.to_string())
         .bind(ts_text(entry.at))
@@ -169,6 +180,7 @@ impl SqliteStore {
         .bind(&entry.context.user_agent)
         .bind(json_text(&entry.subjects)?)
         .bind(json_text(&entry.details)?)
+        .bind(&entry.context.session_id)
         .execute(&mut **tx)
         .await
         .map_err(internal)?;
@@ -447,20 +459,27 @@ impl Store for SqliteStore {
     async fn consult(
         &self,
         id: RecordId,
+        gate: &dyn Gate,
         mut audit: AuditEntry,
     ) -> StoreResult<Option<StoredRecord>> {
         let found = self.load(&[id]).await?.into_iter().next();
-        match &found {
-            Some(rec) => audit.subjects = vec![subject(rec)],
-            None => mark_missing(&mut audit, id),
-        }
+        let shown = match found {
+            Some(rec) => {
+                gate_record(&mut audit, gate, rec.kind, &rec.marking, subject(&rec)).then_some(rec)
+            }
+            None => {
+                mark_missing(&mut audit, id);
+                None
+            }
+        };
         self.commit_audit(&audit).await?;
-        Ok(found)
+        Ok(shown)
     }
 
     async fn consult_history(
         &self,
         id: RecordId,
+        gate: &dyn Gate,
         mut audit: AuditEntry,
     ) -> StoreResult<Vec<RecordVersion>> {
         let rows =
@@ -473,20 +492,22 @@ impl Store for SqliteStore {
             .iter()
             .map(version_from_row)
             .collect::<StoreResult<Vec<_>>>()?;
-        match versions.last() {
-            Some(v) => audit.subjects = vec![version_subject(v)],
-            None => mark_missing(&mut audit, id),
+        if versions.is_empty() {
+            mark_missing(&mut audit, id);
         }
+        let shown = gate_history(&mut audit, gate, versions);
         self.commit_audit(&audit).await?;
-        Ok(versions)
+        Ok(shown)
     }
 
     async fn consult_version(
         &self,
         id: RecordId,
         version: Version,
+        gate: &dyn Gate,
         mut audit: AuditEntry,
     ) -> StoreResult<Option<RecordVersion>> {
+        let current = self.load(&[id]).await?.into_iter().next();
         let row = sqlx::query("SELECT * FROM record_versions WHERE record_id = ? AND version = ?")
             .bind(id.to_string())
             .bind(version)
@@ -494,18 +515,22 @@ impl Store for SqliteStore {
             .await
             .map_err(internal)?;
         let found = row.as_ref().map(version_from_row).transpose()?;
-        match &found {
-            Some(v) => audit.subjects = vec![version_subject(v)],
-            None => mark_missing(&mut audit, id),
-        }
+        let shown = match (current, found) {
+            (Some(current), Some(v)) => gate_version(&mut audit, gate, &current, v),
+            _ => {
+                mark_missing(&mut audit, id);
+                None
+            }
+        };
         self.commit_audit(&audit).await?;
-        Ok(found)
+        Ok(shown)
     }
 
     async fn consult_with_links(
         &self,
         id: RecordId,
         include_ended: bool,
+        gate: &dyn Gate,
         mut audit: AuditEntry,
     ) -> StoreResult<Option<(StoredRecord, Vec<LinkView>)>> {
         let Some(rec) = self.load(&[id]).await?.into_iter().next() else {
@@ -539,24 +564,13 @@ impl Store for SqliteStore {
             .iter()
             .map(link_view_from_row)
             .collect::<StoreResult<Vec<_>>>()?;
-        audit.subjects = std::iter::once(subject(&rec))
-            .chain(links.iter().map(|l| subject(&l.link)))
-            .collect();
+        let shown = gate_links(&mut audit, gate, &rec, links);
         self.commit_audit(&audit).await?;
-        Ok(Some((rec, links)))
+        Ok(shown.map(|links| (rec, links)))
     }
 
     async fn consult_list(&self, query: ListQuery, mut audit: AuditEntry) -> StoreResult<Page> {
-        let mut filter = String::from(" FROM records WHERE kind = ?");
-        if query.subtype.is_some() {
-            filter.push_str(" AND subtype = ?");
-        }
-        if query.summary_prefix.is_some() {
-            filter.push_str(" AND sort_key >= ? AND sort_key < ?");
-        }
-        if query.max_classification_rank.is_some() {
-            filter.push_str(" AND classification <= ?");
-        }
+        let filter = list_filter(&query);
         let order = match query.order {
             ListOrder::Summary => "sort_key, id",
             ListOrder::RecentlyUpdated => "updated_at DESC, id DESC",
@@ -661,6 +675,22 @@ impl Store for SqliteStore {
         rows.iter().map(audit_from_row).collect()
     }
 
+    async fn count(&self, query: &ListQuery) -> StoreResult<(u64, bool)> {
+        let sql = format!(
+            "SELECT COUNT(*) AS n FROM (SELECT 1{} LIMIT {})",
+            list_filter(query),
+            COUNT_CAP + 1
+        );
+        let n: i64 = bind_list(&sql, query)
+            .fetch_one(&self.readers)
+            .await
+            .map_err(internal)?
+            .try_get("n")
+            .map_err(internal)?;
+        let n = u64::try_from(n).unwrap_or(0);
+        Ok((n.min(COUNT_CAP), n <= COUNT_CAP))
+    }
+
     async fn counts(&self) -> StoreResult<Counts> {
         let rows = sqlx::query("SELECT kind, COUNT(*) AS n FROM records GROUP BY kind")
             .fetch_all(&self.readers)
@@ -682,6 +712,140 @@ impl Store for SqliteStore {
             .map_err(unavailable)?;
         Ok(())
     }
+
+    async fn directory_apply(&self, change: DirectoryChange) -> StoreResult<DirectoryOutcome> {
+        self.writer.directory(change).await
+    }
+
+    async fn user(&self, username: &bluelamp_domain::Username) -> StoreResult<Option<UserAccount>> {
+        let json: Option<String> =
+            sqlx::query_scalar("SELECT account FROM users WHERE username = ?")
+                .bind(username.as_str())
+                .fetch_optional(&self.readers)
+                .await
+                .map_err(unavailable)?;
+        json.as_deref()
+            .map(directory::account_from_json)
+            .transpose()
+    }
+
+    async fn users(&self) -> StoreResult<Vec<UserAccount>> {
+        let rows: Vec<String> = sqlx::query_scalar("SELECT account FROM users ORDER BY username")
+            .fetch_all(&self.readers)
+            .await
+            .map_err(unavailable)?;
+        rows.iter()
+            .map(|s| directory::account_from_json(s))
+            .collect()
+    }
+
+    async fn session(&self, id_hash: &str) -> StoreResult<Option<Session>> {
+        let row = sqlx::query("SELECT session FROM sessions WHERE id_hash = ?")
+            .bind(id_hash)
+            .fetch_optional(&self.readers)
+            .await
+            .map_err(unavailable)?;
+        row.as_ref().map(directory::session_from_row).transpose()
+    }
+
+    async fn audit_unsequenced(&self, limit: u32) -> StoreResult<Vec<AuditRow>> {
+        // One writer commits in seq order, so every committed record can be sequenced.
+        let rows = sqlx::query(
+            "SELECT * FROM audit_log WHERE seq > COALESCE((SELECT MAX(seq) FROM audit_leaves), 0) \
+             ORDER BY seq LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.readers)
+        .await
+        .map_err(internal)?;
+        rows.iter().map(audit_from_row).collect()
+    }
+
+    async fn audit_append(
+        &self,
+        leaves: Vec<LeafRow>,
+        checkpoint: CheckpointRow,
+    ) -> StoreResult<()> {
+        self.writer.audit_append(leaves, checkpoint).await
+    }
+
+    async fn audit_checkpoints(&self) -> StoreResult<Vec<CheckpointRow>> {
+        let rows = sqlx::query("SELECT * FROM audit_checkpoints ORDER BY tree_size")
+            .fetch_all(&self.readers)
+            .await
+            .map_err(internal)?;
+        rows.iter().map(directory::checkpoint_from_row).collect()
+    }
+
+    async fn audit_leaves(
+        &self,
+        from_index: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<(LeafRow, Option<AuditRow>)>> {
+        let rows = sqlx::query(
+            "SELECT l.leaf_index, l.seq AS leaf_seq, l.leaf_hash, a.* FROM audit_leaves l \
+             LEFT JOIN audit_log a ON a.seq = l.seq WHERE l.leaf_index >= ? \
+             ORDER BY l.leaf_index LIMIT ?",
+        )
+        .bind(from_index)
+        .bind(i64::from(limit))
+        .fetch_all(&self.readers)
+        .await
+        .map_err(internal)?;
+        rows.iter()
+            .map(|r| {
+                let leaf = LeafRow {
+                    leaf_index: r.try_get("leaf_index").map_err(internal)?,
+                    seq: r.try_get("leaf_seq").map_err(internal)?,
+                    leaf_hash: r.try_get("leaf_hash").map_err(internal)?,
+                };
+                let present: Option<String> = r.try_get("id").map_err(internal)?;
+                let audit = match present {
+                    Some(_) => Some(audit_from_row(r)?),
+                    None => None,
+                };
+                Ok((leaf, audit))
+            })
+            .collect()
+    }
+
+    async fn audit_unsequenced_before(&self, below_seq: i64, limit: u32) -> StoreResult<Vec<i64>> {
+        sqlx::query_scalar(
+            "SELECT seq FROM audit_log WHERE seq < ? AND seq NOT IN (SELECT seq FROM audit_leaves) \
+             ORDER BY seq LIMIT ?",
+        )
+        .bind(below_seq)
+        .bind(i64::from(limit))
+        .fetch_all(&self.readers)
+        .await
+        .map_err(internal)
+    }
+}
+
+/// The FROM and WHERE of a list query; `bind_list` binds its values in the same order.
+fn list_filter(query: &ListQuery) -> String {
+    let mut filter = String::from(" FROM records WHERE kind = ?");
+    if query.subtype.is_some() {
+        filter.push_str(" AND subtype = ?");
+    }
+    if query.summary_prefix.is_some() {
+        filter.push_str(" AND sort_key >= ? AND sort_key < ?");
+    }
+    if query.visibility.is_some() {
+        // Visibility::allows in SQL: clearance, every compartment held, and for a
+        // restricted record a named team, the user named, or a supervisor in a named
+        // officer's unit. Bound in bind_list's order.
+        filter.push_str(
+            " AND classification <= ? \
+             AND NOT EXISTS (SELECT 1 FROM json_each(marking, '$.compartments') c \
+                             WHERE c.value NOT IN (SELECT value FROM json_each(?))) \
+             AND (json_type(marking, '$.restriction') IS NULL \
+                  OR EXISTS (SELECT 1 FROM json_each(marking, '$.restriction.teams') WHERE value = ?) \
+                  OR EXISTS (SELECT 1 FROM json_each(marking, '$.restriction.officers') WHERE value = ?) \
+                  OR (? AND EXISTS (SELECT 1 FROM json_each(marking, '$.restriction.officer_units') WHERE value = ?)))",
+        );
+    }
+    filter
 }
 
 /// Binds a list query's filter values in the order `consult_list` wrote their placeholders.
@@ -697,8 +861,14 @@ fn bind_list<'q>(
         let (low, high) = prefix_bounds(p);
         q = q.bind(low).bind(high);
     }
-    if let Some(r) = query.max_classification_rank {
-        q = q.bind(r);
+    if let Some(v) = &query.visibility {
+        q = q
+            .bind(v.max_rank)
+            .bind(serde_json::to_string(&v.compartments).unwrap_or_else(|_| "[]".into()))
+            .bind(v.unit.as_str())
+            .bind(v.user_id.as_str())
+            .bind(v.supervisor)
+            .bind(v.unit.as_str());
     }
     q
 }

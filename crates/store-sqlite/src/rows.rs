@@ -150,6 +150,7 @@ pub fn audit_from_row(row: &SqliteRow) -> StoreResult<AuditRow> {
                 correlation_id: get(row, "correlation_id")?,
                 source_address: get(row, "source_address")?,
                 user_agent: get(row, "user_agent")?,
+                session_id: get(row, "session_id")?,
             },
             details: parse_json(&get::<String>(row, "details")?)?,
         },

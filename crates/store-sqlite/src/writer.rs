@@ -9,7 +9,9 @@
 use crate::SqliteStore;
 use crate::rows::unavailable;
 use bluelamp_domain::AuditEntry;
-use bluelamp_store::{Change, StoreError, StoreResult, StoredRecord};
+use bluelamp_store::{
+    Change, DirectoryChange, DirectoryOutcome, StoreError, StoreResult, StoredRecord,
+};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
@@ -21,11 +23,17 @@ enum Work {
     Audit(AuditEntry),
     Delivered(Vec<i64>),
     Prune(String),
+    Directory(DirectoryChange),
+    AuditAppend(
+        Vec<bluelamp_store::LeafRow>,
+        Box<bluelamp_store::CheckpointRow>,
+    ),
 }
 
 enum Done {
     Records(Vec<StoredRecord>),
     Count(u64),
+    Directory(DirectoryOutcome),
     Nothing,
 }
 
@@ -68,15 +76,32 @@ impl Writer {
     pub(crate) async fn apply(&self, change: Change) -> StoreResult<Vec<StoredRecord>> {
         match self.submit(Work::Apply(change)).await? {
             Done::Records(r) => Ok(r),
-            Done::Count(_) | Done::Nothing => Ok(Vec::new()),
+            Done::Count(_) | Done::Directory(_) | Done::Nothing => Ok(Vec::new()),
         }
     }
 
     pub(crate) async fn prune_outbox(&self, before: String) -> StoreResult<u64> {
         match self.submit(Work::Prune(before)).await? {
             Done::Count(n) => Ok(n),
-            Done::Records(_) | Done::Nothing => Ok(0),
+            Done::Records(_) | Done::Directory(_) | Done::Nothing => Ok(0),
         }
+    }
+
+    pub(crate) async fn directory(&self, change: DirectoryChange) -> StoreResult<DirectoryOutcome> {
+        match self.submit(Work::Directory(change)).await? {
+            Done::Directory(d) => Ok(d),
+            Done::Records(_) | Done::Count(_) | Done::Nothing => Ok(DirectoryOutcome::default()),
+        }
+    }
+
+    pub(crate) async fn audit_append(
+        &self,
+        leaves: Vec<bluelamp_store::LeafRow>,
+        cp: bluelamp_store::CheckpointRow,
+    ) -> StoreResult<()> {
+        self.submit(Work::AuditAppend(leaves, Box::new(cp)))
+            .await
+            .map(|_| ())
     }
 
     pub(crate) async fn audit(&self, entry: AuditEntry) -> StoreResult<()> {
@@ -121,6 +146,12 @@ async fn run_one(tx: &mut Transaction<'static, Sqlite>, work: Work) -> StoreResu
         Work::Prune(before) => SqliteStore::prune_outbox_in(tx, &before)
             .await
             .map(Done::Count),
+        Work::Directory(change) => SqliteStore::directory_in(tx, change)
+            .await
+            .map(Done::Directory),
+        Work::AuditAppend(leaves, cp) => SqliteStore::audit_append_in(tx, leaves, *cp)
+            .await
+            .map(|_| Done::Nothing),
     }
 }
 

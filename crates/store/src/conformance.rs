@@ -9,7 +9,7 @@
 use crate::*;
 use bluelamp_domain::{
     Actor, AuditAction, AuditOutcome, Classification, Compartment, HandlingCaveat, Marking,
-    RecordKind, RequestContext,
+    RecordKind, RequestContext, Restriction, Unit, Visibility,
 };
 use jiff::Timestamp;
 use serde_json::json;
@@ -39,6 +39,11 @@ macro_rules! store_conformance_tests {
             concurrent_changes_fail_alone,
             delivered_outbox_events_are_pruned_and_pending_ones_kept,
             list_totals_are_counted_up_to_the_cap,
+            list_visibility_in_sql_agrees_with_the_predicate,
+            a_refused_consultation_is_audited_and_returns_nothing,
+            links_and_versions_the_gate_refuses_are_left_out,
+            directory_users_and_sessions,
+            audit_records_are_sequenced_once_with_their_checkpoint,
         );
     };
     (@tests $factory:expr; $attrs:tt; $($name:ident),* $(,)?) => {
@@ -123,7 +128,7 @@ pub async fn create_then_consult_returns_the_record_and_audits_the_view(store: A
 
     let before = audit_count(&store).await;
     let got = store
-        .consult(rec.id, audit(AuditAction::View))
+        .consult(rec.id, &OpenGate, audit(AuditAction::View))
         .await
         .unwrap()
         .expect("record exists");
@@ -163,7 +168,7 @@ pub async fn update_writes_a_new_version_and_keeps_the_old(store: Arc<dyn Store>
         .unwrap();
     assert_eq!(updated[0].version, 2);
     let history = store
-        .consult_history(rec.id, audit(AuditAction::ViewHistory))
+        .consult_history(rec.id, &OpenGate, audit(AuditAction::ViewHistory))
         .await
         .unwrap();
     assert_eq!(history.len(), 2);
@@ -280,7 +285,7 @@ pub async fn links_are_found_from_both_ends_and_unlink_keeps_history(store: Arc<
     store.apply(create(l.clone())).await.unwrap();
 
     let from_person = store
-        .consult_with_links(p.id, false, audit(AuditAction::View))
+        .consult_with_links(p.id, false, &OpenGate, audit(AuditAction::View))
         .await
         .unwrap()
         .expect("the record exists")
@@ -296,7 +301,12 @@ pub async fn links_are_found_from_both_ends_and_unlink_keeps_history(store: Arc<
     );
     assert!(
         store
-            .consult_with_links(RecordId(Uuid::now_v7()), false, audit(AuditAction::View))
+            .consult_with_links(
+                RecordId(Uuid::now_v7()),
+                false,
+                &OpenGate,
+                audit(AuditAction::View)
+            )
             .await
             .unwrap()
             .is_none(),
@@ -307,7 +317,7 @@ pub async fn links_are_found_from_both_ends_and_unlink_keeps_history(store: Arc<
     assert_eq!(from_person[0].other_summary, "Vehicle AB12 CDE");
     assert!(from_person[0].outgoing);
     let from_vehicle = store
-        .consult_with_links(v.id, false, audit(AuditAction::View))
+        .consult_with_links(v.id, false, &OpenGate, audit(AuditAction::View))
         .await
         .unwrap()
         .expect("the record exists")
@@ -331,7 +341,7 @@ pub async fn links_are_found_from_both_ends_and_unlink_keeps_history(store: Arc<
     assert_eq!(ended[0].version, 2);
     assert!(
         store
-            .consult_with_links(p.id, false, audit(AuditAction::View))
+            .consult_with_links(p.id, false, &OpenGate, audit(AuditAction::View))
             .await
             .unwrap()
             .expect("the record exists")
@@ -339,7 +349,7 @@ pub async fn links_are_found_from_both_ends_and_unlink_keeps_history(store: Arc<
             .is_empty()
     );
     let all = store
-        .consult_with_links(p.id, true, audit(AuditAction::View))
+        .consult_with_links(p.id, true, &OpenGate, audit(AuditAction::View))
         .await
         .unwrap()
         .expect("the record exists")
@@ -347,7 +357,7 @@ pub async fn links_are_found_from_both_ends_and_unlink_keeps_history(store: Arc<
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].link.status, RecordStatus::Ended);
     let history = store
-        .consult_history(l.id, audit(AuditAction::ViewHistory))
+        .consult_history(l.id, &OpenGate, audit(AuditAction::ViewHistory))
         .await
         .unwrap();
     assert_eq!(
@@ -450,7 +460,13 @@ pub async fn list_filters_pages_and_counts_agree(store: Arc<dyn Store>) {
         found.total, 4,
         "Smith, Smyth, smart, Smithson; case-insensitive"
     );
-    sm.max_classification_rank = Some(Classification::OfficialSensitive.rank());
+    sm.visibility = Some(Visibility {
+        max_rank: Classification::OfficialSensitive.rank(),
+        compartments: vec![],
+        unit: "CID".into(),
+        user_id: "pc.1234".into(),
+        supervisor: false,
+    });
     let found = store
         .consult_list(sm, audit(AuditAction::List))
         .await
@@ -504,7 +520,7 @@ pub async fn consulting_a_missing_record_is_audited_as_failed(store: Arc<dyn Sto
     let id = RecordId(Uuid::now_v7());
     assert!(
         store
-            .consult(id, audit(AuditAction::View))
+            .consult(id, &OpenGate, audit(AuditAction::View))
             .await
             .unwrap()
             .is_none()
@@ -539,7 +555,7 @@ pub async fn audit_subjects_name_the_versions_written(store: Arc<dyn Store>) {
     let subjects: Vec<_> = got.subjects.iter().map(|s| (s.id, s.version)).collect();
     assert_eq!(subjects, [(a.id, 1), (b.id, 1)]);
     let history = store
-        .consult_history(a.id, audit(AuditAction::ViewHistory))
+        .consult_history(a.id, &OpenGate, audit(AuditAction::ViewHistory))
         .await
         .unwrap();
     assert_eq!(
@@ -565,7 +581,7 @@ pub async fn marking_round_trips_exactly(store: Arc<dyn Store>) {
     );
     store.apply(create(rec.clone())).await.unwrap();
     let got = store
-        .consult(rec.id, audit(AuditAction::View))
+        .consult(rec.id, &OpenGate, audit(AuditAction::View))
         .await
         .unwrap()
         .unwrap();
@@ -610,7 +626,7 @@ pub async fn bulk_change_writes_every_record(store: Arc<dyn Store>) {
     let loaded = store.load(&[recs[1234].id, recs[2499].id]).await.unwrap();
     assert_eq!(loaded.len(), 2);
     let h = store
-        .consult_history(recs[42].id, audit(AuditAction::ViewHistory))
+        .consult_history(recs[42].id, &OpenGate, audit(AuditAction::ViewHistory))
         .await
         .unwrap();
     assert_eq!(h.len(), 1);
@@ -635,7 +651,7 @@ pub async fn version_consultation_returns_the_past(store: Arc<dyn Store>) {
         .await
         .unwrap();
     let v1 = store
-        .consult_version(rec.id, 1, audit(AuditAction::View))
+        .consult_version(rec.id, 1, &OpenGate, audit(AuditAction::View))
         .await
         .unwrap()
         .unwrap();
@@ -643,7 +659,7 @@ pub async fn version_consultation_returns_the_past(store: Arc<dyn Store>) {
     assert_eq!(v1.marking.classification, Classification::Official);
     assert!(
         store
-            .consult_version(rec.id, 3, audit(AuditAction::View))
+            .consult_version(rec.id, 3, &OpenGate, audit(AuditAction::View))
             .await
             .unwrap()
             .is_none()
@@ -748,4 +764,503 @@ pub async fn list_totals_are_counted_up_to_the_cap(store: Arc<dyn Store>) {
         "Many00000 to Many00009"
     );
     assert_eq!(page.items[0].summary, "MANY00000, John");
+}
+
+/// Markings covering every branch of `Visibility::allows`.
+fn visibility_markings() -> Vec<Marking> {
+    let comp = |c: &str| Compartment::parse(c).unwrap();
+    let unit = |u: &str| Unit::parse(u).unwrap();
+    let mut out = vec![];
+    for class in Classification::ALL {
+        for comps in [
+            vec![],
+            vec![comp("OP-KESTREL")],
+            vec![comp("OP-KESTREL"), comp("PSD")],
+        ] {
+            out.push(Marking::new(class, comps.clone(), vec![]));
+            for r in [
+                Restriction {
+                    teams: vec![unit("MIT")],
+                    ..Default::default()
+                },
+                Restriction {
+                    officers: vec!["pc.1234".into()],
+                    ..Default::default()
+                },
+                Restriction {
+                    officers: vec!["dc.9".into()],
+                    officer_units: vec![unit("CID")],
+                    ..Default::default()
+                },
+                Restriction::default(),
+            ] {
+                out.push(Marking::new(class, comps.clone(), vec![]).with_restriction(Some(r)));
+            }
+        }
+    }
+    out
+}
+
+pub async fn list_visibility_in_sql_agrees_with_the_predicate(store: Arc<dyn Store>) {
+    let markings = visibility_markings();
+    let mut by_summary = std::collections::HashMap::new();
+    let mut ops = vec![];
+    for (i, m) in markings.iter().enumerate() {
+        let mut rec = person(&format!("Vis{i:03}"));
+        rec.marking = m.clone();
+        by_summary.insert(rec.summary.clone(), m.clone());
+        ops.push(WriteOp::Insert(rec));
+    }
+    store
+        .apply(Change {
+            ops,
+            audit: audit(AuditAction::BulkCreate),
+            events: vec![],
+        })
+        .await
+        .unwrap();
+    let viewers = [
+        (1, vec![], "CID", "pc.1234", false),
+        (2, vec!["OP-KESTREL"], "MIT", "dc.77", false),
+        (3, vec!["OP-KESTREL", "PSD"], "CID", "ds.5", true),
+        (3, vec!["PSD"], "ROADS", "pc.1234", true),
+    ];
+    for (rank, comps, unit, user, supervisor) in viewers {
+        let v = Visibility {
+            max_rank: rank,
+            compartments: comps.iter().map(|c| c.to_string()).collect(),
+            unit: unit.into(),
+            user_id: user.into(),
+            supervisor,
+        };
+        let mut q = ListQuery::new(RecordKind::Person);
+        q.summary_prefix = Some("vis".into());
+        q.per_page = 500;
+        q.visibility = Some(v.clone());
+        let page = store
+            .consult_list(q, audit(AuditAction::List))
+            .await
+            .unwrap();
+        let mut got: Vec<String> = page.items.iter().map(|r| r.summary.clone()).collect();
+        got.sort();
+        let mut want: Vec<String> = by_summary
+            .iter()
+            .filter(|(_, m)| v.allows(m))
+            .map(|(s, _)| s.clone())
+            .collect();
+        want.sort();
+        assert_eq!(got, want, "viewer {v:?}");
+        assert_eq!(
+            page.total as usize,
+            want.len(),
+            "the total counts only visible records"
+        );
+        assert!(
+            !want.is_empty() && want.len() < markings.len(),
+            "a meaningful split for {v:?}"
+        );
+    }
+}
+
+/// Refuses anything above OFFICIAL, as a user cleared only to OFFICIAL would be.
+struct OfficialOnly;
+
+impl Gate for OfficialOnly {
+    fn check(&self, _kind: RecordKind, marking: &Marking) -> GateDecision {
+        if marking.classification == Classification::Official {
+            GateDecision {
+                allowed: true,
+                policies: vec!["test.permit".into()],
+            }
+        } else {
+            GateDecision {
+                allowed: false,
+                policies: vec!["test.clearance".into()],
+            }
+        }
+    }
+}
+
+pub async fn a_refused_consultation_is_audited_and_returns_nothing(store: Arc<dyn Store>) {
+    let mut rec = person("Hidden");
+    rec.marking = Marking::new(Classification::Secret, vec![], vec![]);
+    store.apply(create(rec.clone())).await.unwrap();
+    let before = audit_count(&store).await;
+    let got = store
+        .consult(rec.id, &OfficialOnly, audit(AuditAction::View))
+        .await
+        .unwrap();
+    assert!(got.is_none(), "a refused record is not returned");
+    let rows = store.audit_entries(0, 100_000).await.unwrap();
+    assert_eq!(rows.len(), before + 1, "the refusal is audited");
+    let entry = &rows.last().unwrap().entry;
+    assert_eq!(entry.outcome, AuditOutcome::Denied);
+    assert_eq!(entry.subjects[0].id, rec.id);
+    assert_eq!(
+        entry.details["decision"]["policies"],
+        json!(["test.clearance"])
+    );
+    assert!(
+        store
+            .consult_with_links(rec.id, true, &OfficialOnly, audit(AuditAction::View))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .consult_history(rec.id, &OfficialOnly, audit(AuditAction::ViewHistory))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .consult_version(rec.id, 1, &OfficialOnly, audit(AuditAction::View))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let allowed = store
+        .consult(rec.id, &OpenGate, audit(AuditAction::View))
+        .await
+        .unwrap();
+    assert!(allowed.is_some());
+    let entry = store
+        .audit_entries(0, 100_000)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap()
+        .entry;
+    assert_eq!(entry.outcome, AuditOutcome::Success);
+    assert_eq!(entry.details["decision"]["allowed"], json!(true));
+}
+
+pub async fn links_and_versions_the_gate_refuses_are_left_out(store: Arc<dyn Store>) {
+    let p = person("Open");
+    let mut secret = person("Secret");
+    secret.marking = Marking::new(Classification::Secret, vec![], vec![]);
+    let other = person("Other");
+    let to_secret = link(p.id, secret.id, "associate_of");
+    let mut secret_link = link(p.id, other.id, "associate_of");
+    secret_link.marking = Marking::new(Classification::Secret, vec![], vec![]);
+    let shown = link(p.id, other.id, "sibling_of");
+    store
+        .apply(Change {
+            ops: [
+                p.clone(),
+                secret,
+                other,
+                to_secret,
+                secret_link,
+                shown.clone(),
+            ]
+            .into_iter()
+            .map(WriteOp::Insert)
+            .collect(),
+            audit: audit(AuditAction::Create),
+            events: vec![],
+        })
+        .await
+        .unwrap();
+    let (_, links) = store
+        .consult_with_links(p.id, true, &OfficialOnly, audit(AuditAction::View))
+        .await
+        .unwrap()
+        .unwrap();
+    let ids: Vec<RecordId> = links.iter().map(|l| l.link.id).collect();
+    assert_eq!(
+        ids,
+        vec![shown.id],
+        "a link to a SECRET record and a SECRET link are hidden"
+    );
+    let entry = store
+        .audit_entries(0, 100_000)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap()
+        .entry;
+    let subjects: Vec<RecordId> = entry.subjects.iter().map(|s| s.id).collect();
+    assert_eq!(
+        subjects,
+        vec![p.id, shown.id],
+        "the audit names only what was shown"
+    );
+
+    // A record raised to SECRET: its history and its old OFFICIAL version are refused.
+    store
+        .apply(Change {
+            ops: vec![WriteOp::Update {
+                id: p.id,
+                base_version: 1,
+                marking: Marking::new(Classification::Secret, vec![], vec![]),
+                summary: p.summary.clone(),
+                subtype: None,
+                body: p.body.clone(),
+            }],
+            audit: audit(AuditAction::Update),
+            events: vec![],
+        })
+        .await
+        .unwrap();
+    assert!(
+        store
+            .consult_history(p.id, &OfficialOnly, audit(AuditAction::ViewHistory))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .consult_version(p.id, 1, &OfficialOnly, audit(AuditAction::View))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        store
+            .consult_history(p.id, &OpenGate, audit(AuditAction::ViewHistory))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+fn account(name: &str) -> UserAccount {
+    UserAccount {
+        principal: bluelamp_domain::Principal {
+            username: bluelamp_domain::Username::parse(name).unwrap(),
+            display_name: format!("PC {name}"),
+            roles: [bluelamp_domain::Role::Officer].into(),
+            unit: Unit::parse("CID").unwrap(),
+            clearance: Classification::OfficialSensitive,
+            compartments: [Compartment::parse("OP-KESTREL").unwrap()].into(),
+        },
+        rank: "PC".into(),
+        number: "4721".into(),
+        version: 0,
+        password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+        disabled: false,
+        failed_sign_ins: vec![],
+        locked_at: None,
+        last_sign_in_at: None,
+        created_at: t("2026-05-01T10:00:00Z"),
+        updated_at: t("2026-05-01T10:00:00Z"),
+        totp: None,
+        recovery_codes: vec![],
+    }
+}
+
+fn session(name: &str, secret_hash: &str) -> Session {
+    Session {
+        id_hash: secret_hash.into(),
+        kind: SessionKind::Browser,
+        username: bluelamp_domain::Username::parse(name).unwrap(),
+        csrf_token: "csrf".into(),
+        label: String::new(),
+        scopes: vec![],
+        created_at: t("2026-05-01T10:00:00Z"),
+        last_seen_at: t("2026-05-01T10:00:00Z"),
+        expires_at: t("2026-05-01T22:00:00Z"),
+        ended_at: None,
+        source_address: Some("127.0.0.1".into()),
+        user_agent: None,
+    }
+}
+
+pub async fn directory_users_and_sessions(store: Arc<dyn Store>) {
+    let before = audit_count(&store).await;
+    let put = |account: UserAccount, base_version| DirectoryChange {
+        ops: vec![DirectoryOp::PutUser {
+            account: Box::new(account),
+            base_version,
+        }],
+        audit: Some(audit(AuditAction::Create)),
+    };
+    let done = store
+        .directory_apply(put(account("pc4721"), None))
+        .await
+        .unwrap();
+    assert_eq!(done.users[0].version, 1);
+    assert_eq!(
+        audit_count(&store).await,
+        before + 1,
+        "the user change is audited"
+    );
+    let err = store
+        .directory_apply(put(account("pc4721"), None))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Constraint(ref m) if m.contains("already taken")),
+        "{err}"
+    );
+    let got = store
+        .user(&bluelamp_domain::Username::parse("pc4721").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        got.principal,
+        account("pc4721").principal,
+        "the account round-trips"
+    );
+    assert_eq!(got.password_hash, account("pc4721").password_hash);
+
+    let mut changed = got.clone();
+    changed.rank = "DC".into();
+    assert_eq!(
+        store
+            .directory_apply(put(changed.clone(), Some(1)))
+            .await
+            .unwrap()
+            .users[0]
+            .version,
+        2
+    );
+    let stale = store
+        .directory_apply(put(changed.clone(), Some(1)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(stale, StoreError::Constraint(ref m) if m.contains("has changed")),
+        "{stale}"
+    );
+    assert_eq!(
+        audit_count(&store).await,
+        before + 2,
+        "a refused change writes no audit entry"
+    );
+
+    store
+        .directory_apply(put(account("dc0101"), None))
+        .await
+        .unwrap();
+    let names: Vec<String> = store
+        .users()
+        .await
+        .unwrap()
+        .iter()
+        .map(|u| u.principal.username.to_string())
+        .collect();
+    assert_eq!(names, ["dc0101", "pc4721"]);
+
+    // Sessions: create, touch, end one, then disabling the user ends the rest at once.
+    for h in ["h1", "h2", "h3"] {
+        store
+            .directory_apply(DirectoryChange {
+                ops: vec![DirectoryOp::CreateSession(Box::new(session("pc4721", h)))],
+                audit: Some(audit(AuditAction::Create)),
+            })
+            .await
+            .unwrap();
+    }
+    store
+        .directory_apply(DirectoryChange {
+            ops: vec![DirectoryOp::TouchSession {
+                id_hash: "h1".into(),
+                at: t("2026-05-01T10:20:00Z"),
+            }],
+            audit: None,
+        })
+        .await
+        .unwrap();
+    let s1 = store.session("h1").await.unwrap().unwrap();
+    assert_eq!(s1.last_seen_at, t("2026-05-01T10:20:00Z"));
+    assert_eq!(s1.ended_at, None);
+    let ended = store
+        .directory_apply(DirectoryChange {
+            ops: vec![DirectoryOp::EndSession {
+                id_hash: "h1".into(),
+                at: t("2026-05-01T10:30:00Z"),
+            }],
+            audit: Some(audit(AuditAction::Update)),
+        })
+        .await
+        .unwrap();
+    assert_eq!(ended.sessions_ended, 1);
+    assert_eq!(
+        store.session("h1").await.unwrap().unwrap().ended_at,
+        Some(t("2026-05-01T10:30:00Z"))
+    );
+    let mut disabled = store
+        .user(&bluelamp_domain::Username::parse("pc4721").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    disabled.disabled = true;
+    disabled.updated_at = t("2026-05-01T11:00:00Z");
+    let done = store.directory_apply(put(disabled, Some(2))).await.unwrap();
+    assert_eq!(
+        done.sessions_ended, 2,
+        "disabling a user ends all their open sessions"
+    );
+    for h in ["h2", "h3"] {
+        assert_eq!(
+            store.session(h).await.unwrap().unwrap().ended_at,
+            Some(t("2026-05-01T11:00:00Z"))
+        );
+    }
+    assert!(store.session("nope").await.unwrap().is_none());
+}
+
+pub async fn audit_records_are_sequenced_once_with_their_checkpoint(store: Arc<dyn Store>) {
+    for _ in 0..5 {
+        store.audit_only(audit(AuditAction::View)).await.unwrap();
+    }
+    let rows = store.audit_unsequenced(3).await.unwrap();
+    assert_eq!(rows.len(), 3, "oldest first, up to the limit");
+    assert!(rows.windows(2).all(|w| w[0].seq < w[1].seq));
+    let leaves: Vec<LeafRow> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| LeafRow {
+            leaf_index: i as i64,
+            seq: r.seq,
+            leaf_hash: format!("{:064x}", i),
+        })
+        .collect();
+    let cp = CheckpointRow {
+        tree_size: 3,
+        root: "ab".repeat(32),
+        at: t("2026-05-01T10:00:00.123456Z"),
+        key_id: "0011223344556677".into(),
+        signature: "c2ln".into(),
+        frontier: json!({"size": 3, "peaks": [[1, "aa"], [0, "bb"]]}),
+    };
+    store
+        .audit_append(leaves.clone(), cp.clone())
+        .await
+        .unwrap();
+    assert!(
+        store
+            .audit_append(leaves.clone(), cp.clone())
+            .await
+            .is_err(),
+        "positions are taken once"
+    );
+    assert_eq!(store.audit_checkpoints().await.unwrap(), vec![cp]);
+    let got = store.audit_leaves(0, 10).await.unwrap();
+    assert_eq!(
+        got.iter().map(|(l, _)| l.clone()).collect::<Vec<_>>(),
+        leaves
+    );
+    assert_eq!(
+        got[1].1.as_ref().unwrap().entry,
+        rows[1].entry,
+        "each leaf comes with its record"
+    );
+    let rest = store.audit_unsequenced(100).await.unwrap();
+    assert_eq!(rest.len(), 2, "only the records without a place remain");
+    assert!(rest[0].seq > rows[2].seq);
+    assert!(
+        store
+            .audit_unsequenced_before(rows[2].seq, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -13,12 +13,14 @@
 //! Row types never leave an adapter; this crate speaks only domain types.
 
 pub mod conformance;
+pub mod directory;
 pub mod migrations;
 pub mod support;
 mod types;
 
 pub use support::{merge_details, subject, version_subject};
 
+pub use directory::*;
 pub use types::*;
 
 use async_trait::async_trait;
@@ -58,34 +60,46 @@ pub trait Store: Send + Sync + 'static {
     /// records as written, in the order of the operations.
     async fn apply(&self, change: Change) -> StoreResult<Vec<StoredRecord>>;
 
-    /// A consultation: records `audit` (with the version shown as its subject) and returns
-    /// the record. When the record does not exist the attempt is still audited (outcome
-    /// failed) and `Ok(None)` is returned.
-    async fn consult(&self, id: RecordId, audit: AuditEntry) -> StoreResult<Option<StoredRecord>>;
+    /// A consultation: reads the record, asks `gate` whether it may be shown, records
+    /// `audit` with the record as its subject and the decision, and returns the record when
+    /// allowed. When the record does not exist the attempt is audited (outcome failed); when
+    /// the gate refuses it, the refusal is audited (outcome denied); both return `Ok(None)`,
+    /// so a caller cannot tell a hidden record from a missing one.
+    async fn consult(
+        &self,
+        id: RecordId,
+        gate: &dyn Gate,
+        audit: AuditEntry,
+    ) -> StoreResult<Option<StoredRecord>>;
 
-    /// A consultation of a record's history, every version, oldest first.
+    /// A consultation of a record's history, oldest first: the versions the gate allows
+    /// (nothing when it refuses the latest; see [`support::gate_history`]).
     async fn consult_history(
         &self,
         id: RecordId,
+        gate: &dyn Gate,
         audit: AuditEntry,
     ) -> StoreResult<Vec<RecordVersion>>;
 
-    /// A consultation of one past version.
+    /// A consultation of one past version (see [`support::gate_version`]).
     async fn consult_version(
         &self,
         id: RecordId,
         version: Version,
+        gate: &dyn Gate,
         audit: AuditEntry,
     ) -> StoreResult<Option<RecordVersion>>;
 
     /// A consultation of a record with the links that start or end at it, each with a
     /// summary of the record at its other end: one audit entry names the record and every
-    /// link shown. When the record does not exist the attempt is audited (outcome failed)
-    /// and `Ok(None)` is returned.
+    /// link shown. Links the gate refuses (or whose other end it refuses) are left out. When
+    /// the record does not exist or is refused the attempt is audited and `Ok(None)` is
+    /// returned.
     async fn consult_with_links(
         &self,
         id: RecordId,
         include_ended: bool,
+        gate: &dyn Gate,
         audit: AuditEntry,
     ) -> StoreResult<Option<(StoredRecord, Vec<LinkView>)>>;
 
@@ -119,9 +133,56 @@ pub trait Store: Send + Sync + 'static {
     /// Audit entries after sequence number `after`, oldest first (for auditors and feeds).
     async fn audit_entries(&self, after: i64, limit: u32) -> StoreResult<Vec<AuditRow>>;
 
-    /// How many current records of each kind there are (for the home page and metrics).
+    /// How many current records of each kind there are, whoever may see them (for metrics
+    /// and operators, never shown to a user: see [`Store::count`]).
     async fn counts(&self) -> StoreResult<Counts>;
+
+    /// How many records a list query (with its visibility) would find, counted up to
+    /// [`COUNT_CAP`]; the flag says whether the count is exact. Shows no record, so it is not
+    /// a consultation.
+    async fn count(&self, query: &ListQuery) -> StoreResult<(u64, bool)>;
 
     /// Checks the database answers (for `/readyz`).
     async fn ping(&self) -> StoreResult<()>;
+
+    /// Applies directory writes (users, sessions) and their audit entry atomically. A user
+    /// put at a stale version is refused with [`StoreError::Conflict`]-like
+    /// [`StoreError::Constraint`] naming the user; a new user whose name is taken likewise.
+    async fn directory_apply(&self, change: DirectoryChange) -> StoreResult<DirectoryOutcome>;
+
+    /// A user account by name (for sign-in and administration; not a consultation of a
+    /// record).
+    async fn user(&self, username: &bluelamp_domain::Username) -> StoreResult<Option<UserAccount>>;
+
+    /// Every user account, ordered by user name.
+    async fn users(&self) -> StoreResult<Vec<UserAccount>>;
+
+    /// A session or API token by the hash of its secret, whether or not it has ended.
+    async fn session(&self, id_hash: &str) -> StoreResult<Option<Session>>;
+
+    /// Up to `limit` committed audit records that have no place in the Merkle log yet and
+    /// can be given one now (no earlier record can still commit), oldest first.
+    async fn audit_unsequenced(&self, limit: u32) -> StoreResult<Vec<AuditRow>>;
+
+    /// Appends leaves (consecutive, continuing the log) and the checkpoint that covers them,
+    /// atomically. Fails if another checkpointer took those positions first.
+    async fn audit_append(
+        &self,
+        leaves: Vec<LeafRow>,
+        checkpoint: CheckpointRow,
+    ) -> StoreResult<()>;
+
+    /// Every checkpoint, smallest first.
+    async fn audit_checkpoints(&self) -> StoreResult<Vec<CheckpointRow>>;
+
+    /// Leaves from `from_index` on, each with the audit record at its `seq` if there is one.
+    async fn audit_leaves(
+        &self,
+        from_index: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<(LeafRow, Option<AuditRow>)>>;
+
+    /// The seqs of audit records with no leaf whose seq is below `below_seq` (records that
+    /// appeared inside the part of the log already sequenced), up to `limit`.
+    async fn audit_unsequenced_before(&self, below_seq: i64, limit: u32) -> StoreResult<Vec<i64>>;
 }

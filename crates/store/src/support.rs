@@ -1,8 +1,8 @@
 //! Helpers both adapters use to turn what they write into audit subjects and back.
 
-use crate::{RecordVersion, StoredRecord};
+use crate::{Gate, LinkView, RecordVersion, StoredRecord};
 use bluelamp_domain::audit::AuditSubject;
-use bluelamp_domain::{AuditAction, AuditOutcome};
+use bluelamp_domain::{AuditAction, AuditEntry, AuditOutcome};
 use serde_json::Value;
 
 pub fn subject(rec: &StoredRecord) -> AuditSubject {
@@ -32,6 +32,117 @@ pub fn merge_details(details: Value, key: &str, value: String) -> Value {
         }
         Value::Null => serde_json::json!({ key: value }),
         other => serde_json::json!({ key: value, "details": other }),
+    }
+}
+
+/// Puts a gate's decision into an audit entry: the record as its subject, outcome denied
+/// when refused, and the deciding policies in the details. Returns whether it may be shown.
+pub fn gate_record(
+    audit: &mut AuditEntry,
+    gate: &dyn Gate,
+    kind: bluelamp_domain::RecordKind,
+    marking: &bluelamp_domain::Marking,
+    subject: AuditSubject,
+) -> bool {
+    let decision = gate.check(kind, marking);
+    audit.subjects = vec![subject];
+    if !decision.allowed {
+        audit.outcome = AuditOutcome::Denied;
+    }
+    let decision_json = serde_json::json!({
+        "allowed": decision.allowed,
+        "policies": decision.policies,
+    });
+    audit.details = match std::mem::take(&mut audit.details) {
+        Value::Object(mut map) => {
+            map.insert("decision".into(), decision_json);
+            Value::Object(map)
+        }
+        Value::Null => serde_json::json!({ "decision": decision_json }),
+        other => serde_json::json!({ "decision": decision_json, "details": other }),
+    };
+    decision.allowed
+}
+
+/// A consultation of a record and its links: decides the record, keeps only the links whose
+/// own marking and whose other end the gate allows, and names what was shown in the audit
+/// entry. `None` when the record is refused (the entry then records the refusal only).
+pub fn gate_links(
+    audit: &mut AuditEntry,
+    gate: &dyn Gate,
+    rec: &StoredRecord,
+    links: Vec<LinkView>,
+) -> Option<Vec<LinkView>> {
+    if !gate_record(audit, gate, rec.kind, &rec.marking, subject(rec)) {
+        return None;
+    }
+    let shown: Vec<LinkView> = links
+        .into_iter()
+        .filter(|l| {
+            gate.check(l.link.kind, &l.link.marking).allowed
+                && gate.check(l.other_kind, &l.other_marking).allowed
+        })
+        .collect();
+    audit
+        .subjects
+        .extend(shown.iter().map(|l| subject(&l.link)));
+    Some(shown)
+}
+
+/// A consultation of a record's history: refused as a whole when the latest version is,
+/// otherwise only the versions whose marking the gate allows are shown.
+pub fn gate_history(
+    audit: &mut AuditEntry,
+    gate: &dyn Gate,
+    versions: Vec<RecordVersion>,
+) -> Vec<RecordVersion> {
+    let Some(latest) = versions.last() else {
+        return versions;
+    };
+    if !gate_record(
+        audit,
+        gate,
+        latest.kind,
+        &latest.marking,
+        version_subject(latest),
+    ) {
+        return Vec::new();
+    }
+    versions
+        .into_iter()
+        .filter(|v| gate.check(v.kind, &v.marking).allowed)
+        .collect()
+}
+
+/// A consultation of one past version: refused unless the gate allows both that version and
+/// the record as it is now (a record since raised to SECRET does not leak through its old
+/// OFFICIAL versions).
+pub fn gate_version(
+    audit: &mut AuditEntry,
+    gate: &dyn Gate,
+    current: &StoredRecord,
+    version: RecordVersion,
+) -> Option<RecordVersion> {
+    let now = gate_record(
+        audit,
+        gate,
+        current.kind,
+        &current.marking,
+        subject(current),
+    );
+    if !now {
+        return None;
+    }
+    if gate_record(
+        audit,
+        gate,
+        version.kind,
+        &version.marking,
+        version_subject(&version),
+    ) {
+        Some(version)
+    } else {
+        None
     }
 }
 

@@ -1,4 +1,4 @@
-use bluelamp_domain::{AuditEntry, Marking, RecordId, RecordKind, Version};
+use bluelamp_domain::{AuditEntry, Marking, RecordId, RecordKind, Version, Visibility};
 use jiff::Timestamp;
 use serde_json::Value;
 use uuid::Uuid;
@@ -220,8 +220,10 @@ pub struct ListQuery {
     pub subtype: Option<String>,
     /// Only records whose summary starts with this text (case-insensitive).
     pub summary_prefix: Option<String>,
-    /// Only records whose classification is at most this rank (the authz pre-filter).
-    pub max_classification_rank: Option<i16>,
+    /// Only records this visibility allows (the authz pre-filter, applied in SQL so counts
+    /// and pages never include a record the user may not see). `None` only for system
+    /// processes.
+    pub visibility: Option<Visibility>,
     pub order: ListOrder,
     /// 1-based.
     pub page: u32,
@@ -234,7 +236,7 @@ impl ListQuery {
             kind,
             subtype: None,
             summary_prefix: None,
-            max_classification_rank: None,
+            visibility: None,
             order: ListOrder::Summary,
             page: 1,
             per_page: 25,
@@ -300,4 +302,34 @@ pub fn prefix_bounds(prefix: &str) -> (String, String) {
     let mut high = low.clone();
     high.push(char::MAX);
     (low, high)
+}
+
+/// The application's access decision on one record, made by a [`Gate`] between reading the
+/// record and auditing the consultation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GateDecision {
+    pub allowed: bool,
+    /// The policies that decided it, for the audit record.
+    pub policies: Vec<String>,
+}
+
+/// Decides, for a consultation, whether a record of this kind and marking may be shown. The
+/// store calls it after reading and before auditing, so the audit record carries the
+/// decision and a refused record is never returned.
+pub trait Gate: Send + Sync {
+    fn check(&self, kind: RecordKind, marking: &Marking) -> GateDecision;
+}
+
+/// A gate that shows everything: for system processes (the relay, an operator's CLI
+/// command) and the conformance suite, never for a person's request.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OpenGate;
+
+impl Gate for OpenGate {
+    fn check(&self, _kind: RecordKind, _marking: &Marking) -> GateDecision {
+        GateDecision {
+            allowed: true,
+            policies: vec!["system".into()],
+        }
+    }
 }

@@ -685,7 +685,7 @@ pub async fn end_link(
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Bluelamp API", description = "One POLE store: persons, objects, locations, events and the links between them. Every change writes a new version and an audit record; every consultation is audited. Errors are RFC 9457 problem details."),
+    info(title = "Bluelamp API", description = "One POLE store: persons, objects, locations, events and the links between them. Every change writes a new version and an audit record; every consultation is audited. Every call acts as the holder of its bearer token: 401 without a valid token, 403 for an action the policies refuse, and 404 for a record the caller may not see exactly as for one that does not exist. Errors are RFC 9457 problem details."),
     paths(
         create_person, get_person, update_person, list_persons,
         create_object, get_object, update_object, list_objects,
@@ -693,6 +693,8 @@ pub async fn end_link(
         create_event, get_event, update_event, list_events,
         get_record, record_history, record_version, record_links,
         create_link, get_link, end_link,
+        crate::api_users::me, crate::api_users::list_users, crate::api_users::create_user,
+        crate::api_users::get_user, crate::api_users::update_user,
     ),
     tags(
         (name = "persons", description = "People: one record per real person"),
@@ -701,14 +703,35 @@ pub async fn end_link(
         (name = "events", description = "Incidents, crimes, arrests and other occurrences"),
         (name = "links", description = "Links between records, with a role"),
         (name = "records", description = "Any record: history and versions"),
+        (name = "users", description = "Who may sign in, with which roles and clearance (administrators)"),
     )
 )]
 pub struct ApiDoc;
 
 /// The OpenAPI document, with this build's version.
 pub fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::security::{
+        HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+    };
     let mut doc = ApiDoc::openapi();
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+    doc.components
+        .get_or_insert_with(Default::default)
+        .add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A personal API token (create one on your account page). Read-only tokens may only GET.",
+                    ))
+                    .build(),
+            ),
+        );
+    doc.security = Some(vec![SecurityRequirement::new(
+        "bearer",
+        Vec::<String>::new(),
+    )]);
     doc
 }
 

@@ -50,6 +50,10 @@ pub enum ApiError {
         field: Option<String>,
     },
     NotFound,
+    /// 401: no valid session or token.
+    Unauthorized(String),
+    /// 403: the policies refuse the action (audited).
+    Forbidden(String),
     Conflict {
         detail: String,
         current: i64,
@@ -66,6 +70,7 @@ impl From<AppError> for ApiError {
         match e {
             AppError::Invalid(v) => ApiError::Unprocessable(v),
             AppError::NotFound(_) => ApiError::NotFound,
+            AppError::Forbidden(msg) => ApiError::Forbidden(msg),
             AppError::Conflict {
                 expected, current, ..
             } => ApiError::Conflict {
@@ -103,6 +108,8 @@ impl ApiError {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -136,6 +143,12 @@ impl ApiError {
                 "Not found",
                 "There is no record at this address.".into(),
             ),
+            ApiError::Unauthorized(detail) => {
+                problem(status, "unauthorized", "Sign in first", detail.clone())
+            }
+            ApiError::Forbidden(detail) => {
+                problem(status, "forbidden", "Not allowed", detail.clone())
+            }
             ApiError::Conflict { detail, current } => {
                 let mut p = problem(status, "conflict", "The record has changed", detail.clone());
                 p.current_version = Some(*current);
@@ -182,7 +195,14 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
+        let bearer = matches!(self, ApiError::Unauthorized(_));
         let mut resp = (status, Json(self.to_problem())).into_response();
+        if bearer {
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer realm=\"bluelamp\""),
+            );
+        }
         resp.headers_mut().insert(
             header::CONTENT_TYPE,
             header::HeaderValue::from_static("application/problem+json"),

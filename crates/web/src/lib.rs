@@ -4,6 +4,7 @@
 //! database or decides a rule.
 
 pub mod api;
+pub mod api_users;
 mod assets;
 pub mod caller;
 pub mod error;
@@ -13,7 +14,7 @@ mod ops;
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
 use bluelamp_app::PoleService;
-use std::sync::Arc;
+use bluelamp_app::identity::IdentityService;
 use std::time::Duration;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -28,16 +29,21 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub pole: PoleService,
-    /// The identity every request acts as until sign-in lands (Security issue).
-    pub demo_identity: Arc<caller::DemoIdentity>,
+    pub identity: IdentityService,
+    /// Served behind TLS: cookies are `Secure` and responses carry HSTS.
+    pub tls: bool,
+    /// Every user must set up two-step verification before using anything else.
+    pub require_mfa: bool,
     /// Shown in the page footer and `/readyz`.
     pub version: &'static str,
 }
 
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
+    let tls = state.tls;
     Router::new()
         .merge(api::routes())
+        .merge(api_users::routes())
         .merge(html::routes())
         .merge(ops::routes())
         .merge(assets::routes())
@@ -51,6 +57,14 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(30),
         ))
         .layer(security_headers())
+        .layer(axum::middleware::map_response(
+            move |mut resp: axum::response::Response| async move {
+                if tls {
+                    html::accounts::hsts(resp.headers_mut());
+                }
+                resp
+            },
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

@@ -4,11 +4,12 @@
 // in tests/browser/artifacts/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createHmac } from "node:crypto";
 import { chromium } from "playwright-core";
 import { AxeBuilder } from "@axe-core/playwright";
 
@@ -19,6 +20,30 @@ const bin = process.env.BLUELAMP_BIN;
 if (!bin) throw new Error("Set BLUELAMP_BIN to the bluelamp binary (cargo build, then target/debug/bluelamp)");
 
 let server, browser, base;
+const passwords = {};
+
+// Creates a user with the CLI (as force IT would create the first administrator) and keeps
+// the one-time password it prints.
+function addUser(dataDir, username, roles, unit, clearance) {
+  const args = ["users", "add", "--data-dir", dataDir, "--username", username, "--name", `Browser ${username}`, "--unit", unit, "--clearance", clearance, "--rank", "PC"];
+  for (const r of roles) args.push("--role", r);
+  const out = execFileSync(bin, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const m = out.match(/First password \(shown once\): (\S+)/);
+  if (!m) throw new Error(`no password in: ${out}`);
+  passwords[username] = m[1];
+}
+
+// A page signed in as `username`, through the sign-in page as a person would.
+async function signedIn(context, username) {
+  const page = await context.newPage();
+  await page.goto(`${base}/`);
+  await page.getByRole("heading", { level: 1, name: "Sign in to Bluelamp" }).waitFor();
+  await page.getByLabel("User name").fill(username);
+  await page.getByLabel("Password").fill(passwords[username]);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("link", { name: "Sign out" }).or(page.getByRole("button", { name: "Sign out" })).waitFor();
+  return page;
+}
 
 // Known, reviewed exceptions to WCAG checks. Empty: every page must pass.
 const AXE_EXCEPTIONS = [];
@@ -38,6 +63,10 @@ async function shot(page, name) {
 
 before(async () => {
   const dataDir = mkdtempSync(join(tmpdir(), "bluelamp-browser-"));
+  addUser(dataDir, "browser.officer", ["officer", "supervisor"], "CID", "OFFICIAL-SENSITIVE");
+  addUser(dataDir, "browser.admin", ["administrator"], "IT", "OFFICIAL");
+  addUser(dataDir, "browser.target", ["officer"], "RESPONSE", "OFFICIAL");
+  addUser(dataDir, "browser.mfa", ["investigator"], "CID", "OFFICIAL");
   server = spawn(bin, ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir], { stdio: ["ignore", "pipe", "pipe"] });
   base = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("the server did not start within 30 s")), 30000);
@@ -64,7 +93,14 @@ after(async () => {
 
 test("create a person and a vehicle, link them, and find the link on the person's page", async () => {
   const context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
-  const page = await context.newPage();
+  const signIn = await context.newPage();
+  await signIn.goto(`${base}/persons`);
+  await signIn.getByRole("heading", { level: 1, name: "Sign in to Bluelamp" }).waitFor();
+  assert.match(await signIn.getByRole("region", { name: "System use notice" }).innerText(), /authorised use only/);
+  await checkAccessibility(signIn, "sign in");
+  await shot(signIn, "00-sign-in");
+  await signIn.close();
+  const page = await signedIn(context, "browser.officer");
   await page.goto(`${base}/`);
   await checkAccessibility(page, "home");
 
@@ -137,7 +173,7 @@ test("create a person and a vehicle, link them, and find the link on the person'
 
 test("pages work at 320 px wide", async () => {
   const context = await browser.newContext({ viewport: { width: 320, height: 640 } });
-  const page = await context.newPage();
+  const page = await signedIn(context, "browser.officer");
   await page.goto(`${base}/persons`);
   await page.getByRole("link", { name: /OKAFOR/ }).click();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
@@ -149,7 +185,7 @@ test("pages work at 320 px wide", async () => {
 
 test("record a location and an event, correct a person, and see the change in the history", async () => {
   const context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
-  const page = await context.newPage();
+  const page = await signedIn(context, "browser.officer");
 
   await page.goto(`${base}/locations/new`);
   await checkAccessibility(page, "new location");
@@ -190,5 +226,143 @@ test("record a location and an event, correct a person, and see the change in th
   assert.match(await latest.innerText(), /given names[\s\S]*Chidi Emeka[\s\S]*Chidi/);
   await checkAccessibility(page, "history after a change");
   await shot(page, "08-history");
+  await context.close();
+});
+
+test("five wrong passwords lock an account; an administrator releases it", async () => {
+  const context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
+  const page = await context.newPage();
+  for (let i = 0; i < 5; i++) {
+    await page.goto(`${base}/sign-in`);
+    await page.getByLabel("User name").fill("browser.target");
+    await page.getByLabel("Password").fill(`wrong-password-${i}`);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("alert").getByText("There is a problem").waitFor();
+  }
+  await checkAccessibility(page, "sign in with an error");
+  await shot(page, "09-sign-in-refused");
+  // Now even the right password is refused, with the same message.
+  await page.getByLabel("User name").fill("browser.target");
+  await page.getByLabel("Password").fill(passwords["browser.target"]);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  assert.match(await page.getByRole("alert").innerText(), /locked/);
+
+  const admin = await signedIn(await browser.newContext({ viewport: { width: 1024, height: 800 } }), "browser.admin");
+  await admin.goto(`${base}/admin/users`);
+  await checkAccessibility(admin, "users");
+  await shot(admin, "10-users");
+  const row = admin.getByRole("row").filter({ hasText: "browser.target" });
+  assert.match(await row.innerText(), /Locked/);
+  await row.getByRole("link", { name: /Browser browser.target/ }).click();
+  await checkAccessibility(admin, "a locked user");
+  await admin.getByRole("button", { name: "Release the lock" }).click();
+  await admin.getByRole("heading", { level: 1, name: /Browser browser.target/ }).waitFor();
+
+  const again = await signedIn(context, "browser.target");
+  await again.goto(`${base}/account`);
+  await checkAccessibility(again, "account");
+  await context.close();
+});
+
+test("an administrator creates a user, who signs in and sees only what their clearance allows", async () => {
+  const context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
+  const admin = await signedIn(context, "browser.admin");
+  await admin.goto(`${base}/admin/users/new`);
+  await checkAccessibility(admin, "new user");
+  await admin.getByRole("button", { name: "Create the user" }).click();
+  await admin.getByRole("alert").getByText("There is a problem").waitFor();
+  await checkAccessibility(admin, "new user with errors");
+  await admin.getByLabel("User name").fill("browser.pcso");
+  await admin.getByLabel("Name", { exact: true }).fill("Browser PCSO");
+  await admin.getByLabel("Rank or grade").fill("PCSO");
+  await admin.getByLabel("Officer", { exact: true }).check();
+  await admin.getByLabel("Unit").fill("NEIGHBOURHOOD");
+  await admin.getByLabel("Vetting clearance").selectOption("OFFICIAL");
+  await admin.getByLabel("First password").fill("a-long-browser-passphrase");
+  await admin.getByRole("button", { name: "Create the user" }).click();
+  await admin.getByRole("heading", { level: 1, name: "PCSO Browser PCSO" }).waitFor();
+  await shot(admin, "11-user");
+  // An administrator does not see records.
+  await admin.goto(`${base}/persons`);
+  assert.match(await admin.getByRole("heading", { level: 1 }).innerText(), /You do not have access/);
+  await context.close();
+
+  // The OFFICIAL-SENSITIVE officer records a sensitive person; the new OFFICIAL user cannot see it.
+  const oc = await browser.newContext({ viewport: { width: 1024, height: 800 } });
+  const officer = await signedIn(oc, "browser.officer");
+  await officer.goto(`${base}/persons/new`);
+  await officer.getByLabel("Family name").fill("Sensitive");
+  await officer.getByLabel("Given names").fill("Witness");
+  await officer.getByLabel("Classification").selectOption("OFFICIAL-SENSITIVE");
+  await officer.getByRole("button", { name: "Save" }).click();
+  await officer.getByRole("heading", { level: 1, name: "SENSITIVE, Witness" }).waitFor();
+  const url = officer.url().split("?")[0];
+  await oc.close();
+
+  passwords["browser.pcso"] = "a-long-browser-passphrase";
+  const pc = await browser.newContext({ viewport: { width: 1024, height: 800 } });
+  const pcso = await signedIn(pc, "browser.pcso");
+  await pcso.goto(url);
+  assert.match(await pcso.getByRole("heading", { level: 1 }).innerText(), /Page not found/);
+  await pcso.goto(`${base}/persons?prefix=sens`);
+  assert.doesNotMatch(await pcso.locator("main").innerText(), /SENSITIVE, Witness/);
+  await pcso.getByRole("button", { name: "Sign out" }).click();
+  await pcso.getByText("You have signed out.").waitFor();
+  await pcso.goto(url);
+  await pcso.getByRole("heading", { level: 1, name: "Sign in to Bluelamp" }).waitFor();
+  await pc.close();
+});
+
+// What an authenticator app shows for a base32 secret, `ahead` steps of 30 s from now.
+function totp(secretB32, ahead = 0) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = 0, value = 0;
+  const bytes = [];
+  for (const ch of secretB32.replace(/\s|=/g, "").toUpperCase()) {
+    value = (value << 5) | alphabet.indexOf(ch);
+    bits += 5;
+    if (bits >= 8) { bits -= 8; bytes.push((value >>> bits) & 0xff); }
+  }
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30) + ahead));
+  const h = createHmac("sha1", Buffer.from(bytes)).update(counter).digest();
+  const o = h[19] & 15;
+  const bin = ((h[o] & 0x7f) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3];
+  return String(bin % 1000000).padStart(6, "0");
+}
+
+test("set up two-step verification, then sign in with password and a code from the app", async () => {
+  const context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
+  const page = await signedIn(context, "browser.mfa");
+  await page.goto(`${base}/account`);
+  await page.getByRole("link", { name: "Set up two-step verification" }).click();
+  await page.getByRole("heading", { level: 1, name: "Set up two-step verification" }).waitFor();
+  await page.getByRole("img", { name: "QR code for your authenticator app" }).waitFor();
+  await checkAccessibility(page, "set up two-step verification");
+  await shot(page, "12-mfa-setup");
+  const secret = (await page.locator("code.token").innerText()).trim();
+  await page.getByLabel("Code from the app").fill(totp(secret));
+  await page.getByRole("button", { name: "Turn on two-step verification" }).click();
+  await page.getByRole("heading", { level: 1, name: "Two-step verification is on" }).waitFor();
+  assert.equal(await page.locator(".recovery-codes li").count(), 10);
+  await checkAccessibility(page, "recovery codes");
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByText("You have signed out.").waitFor();
+
+  await page.getByLabel("User name").fill("browser.mfa");
+  await page.getByLabel("Password").fill(passwords["browser.mfa"]);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { level: 1, name: "Enter the code from your authenticator app" }).waitFor();
+  await checkAccessibility(page, "enter your code");
+  await shot(page, "13-enter-code");
+  await page.getByLabel("Code").fill("000000");
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByRole("alert").getByText("There is a problem").waitFor();
+  // The code used at set-up is spent; the app's next code (one step of drift is allowed) works.
+  await page.getByLabel("Code").fill(totp(secret, 1));
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByRole("button", { name: "Sign out" }).waitFor();
+  await page.goto(`${base}/account`);
+  assert.match(await page.locator("main").innerText(), /On: you enter a code/);
   await context.close();
 });

@@ -18,6 +18,22 @@ pub struct MarkingInput {
     pub compartments: Vec<String>,
     #[serde(default)]
     pub caveats: Vec<String>,
+    /// Restrict the record to named teams and officers (need to know beyond the
+    /// classification and compartments).
+    #[serde(default)]
+    pub restriction: Option<RestrictionInput>,
+}
+
+/// Who may see a restricted record: members of the named teams, the named officers (by user
+/// name) and supervisors in those officers' units.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RestrictionInput {
+    #[serde(default)]
+    pub teams: Vec<String>,
+    #[serde(default)]
+    pub officers: Vec<String>,
 }
 
 /// Another name a person is known by.

@@ -52,13 +52,31 @@ pub(crate) fn required<T>(
 pub(crate) fn marking(errors: &mut ValidationErrors, input: &Option<MarkingInput>) -> Marking {
     match input {
         None => Marking::official(),
-        Some(m) => match Marking::parse(&m.classification, &m.compartments, &m.caveats) {
-            Ok(m) => m,
-            Err(e) => {
-                errors.0.extend(e.0);
+        Some(m) => {
+            let restriction = match &m.restriction {
+                None => None,
+                Some(r) => match crate::Restriction::parse(&r.teams, &r.officers) {
+                    Ok(r) => Some(r),
+                    Err(e) => {
+                        errors.0.extend(e.0);
+                        None
+                    }
+                },
+            };
+            if check_list_len(errors, "marking.compartments", m.compartments.len())
+                && check_list_len(errors, "marking.caveats", m.caveats.len())
+            {
+                match Marking::parse(&m.classification, &m.compartments, &m.caveats) {
+                    Ok(m) => m.with_restriction(restriction),
+                    Err(e) => {
+                        errors.0.extend(e.0);
+                        Marking::official()
+                    }
+                }
+            } else {
                 Marking::official()
             }
-        },
+        }
     }
 }
 

@@ -1,7 +1,9 @@
 //! Starts the real application (the same `start` the binary calls) on port 0 with its own
 //! embedded database, and gives tests typed helpers over HTTP.
 
-use bluelamp_server::{Running, start, system_clock};
+use bluelamp_app::Caller;
+use bluelamp_app::identity::{IdentityService, UserInput};
+use bluelamp_server::{Running, SecurityOptions, services, start, system_clock};
 use bluelamp_store::Store;
 use bluelamp_store_sqlite::SqliteStore;
 use reqwest::{Client, Response, StatusCode};
@@ -10,31 +12,146 @@ use std::sync::Arc;
 
 pub struct TestApp {
     pub base: String,
+    /// Signed in as the test officer: a session cookie for pages, a bearer token for the API.
     pub client: Client,
+    /// The CSRF token of `client`'s browser session.
+    pub csrf: String,
+    /// No credentials at all.
+    pub anonymous: Client,
     pub store: Arc<dyn Store>,
+    pub identity: IdentityService,
     pub running: Running,
+    /// The embedded database file (tamper tests edit it directly).
+    pub db_path: std::path::PathBuf,
+}
+
+/// The password every test user has.
+pub const PASSWORD: &str = "correct-horse-battery";
+
+/// A test user: roles, unit, clearance and compartments.
+pub fn user(
+    username: &str,
+    roles: &[&str],
+    unit: &str,
+    clearance: &str,
+    compartments: &[&str],
+) -> UserInput {
+    UserInput {
+        username: username.into(),
+        display_name: format!("Test {username}"),
+        rank: "PC".into(),
+        number: String::new(),
+        roles: roles.iter().map(|r| r.to_string()).collect(),
+        unit: unit.into(),
+        clearance: clearance.into(),
+        compartments: compartments.iter().map(|c| c.to_string()).collect(),
+        disabled: false,
+    }
+}
+
+/// A user's signed-in clients.
+pub struct Session {
+    pub client: Client,
+    pub csrf: String,
+    pub token: String,
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(SecurityOptions {
+        accredited: bluelamp_domain::Classification::Secret,
+        ..SecurityOptions::default()
+    })
+    .await
+}
+
+pub async fn spawn_app_with(options: SecurityOptions) -> TestApp {
+    spawn_app_at(options, system_clock()).await
+}
+
+pub async fn spawn_app_at(
+    options: SecurityOptions,
+    clock: Arc<dyn bluelamp_domain::Clock>,
+) -> TestApp {
     let dir = std::env::temp_dir().join(format!("bluelamp-api-{}", uuid::Uuid::now_v7()));
-    let store: Arc<dyn Store> =
-        Arc::new(SqliteStore::open(&dir.join("bluelamp.db")).await.unwrap());
+    let db_path = dir.join("bluelamp.db");
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db_path).await.unwrap());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let running = start(listener, store.clone(), system_clock())
+    let signer = Arc::new(bluelamp_audit::Signer::generate().unwrap());
+    let running = start(listener, store.clone(), clock.clone(), options, signer)
         .await
         .unwrap();
-    TestApp {
+    let (_, identity) = services(store.clone(), clock, options).unwrap();
+    let mut app = TestApp {
         base: format!("http://{}", running.addr),
-        client: Client::builder()
+        client: Client::new(),
+        csrf: String::new(),
+        anonymous: Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap(),
         store,
+        identity,
         running,
-    }
+        db_path,
+    };
+    let officer = app
+        .sign_in_as(&user(
+            "test.officer",
+            &["officer", "supervisor"],
+            "CID",
+            "SECRET",
+            &["OP-KESTREL", "PSD"],
+        ))
+        .await;
+    app.client = officer.client;
+    app.csrf = officer.csrf;
+    app
 }
 
 impl TestApp {
+    /// Creates the user (if new) and signs them in: a browser session and a read-write API
+    /// token, both sent by the returned client (the cookie for pages, the token for the API).
+    pub async fn sign_in_as(&self, input: &UserInput) -> Session {
+        let name = bluelamp_domain::Username::parse(&input.username).unwrap();
+        if self.store.user(&name).await.unwrap().is_none() {
+            self.identity
+                .create_user(&Caller::system("tests"), input, PASSWORD)
+                .await
+                .unwrap();
+        }
+        let signed = self
+            .identity
+            .sign_in(&input.username, PASSWORD, &Default::default(), "tests")
+            .await
+            .unwrap();
+        let caller = Caller::user(signed.principal.clone(), Default::default(), "tests");
+        let (token, _) = self
+            .identity
+            .create_token(&caller, "tests", true, 1)
+            .await
+            .unwrap();
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {token}").parse().unwrap(),
+        );
+        headers.insert(
+            reqwest::header::COOKIE,
+            format!("bluelamp_session={}", signed.secret)
+                .parse()
+                .unwrap(),
+        );
+        Session {
+            client: Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .default_headers(headers)
+                .build()
+                .unwrap(),
+            csrf: signed.session.csrf_token,
+            token,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

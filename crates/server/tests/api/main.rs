@@ -4,7 +4,9 @@
 // Test code: a failed expectation panics, which is how a test reports it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod audit_trail;
 mod bad_input;
 mod helpers;
 mod pages;
 mod records;
+mod security;

@@ -88,7 +88,7 @@ async fn update_writes_a_version_and_a_stale_update_is_refused_with_409() {
     );
     assert_eq!(changes[1]["before"], "Smith");
     assert_eq!(changes[1]["after"], "Smyth");
-    assert_eq!(h[1]["changed_by_name"], "PC 4721 Demo");
+    assert_eq!(h[1]["changed_by_name"], "Test test.officer");
     let v1 = app
         .get_json(&format!("/api/v1/records/{id}/versions/1"))
         .await;

@@ -5,7 +5,7 @@
 
 use bluelamp_domain::pole::input::{
     DescriptionInput, EventInput, IdentifierInput, LocationInput, MarkingInput, ObjectDetailsInput,
-    ObjectInput, OtherNameInput, PersonInput,
+    ObjectInput, OtherNameInput, PersonInput, RestrictionInput,
 };
 use bluelamp_domain::pole::{EventType, LocationType};
 use bluelamp_domain::values::{Ethnicity, Nationality, WarningMarker};
@@ -110,6 +110,11 @@ impl Field {
             .collect();
         f
     }
+    fn password(name: &str, label: &str) -> Self {
+        let mut f = Self::new("password", name, label);
+        f.autocomplete = "new-password";
+        f
+    }
     fn checkboxes(name: &str, label: &str, options: Vec<(String, String)>) -> Self {
         let mut f = Self::select(name, label, options);
         f.kind = "checkboxes";
@@ -170,7 +175,8 @@ pub fn fill(fields: &mut [Field], data: &FormData) {
                     o.selected = o.value == v;
                 }
             }
-            "heading" => {}
+            // A password is never sent back to the browser.
+            "heading" | "password" => {}
             _ => f.value = data.get(&f.name).to_string(),
         }
     }
@@ -260,6 +266,10 @@ fn marking_fields() -> Vec<Field> {
             .hint("Need-to-know groups, separated by commas, for example OP-KESTREL"),
         Field::text("caveats", "Handling caveats (optional)")
             .hint("Separated by commas, for example UK EYES ONLY"),
+        Field::text("restricted_teams", "Restrict to teams (optional)")
+            .hint("Unit codes separated by commas, for example MIT, PSD. Only these teams, the officers named below and their supervisors will see the record."),
+        Field::text("restricted_officers", "Restrict to officers (optional)")
+            .hint("User names separated by commas, for example the officer in the case"),
     ]
 }
 
@@ -275,7 +285,18 @@ fn marking_input(data: &FormData) -> Option<MarkingInput> {
     let c = data.get("classification").trim();
     let comps = split_list(data.get("compartments"));
     let cavs = split_list(data.get("caveats"));
-    if (c.is_empty() || c == "OFFICIAL") && comps.is_empty() && cavs.is_empty() {
+    let teams = split_list(data.get("restricted_teams"));
+    let officers = split_list(data.get("restricted_officers"));
+    let restriction = if teams.is_empty() && officers.is_empty() {
+        None
+    } else {
+        Some(RestrictionInput { teams, officers })
+    };
+    if (c.is_empty() || c == "OFFICIAL")
+        && comps.is_empty()
+        && cavs.is_empty()
+        && restriction.is_none()
+    {
         return None;
     }
     Some(MarkingInput {
@@ -286,6 +307,7 @@ fn marking_input(data: &FormData) -> Option<MarkingInput> {
         },
         compartments: comps,
         caveats: cavs,
+        restriction,
     })
 }
 
@@ -294,7 +316,16 @@ fn marking_map(map: &mut HashMap<String, String>) {
     for i in 0..50 {
         map.insert(format!("marking.compartments.{i}"), "compartments".into());
         map.insert(format!("marking.caveats.{i}"), "caveats".into());
+        map.insert(
+            format!("marking.restriction.teams.{i}"),
+            "restricted_teams".into(),
+        );
+        map.insert(
+            format!("marking.restriction.officers.{i}"),
+            "restricted_officers".into(),
+        );
     }
+    map.insert("marking.restriction".into(), "restricted_teams".into());
 }
 
 /// Form data from a stored record's marking, for an edit form.
@@ -318,6 +349,17 @@ fn marking_data(data: &mut FormData, marking: &bluelamp_domain::Marking) {
             .collect::<Vec<_>>()
             .join(", "),
     );
+    if let Some(r) = &marking.restriction {
+        data.set(
+            "restricted_teams",
+            r.teams
+                .iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+        data.set("restricted_officers", r.officers.join(", "));
+    }
 }
 
 // ---------------------------------------------------------------- persons
@@ -959,6 +1001,139 @@ pub fn event_data(body: &Value, marking: &bluelamp_domain::Marking) -> FormData 
     }
     marking_data(&mut d, marking);
     d
+}
+
+// ---------------------------------------------------------------- users
+
+pub fn user_fields(creating: bool) -> Vec<Field> {
+    use bluelamp_domain::Role;
+    let mut f = Vec::new();
+    if creating {
+        f.push(
+            Field::text("username", "User name")
+                .hint(
+                    "Lower-case letters, digits, dots, hyphens and underscores, for example pc4721",
+                )
+                .width("input--width-20"),
+        );
+    }
+    f.extend([
+        Field::text("display_name", "Name").hint("As shown on records, for example PC 4721 Jones"),
+        Field::text("rank", "Rank or grade")
+            .hint("For example PC, DS or Police staff")
+            .width("input--width-10"),
+        Field::text("number", "Collar or staff number (optional)").width("input--width-10"),
+        Field::checkboxes(
+            "roles",
+            "Roles",
+            Role::ALL
+                .iter()
+                .map(|r| (r.as_str().to_string(), r.label().to_string()))
+                .collect(),
+        ),
+        Field::text("unit", "Unit")
+            .hint("A unit code, for example CID-NORTH")
+            .width("input--width-20"),
+        Field::select(
+            "clearance",
+            "Vetting clearance",
+            options(Classification::ALL, |c| {
+                (c.as_str().to_string(), c.as_str().to_string())
+            }),
+        )
+        .hint("The highest classification this user may see"),
+        Field::text("compartments", "Compartments (optional)")
+            .hint("Need-to-know groups the user holds, separated by commas"),
+    ]);
+    if creating {
+        f.push(Field::password("password", "First password").hint(
+            "At least 8 characters and not a common password. Give it to the user in person.",
+        ));
+    } else {
+        f.push(Field::checkboxes(
+            "disabled",
+            "Account",
+            vec![(
+                "yes".into(),
+                "Disabled: the user cannot sign in and every session they have ends now".into(),
+            )],
+        ));
+    }
+    f
+}
+
+pub fn user_input(data: &FormData) -> bluelamp_app::identity::UserInput {
+    bluelamp_app::identity::UserInput {
+        username: data.get("username").to_string(),
+        display_name: data.get("display_name").to_string(),
+        rank: data.get("rank").to_string(),
+        number: data.get("number").to_string(),
+        roles: data.all("roles").into_iter().map(String::from).collect(),
+        unit: data.get("unit").to_string(),
+        clearance: data.get("clearance").to_string(),
+        compartments: split_list(data.get("compartments")),
+        disabled: data.get("disabled") == "yes",
+    }
+}
+
+pub fn user_data(a: &bluelamp_store::UserAccount) -> FormData {
+    let p = &a.principal;
+    let mut d = FormData(Vec::new());
+    d.set("username", p.username.as_str());
+    d.set("display_name", p.display_name.as_str());
+    d.set("rank", a.rank.as_str());
+    d.set("number", a.number.as_str());
+    for r in &p.roles {
+        d.set("roles", r.as_str());
+    }
+    d.set("unit", p.unit.as_str());
+    d.set("clearance", p.clearance.as_str());
+    d.set(
+        "compartments",
+        p.compartments
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    if a.disabled {
+        d.set("disabled", "yes");
+    }
+    d
+}
+
+pub fn user_map() -> HashMap<String, String> {
+    let mut map = HashMap::new();
+    for i in 0..50 {
+        map.insert(format!("roles.{i}"), "roles".into());
+        map.insert(format!("compartments.{i}"), "compartments".into());
+    }
+    map
+}
+
+pub fn token_fields() -> Vec<Field> {
+    vec![
+        Field::text("label", "Token name")
+            .hint("What the token is for, for example 'Reporting script'"),
+        Field::text("days", "Lifetime in days")
+            .hint("From 1 to 90")
+            .width("input--width-4"),
+        Field::checkboxes(
+            "write",
+            "Permissions",
+            vec![(
+                "yes".into(),
+                "Allow changes (without this the token may only read)".into(),
+            )],
+        ),
+    ]
+}
+
+pub fn password_fields() -> Vec<Field> {
+    vec![
+        Field::password("password", "New password")
+            .hint("At least 8 characters and not a common password"),
+    ]
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! change links, Post/Redirect/Get. Every page works without JavaScript; htmx only makes
 //! the link search answer as you type.
 
+pub mod accounts;
 mod display;
 pub mod forms;
 
@@ -30,6 +31,12 @@ use std::collections::HashMap;
 #[derive(Debug, Clone)]
 pub struct Chrome {
     pub user: String,
+    /// The session's CSRF token, put in every form that posts.
+    pub csrf: String,
+    /// Show the user administration link.
+    pub admin: bool,
+    /// Show the audit link.
+    pub auditor: bool,
     pub version: &'static str,
     /// Which navigation item is current: home, persons, objects, locations, events, api.
     pub active: &'static str,
@@ -38,6 +45,10 @@ pub struct Chrome {
 fn chrome(state: &AppState, user: &CurrentUser, active: &'static str) -> Chrome {
     Chrome {
         user: user.label.clone(),
+        csrf: user.csrf.clone(),
+        admin: user.is(bluelamp_domain::Role::Administrator),
+        auditor: user.is(bluelamp_domain::Role::Auditor)
+            || user.is(bluelamp_domain::Role::ProfessionalStandards),
         version: state.version,
         active,
     }
@@ -96,6 +107,17 @@ fn error_page(state: &AppState, user: &CurrentUser, e: AppError) -> Response {
             &[
                 "If you typed the web address, check it is correct.",
                 "If you followed a link to a record, it may not exist or you may not be able to see it.",
+            ],
+            Some(("/", "Go to the home page")),
+        ),
+        AppError::Forbidden(msg) => message(
+            state,
+            user,
+            StatusCode::FORBIDDEN,
+            "You do not have access",
+            &[
+                msg.as_str(),
+                "The attempt has been recorded. If you need access, ask your supervisor.",
             ],
             Some(("/", "Go to the home page")),
         ),
@@ -205,7 +227,7 @@ struct HomePage {
 }
 
 async fn home(State(state): State<AppState>, user: CurrentUser) -> Response {
-    match state.pole.counts().await {
+    match state.pole.counts(&user.caller).await {
         Ok(c) => render(
             StatusCode::OK,
             &HomePage {
@@ -217,6 +239,14 @@ async fn home(State(state): State<AppState>, user: CurrentUser) -> Response {
                     ("Events".into(), "/events".into(), c.events),
                     ("Links".into(), String::new(), c.links),
                 ],
+            },
+        ),
+        // Roles that see no records (administrators, auditors) get the page without counts.
+        Err(AppError::Forbidden(_)) => render(
+            StatusCode::OK,
+            &HomePage {
+                chrome: chrome(&state, &user, "home"),
+                counts: Vec::new(),
             },
         ),
         Err(e) => error_page(&state, &user, e),
@@ -348,7 +378,7 @@ async fn list(
     )
 }
 
-fn urlencode(s: &str) -> String {
+pub fn urlencode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         match b {
@@ -614,13 +644,36 @@ impl axum::extract::FromRequest<AppState> for FormData {
     async fn from_request(req: axum::extract::Request, state: &AppState) -> Result<Self, Response> {
         use axum::extract::FromRequestParts;
         let (mut parts, body) = req.into_parts();
-        let user = match CurrentUser::from_request_parts(&mut parts, state).await {
-            Ok(u) => u,
-            Err(never) => match never {},
-        };
+        let user = CurrentUser::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
         let req = axum::extract::Request::from_parts(parts, body);
         match Form::<Vec<(String, String)>>::from_request(req, state).await {
-            Ok(Form(pairs)) => Ok(FormData(pairs)),
+            // Every form that posts carries the session's CSRF token; a form from another
+            // site (or an old session) is refused before anything is done with it.
+            Ok(Form(pairs)) => {
+                let sent = pairs
+                    .iter()
+                    .find(|(k, _)| k == "csrf_token")
+                    .map(|(_, v)| v.as_str())
+                    .unwrap_or("");
+                if user.csrf.is_empty()
+                    || !bluelamp_app::identity::constant_time_eq(sent, &user.csrf)
+                {
+                    return Err(message(
+                        state,
+                        &user,
+                        StatusCode::FORBIDDEN,
+                        "This form has expired",
+                        &[
+                            "The form was not sent from a page of this session, so nothing was saved.",
+                            "Go back, reload the page and try again.",
+                        ],
+                        Some(("/", "Go to the home page")),
+                    ));
+                }
+                Ok(FormData(pairs))
+            }
             Err(e) => Err(message(
                 state,
                 &user,
@@ -655,10 +708,9 @@ async fn path_param<T>(
     match params.0.get(name).and_then(|v| parse(v)) {
         Some(v) => Ok(v),
         None => {
-            let user = match CurrentUser::from_request_parts(parts, state).await {
-                Ok(u) => u,
-                Err(never) => match never {},
-            };
+            let user = CurrentUser::from_request_parts(parts, state)
+                .await
+                .map_err(IntoResponse::into_response)?;
             Err(error_page(
                 state,
                 &user,
@@ -1468,6 +1520,7 @@ async fn redirect_records_page(Path(id): Path<String>) -> Redirect {
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(accounts::routes())
         .route("/", get(home))
         .route("/api/docs", get(api_docs))
         .route("/records/{id}", get(show_any))

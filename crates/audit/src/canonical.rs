@@ -1,0 +1,104 @@
+//! The canonical encoding of an audit record: the bytes its leaf hash is taken over.
+//!
+//! JSON with object keys sorted by their UTF-8 bytes, no insignificant whitespace, and
+//! serde_json's escaping of strings and numbers (the JCS idea, RFC 8785, without its
+//! floating-point rules: audit records hold no floats). The record is encoded from what the
+//! store returns, so a database that reorders keys (PostgreSQL's JSONB) gives the same bytes
+//! as one that keeps them (SQLite).
+
+use bluelamp_domain::AuditEntry;
+use serde_json::Value;
+
+/// Writes `v` canonically.
+pub fn to_canonical(v: &Value, out: &mut String) {
+    match v {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                if let Some(x) = map.get(k) {
+                    to_canonical(x, out);
+                }
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, x) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                to_canonical(x, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// The bytes of audit record number `seq`: its position in the log is part of what is
+/// hashed, so moving a record is as visible as changing it.
+pub fn record_bytes(seq: i64, entry: &AuditEntry) -> Vec<u8> {
+    let mut v = serde_json::to_value(entry).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut v {
+        map.insert("seq".into(), Value::from(seq));
+        // Instants to the microsecond, the precision both stores keep.
+        map.insert(
+            "at".into(),
+            Value::String(bluelamp_domain::time::to_rfc3339_micros(entry.at)),
+        );
+    }
+    let mut out = String::with_capacity(512);
+    to_canonical(&v, &mut out);
+    out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn key_order_and_whitespace_do_not_matter() {
+        let a: Value = serde_json::from_str(r#"{"b": 1, "a": {"y": [1, 2], "x": "é\n"}}"#).unwrap();
+        let b: Value = serde_json::from_str(r#"{"a":{"x":"é\n","y":[1,2]},"b":1}"#).unwrap();
+        let (mut sa, mut sb) = (String::new(), String::new());
+        to_canonical(&a, &mut sa);
+        to_canonical(&b, &mut sb);
+        assert_eq!(sa, sb);
+        assert_eq!(sa, r#"{"a":{"x":"é\n","y":[1,2]},"b":1}"#);
+    }
+
+    #[test]
+    fn the_position_and_every_field_change_the_bytes() {
+        let at: jiff::Timestamp = "2026-11-22T10:00:00.123456Z".parse().unwrap();
+        let e = AuditEntry::new(
+            at,
+            bluelamp_domain::Actor {
+                user_id: "pc1".into(),
+                display_name: "PC 1".into(),
+            },
+            bluelamp_domain::AuditAction::View,
+            "bluelamp-web",
+            Default::default(),
+        )
+        .with_details(json!({"b": 2, "a": 1}));
+        let base = record_bytes(7, &e);
+        assert_ne!(base, record_bytes(8, &e));
+        let mut other = e.clone();
+        other.actor.user_id = "pc2".into();
+        assert_ne!(base, record_bytes(7, &other));
+        let text = String::from_utf8(base).unwrap();
+        assert!(
+            text.contains(r#""at":"2026-11-22T10:00:00.123456Z""#),
+            "{text}"
+        );
+        assert!(text.contains(r#""details":{"a":1,"b":2}"#), "{text}");
+    }
+}

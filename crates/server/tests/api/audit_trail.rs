@@ -1,0 +1,245 @@
+//! The tamper-evident audit trail: a database administrator edits, deletes, reorders,
+//! truncates, inserts and re-hashes audit records directly in the database (dropping the
+//! append-only triggers first, as they could), and `verify` names what was done. An
+//! untouched log verifies.
+
+use crate::helpers::*;
+use bluelamp_app::audit_log::verify;
+use serde_json::json;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{ConnectOptions, Connection, Executor};
+
+/// A log with some records and at least two signed checkpoints.
+async fn app_with_log() -> TestApp {
+    let app = spawn_app().await;
+    for name in ["Ash", "Birch", "Cedar"] {
+        app.create_person(name, "Trail").await;
+    }
+    app.running
+        .audit
+        .checkpoint_round(true)
+        .await
+        .unwrap()
+        .unwrap();
+    for name in ["Daly", "Elm", "Fir"] {
+        app.create_person(name, "Trail").await;
+    }
+    app.running
+        .audit
+        .checkpoint_round(true)
+        .await
+        .unwrap()
+        .unwrap();
+    app
+}
+
+async fn problems(app: &TestApp) -> Vec<String> {
+    verify(app.store.as_ref(), &app.running.audit.public_key())
+        .await
+        .unwrap()
+        .problems
+}
+
+/// Runs SQL against the database file as an administrator with full access would.
+async fn tamper(app: &TestApp, sql: &str) {
+    let mut conn = SqliteConnectOptions::new()
+        .filename(&app.db_path)
+        .connect()
+        .await
+        .unwrap();
+    conn.execute(
+        "DROP TRIGGER IF EXISTS audit_log_is_append_only_update; \
+         DROP TRIGGER IF EXISTS audit_log_is_append_only_delete; \
+         DROP TRIGGER IF EXISTS audit_leaves_append_only_update; \
+         DROP TRIGGER IF EXISTS audit_leaves_append_only_delete;",
+    )
+    .await
+    .unwrap();
+    conn.execute(sql).await.unwrap();
+    conn.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_untouched_log_verifies_and_proofs_check_out() {
+    let app = app_with_log().await;
+    let report = verify(app.store.as_ref(), &app.running.audit.public_key())
+        .await
+        .unwrap();
+    assert!(report.ok(), "{:?}", report.problems);
+    assert!(report.records >= 6 && report.checkpoints >= 2, "{report:?}");
+    let cps = app.store.audit_checkpoints().await.unwrap();
+    let p = bluelamp_app::audit_log::prove_inclusion(&app.running.audit, 3)
+        .await
+        .unwrap();
+    let proof: Vec<bluelamp_audit::Hash> = p["proof"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            hex::decode(h.as_str().unwrap())
+                .unwrap()
+                .try_into()
+                .unwrap()
+        })
+        .collect();
+    let leaf: bluelamp_audit::Hash = hex::decode(p["leaf_hash"].as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let root: bluelamp_audit::Hash = hex::decode(p["root"].as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    assert!(bluelamp_audit::merkle::verify_inclusion(
+        &leaf,
+        p["leaf_index"].as_u64().unwrap(),
+        p["tree_size"].as_u64().unwrap(),
+        &proof,
+        &root
+    ));
+    let c = bluelamp_app::audit_log::prove_consistency(
+        &app.running.audit,
+        cps[0].tree_size,
+        cps[1].tree_size,
+    )
+    .await
+    .unwrap();
+    assert_eq!(c["type"], json!("consistency"));
+    let proof: Vec<bluelamp_audit::Hash> = c["proof"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            hex::decode(h.as_str().unwrap())
+                .unwrap()
+                .try_into()
+                .unwrap()
+        })
+        .collect();
+    let r1: bluelamp_audit::Hash = hex::decode(&cps[0].root).unwrap().try_into().unwrap();
+    let r2: bluelamp_audit::Hash = hex::decode(&cps[1].root).unwrap().try_into().unwrap();
+    assert!(bluelamp_audit::merkle::verify_consistency(
+        cps[0].tree_size as u64,
+        cps[1].tree_size as u64,
+        &r1,
+        &r2,
+        &proof
+    ));
+}
+
+#[tokio::test]
+async fn an_edited_record_is_named() {
+    let app = app_with_log().await;
+    tamper(
+        &app,
+        "UPDATE audit_log SET user_id = 'someone.else' WHERE seq = 4",
+    )
+    .await;
+    let p = problems(&app).await;
+    assert!(
+        p[0].contains("audit record 4 ") && p[0].contains("altered"),
+        "{p:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_deleted_record_is_named() {
+    let app = app_with_log().await;
+    tamper(&app, "DELETE FROM audit_log WHERE seq = 2").await;
+    let p = problems(&app).await;
+    assert!(
+        p[0].contains("audit record 2 ") && p[0].contains("deleted"),
+        "{p:?}"
+    );
+}
+
+#[tokio::test]
+async fn reordered_records_are_named() {
+    let app = app_with_log().await;
+    tamper(&app, "UPDATE audit_log SET seq = -1 WHERE seq = 2; UPDATE audit_log SET seq = 2 WHERE seq = 3; UPDATE audit_log SET seq = 3 WHERE seq = -1;").await;
+    let p = problems(&app).await;
+    assert!(
+        p[0].contains("audit record 2 ") && p[0].contains("moved"),
+        "{p:?}"
+    );
+    assert!(p[1].contains("audit record 3 "), "{p:?}");
+}
+
+#[tokio::test]
+async fn a_truncated_log_is_detected() {
+    let app = app_with_log().await;
+    let last = app
+        .store
+        .audit_checkpoints()
+        .await
+        .unwrap()
+        .pop()
+        .unwrap()
+        .tree_size;
+    tamper(
+        &app,
+        &format!(
+            "DELETE FROM audit_leaves WHERE leaf_index >= {}; DELETE FROM audit_log WHERE seq > 3;",
+            last - 2
+        ),
+    )
+    .await;
+    let p = problems(&app).await;
+    assert!(p.iter().any(|x| x.contains("truncated")), "{p:?}");
+}
+
+#[tokio::test]
+async fn a_record_inserted_into_the_past_is_named() {
+    let app = app_with_log().await;
+    tamper(&app, "INSERT INTO audit_log (seq, id, at, user_id, user_name, action, outcome, service, subjects, details) \
+                  VALUES (0, 'forged-0001', '2026-01-01T00:00:00.000000Z', 'ghost', 'Ghost', 'view', 'success', 'bluelamp-web', '[]', 'null')").await;
+    let p = problems(&app).await;
+    assert!(
+        p.iter().any(|x| x.contains("audit record 0 was inserted")),
+        "{p:?}"
+    );
+}
+
+#[tokio::test]
+async fn re_hashing_a_suffix_without_the_key_is_detected() {
+    let app = app_with_log().await;
+    // The administrator alters a record and recomputes its leaf hash so the leaf matches:
+    // only the signed checkpoint, which they cannot re-sign, gives it away.
+    tamper(
+        &app,
+        "UPDATE audit_log SET user_id = 'covered.up' WHERE seq = 5",
+    )
+    .await;
+    let rows = app.store.audit_entries(4, 1).await.unwrap();
+    let fresh = hex::encode(bluelamp_audit::merkle::leaf_hash(
+        &bluelamp_audit::canonical::record_bytes(5, &rows[0].entry),
+    ));
+    tamper(
+        &app,
+        &format!("UPDATE audit_leaves SET leaf_hash = '{fresh}' WHERE seq = 5"),
+    )
+    .await;
+    let p = problems(&app).await;
+    assert!(
+        !p.iter().any(|x| x.contains("altered")),
+        "the leaf itself now matches: {p:?}"
+    );
+    assert!(
+        p[0].contains("does not match the log") && p[0].contains("re-hashed"),
+        "{p:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_checkpoint_signed_with_another_key_is_refused() {
+    let app = app_with_log().await;
+    let other = bluelamp_audit::Signer::generate().unwrap();
+    let report = verify(app.store.as_ref(), &other.public_key())
+        .await
+        .unwrap();
+    assert!(
+        report.problems[0].contains("not signed by this deployment's key"),
+        "{:?}",
+        report.problems
+    );
+}

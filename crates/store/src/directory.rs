@@ -1,0 +1,161 @@
+//! The user directory and sessions: who may sign in, with what roles and clearance, and the
+//! sessions and API tokens they hold. Changes to users are audited in the same transaction,
+//! like changes to records; the secrets of sessions and tokens are never stored, only their
+//! SHA-256 hashes.
+
+use bluelamp_domain::{AuditEntry, Principal, Username, Version};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// A user account as the directory holds it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserAccount {
+    pub principal: Principal,
+    /// Rank or grade as shown on pages ("PC", "DS", "Police staff").
+    pub rank: String,
+    /// Collar or staff number.
+    #[serde(default)]
+    pub number: String,
+    /// Grows by one per change; updates name the version they were based on.
+    pub version: Version,
+    /// Argon2id hash (PHC string) of the local password; `None` for single-sign-on users.
+    pub password_hash: Option<String>,
+    /// A disabled user cannot sign in and has no sessions.
+    pub disabled: bool,
+    /// Failed sign-ins still inside the lockout window.
+    #[serde(default)]
+    pub failed_sign_ins: Vec<Timestamp>,
+    /// Locked after too many failures, until an administrator releases it.
+    pub locked_at: Option<Timestamp>,
+    pub last_sign_in_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// Two-step verification with an authenticator app (TOTP), once set up.
+    #[serde(default)]
+    pub totp: Option<TotpEnrolment>,
+    /// Hex SHA-256 of each unused recovery code.
+    #[serde(default)]
+    pub recovery_codes: Vec<String>,
+}
+
+/// A user's authenticator-app secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TotpEnrolment {
+    /// Base32, as the authenticator app holds it.
+    pub secret: String,
+    /// False until the user has typed a code from the app (enrolment is then complete).
+    pub confirmed: bool,
+    /// The last time step a code was accepted for (a code works once).
+    pub last_step: Option<i64>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionKind {
+    /// A browser session (cookie), with a CSRF token and an idle timeout.
+    Browser,
+    /// A personal API token (bearer), scoped and with an expiry.
+    ApiToken,
+}
+
+impl SessionKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            SessionKind::Browser => "browser",
+            SessionKind::ApiToken => "api_token",
+        }
+    }
+}
+
+/// A signed-in session or an API token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    /// Hex SHA-256 of the secret the client holds.
+    pub id_hash: String,
+    pub kind: SessionKind,
+    pub username: Username,
+    /// The token forms must carry (browser sessions).
+    pub csrf_token: String,
+    /// A name the user gave an API token.
+    #[serde(default)]
+    pub label: String,
+    /// What an API token may do (`read`, `write`); browser sessions hold every scope.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// When the user authenticated.
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    /// Absolute end (re-authentication after 12 h; an API token's expiry).
+    pub expires_at: Timestamp,
+    pub ended_at: Option<Timestamp>,
+    pub source_address: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// One write to the directory.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DirectoryOp {
+    /// Creates the user (`base_version: None`) or replaces it, provided it is still at
+    /// `base_version`. The store sets the new version. Disabling a user ends every one of
+    /// their sessions in the same transaction.
+    PutUser {
+        account: Box<UserAccount>,
+        base_version: Option<Version>,
+    },
+    CreateSession(Box<Session>),
+    /// Records activity on a session (for the idle timeout).
+    TouchSession {
+        id_hash: String,
+        at: Timestamp,
+    },
+    EndSession {
+        id_hash: String,
+        at: Timestamp,
+    },
+    /// Signs a user out everywhere.
+    EndUserSessions {
+        username: Username,
+        at: Timestamp,
+    },
+}
+
+/// Directory writes applied atomically, with the audit entry describing them (touches of a
+/// session alone need none).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DirectoryChange {
+    pub ops: Vec<DirectoryOp>,
+    pub audit: Option<AuditEntry>,
+}
+
+/// What a directory change wrote: the users as stored (with their new versions) and how
+/// many sessions it ended.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DirectoryOutcome {
+    pub users: Vec<UserAccount>,
+    pub sessions_ended: u64,
+}
+
+/// A record's position in the audit trail's Merkle log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeafRow {
+    pub leaf_index: i64,
+    /// The audit_log record at this position.
+    pub seq: i64,
+    /// Hex SHA-256 leaf hash of the record's canonical encoding.
+    pub leaf_hash: String,
+}
+
+/// A signed tree head, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckpointRow {
+    pub tree_size: i64,
+    /// Hex Merkle root.
+    pub root: String,
+    pub at: Timestamp,
+    pub key_id: String,
+    /// Base64 Ed25519 signature.
+    pub signature: String,
+    /// The tree's perfect subtrees at this size (to resume appending after a restart).
+    pub frontier: serde_json::Value,
+}
