@@ -33,6 +33,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "directory",
         sql: include_str!("../migrations/0002_directory.sql"),
     },
+    Migration {
+        version: 3,
+        name: "references",
+        sql: include_str!("../migrations/0003_references.sql"),
+    },
 ];
 
 const RECORD_COLUMNS: &str = "id, kind, version, marking, summary, subtype, body, link_from, \
@@ -638,6 +643,26 @@ impl Store for PgStore {
             .await
             .map_err(unavailable)?;
         Ok(())
+    }
+
+    async fn next_reference(&self, scope: &str) -> StoreResult<i64> {
+        // One statement, atomic on its own; a serialization failure is retried.
+        let mut attempt = 1;
+        loop {
+            let result = sqlx::query_scalar(
+                "INSERT INTO reference_counters (scope, last) VALUES ($1, 1) \
+                 ON CONFLICT (scope) DO UPDATE SET last = reference_counters.last + 1 \
+                 RETURNING last",
+            )
+            .bind(scope)
+            .fetch_one(&self.pool)
+            .await;
+            match result {
+                Ok(n) => return Ok(n),
+                Err(e) if attempt < 5 && is_retryable(&e) => attempt += 1,
+                Err(e) => return Err(internal(e)),
+            }
+        }
     }
 
     async fn directory_apply(&self, change: DirectoryChange) -> StoreResult<DirectoryOutcome> {

@@ -162,7 +162,7 @@ pub fn unavailable(e: sqlx::Error) -> StoreError {
     }
 }
 
-fn is_retryable(e: &sqlx::Error) -> bool {
+pub(crate) fn is_retryable(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("40001" | "40P01")))
 }
 

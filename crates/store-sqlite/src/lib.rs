@@ -34,6 +34,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "directory",
         sql: include_str!("../migrations/0002_directory.sql"),
     },
+    Migration {
+        version: 3,
+        name: "references",
+        sql: include_str!("../migrations/0003_references.sql"),
+    },
 ];
 
 const RECORD_COLUMNS: &str = "id, kind, version, marking, summary, subtype, body, link_from, \
@@ -715,6 +720,10 @@ impl Store for SqliteStore {
 
     async fn directory_apply(&self, change: DirectoryChange) -> StoreResult<DirectoryOutcome> {
         self.writer.directory(change).await
+    }
+
+    async fn next_reference(&self, scope: &str) -> StoreResult<i64> {
+        self.writer.next_reference(scope.to_string()).await
     }
 
     async fn user(&self, username: &bluelamp_domain::Username) -> StoreResult<Option<UserAccount>> {

@@ -24,6 +24,7 @@ enum Work {
     Delivered(Vec<i64>),
     Prune(String),
     Directory(DirectoryChange),
+    NextReference(String),
     AuditAppend(
         Vec<bluelamp_store::LeafRow>,
         Box<bluelamp_store::CheckpointRow>,
@@ -104,6 +105,16 @@ impl Writer {
             .map(|_| ())
     }
 
+    pub(crate) async fn next_reference(&self, scope: String) -> StoreResult<i64> {
+        match self.submit(Work::NextReference(scope)).await? {
+            Done::Count(n) => i64::try_from(n)
+                .map_err(|_| StoreError::Internal("a reference series overflowed".into())),
+            Done::Records(_) | Done::Directory(_) | Done::Nothing => Err(StoreError::Internal(
+                "the writer answered a reference request with something else".into(),
+            )),
+        }
+    }
+
     pub(crate) async fn audit(&self, entry: AuditEntry) -> StoreResult<()> {
         self.submit(Work::Audit(entry)).await.map(|_| ())
     }
@@ -149,6 +160,19 @@ async fn run_one(tx: &mut Transaction<'static, Sqlite>, work: Work) -> StoreResu
         Work::Directory(change) => SqliteStore::directory_in(tx, change)
             .await
             .map(Done::Directory),
+        Work::NextReference(scope) => {
+            let n: i64 = sqlx::query_scalar(
+                "INSERT INTO reference_counters (scope, last) VALUES (?, 1) \
+                 ON CONFLICT (scope) DO UPDATE SET last = last + 1 RETURNING last",
+            )
+            .bind(scope)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(unavailable)?;
+            u64::try_from(n)
+                .map(Done::Count)
+                .map_err(|_| StoreError::Internal("a reference counter is negative".into()))
+        }
         Work::AuditAppend(leaves, cp) => SqliteStore::audit_append_in(tx, leaves, *cp)
             .await
             .map(|_| Done::Nothing),

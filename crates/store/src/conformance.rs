@@ -43,6 +43,7 @@ macro_rules! store_conformance_tests {
             a_refused_consultation_is_audited_and_returns_nothing,
             links_and_versions_the_gate_refuses_are_left_out,
             directory_users_and_sessions,
+            references_count_up_once_per_scope,
             audit_records_are_sequenced_once_with_their_checkpoint,
         );
     };
@@ -1279,4 +1280,33 @@ pub async fn audit_records_are_sequenced_once_with_their_checkpoint(store: Arc<d
             .unwrap()
             .is_empty()
     );
+}
+
+pub async fn references_count_up_once_per_scope(store: Arc<dyn Store>) {
+    let scope = format!("conformance:{}", Uuid::now_v7());
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let store = store.clone();
+        let scope = scope.clone();
+        tasks.push(tokio::spawn(
+            async move { store.next_reference(&scope).await },
+        ));
+    }
+    let mut got = Vec::new();
+    for t in tasks {
+        got.push(t.await.unwrap().unwrap());
+    }
+    got.sort_unstable();
+    assert_eq!(
+        got,
+        (1..=20).collect::<Vec<i64>>(),
+        "concurrent requests get distinct numbers with no gaps"
+    );
+    let other = format!("{scope}:other");
+    assert_eq!(
+        store.next_reference(&other).await.unwrap(),
+        1,
+        "each scope counts on its own"
+    );
+    assert_eq!(store.next_reference(&scope).await.unwrap(), 21);
 }

@@ -185,4 +185,10 @@ pub trait Store: Send + Sync + 'static {
     /// The seqs of audit records with no leaf whose seq is below `below_seq` (records that
     /// appeared inside the part of the log already sequenced), up to `limit`.
     async fn audit_unsequenced_before(&self, below_seq: i64, limit: u32) -> StoreResult<Vec<i64>>;
+
+    /// The next number in a human reference series (custody numbers per station and year,
+    /// later crime reference numbers): 1 the first time `scope` is asked for, then one more
+    /// each time, never the same number twice, durable once returned. A number taken by a
+    /// change that then fails is not reused (a gap, as with paper registers).
+    async fn next_reference(&self, scope: &str) -> StoreResult<i64>;
 }
