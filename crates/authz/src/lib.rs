@@ -37,12 +37,14 @@ pub enum Action {
     Create,
     Update,
     Link,
+    /// Keep a custody record: book in, record reviews, visits, rights and the disposal.
+    Custody,
     ManageUsers,
     ReadAudit,
 }
 
 impl Action {
-    pub const RECORD_ACTIONS: [Action; 7] = [
+    pub const RECORD_ACTIONS: [Action; 8] = [
         Action::Read,
         Action::List,
         Action::Search,
@@ -50,6 +52,7 @@ impl Action {
         Action::Create,
         Action::Update,
         Action::Link,
+        Action::Custody,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -61,6 +64,7 @@ impl Action {
             Action::Create => "create",
             Action::Update => "update",
             Action::Link => "link",
+            Action::Custody => "custody",
             Action::ManageUsers => "manage_users",
             Action::ReadAudit => "read_audit",
         }

@@ -260,3 +260,36 @@ fn restricted_records_open_to_the_officer_in_the_case_and_their_supervisor() {
     );
     assert!(!read(&other_supervisor).allowed);
 }
+
+#[test]
+fn custody_records_are_kept_by_custody_officers_and_supervisors_within_need_to_know() {
+    let rec = marked(Classification::OfficialSensitive, &[]);
+    let custody = |p: &Principal| authorizer().record(p, Action::Custody, RecordKind::Event, &rec);
+    let sergeant = user(
+        &[Role::CustodyOfficer],
+        Classification::OfficialSensitive,
+        &[],
+        "CUSTODY",
+    );
+    let inspector = user(
+        &[Role::Supervisor],
+        Classification::OfficialSensitive,
+        &[],
+        "CUSTODY",
+    );
+    let response = user(&[Role::Officer], Classification::Secret, &[], "RESPONSE");
+    let uncleared = user(&[Role::CustodyOfficer], Classification::Official, &[], "CUSTODY");
+    assert!(custody(&sergeant).allowed);
+    assert_eq!(
+        custody(&sergeant).policies,
+        ["custody.keep-records.custody-roles"]
+    );
+    assert!(custody(&inspector).allowed);
+    assert!(!custody(&response).allowed, "an arresting officer reads, the suite records");
+    let refused = custody(&uncleared);
+    assert!(!refused.allowed);
+    assert_eq!(
+        refused.policies,
+        ["need-to-know.clearance-below-classification"]
+    );
+}
