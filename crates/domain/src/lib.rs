@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod clock;
+pub mod custody;
 pub mod error;
 pub mod identity;
 pub mod marking;
