@@ -278,14 +278,22 @@ fn custody_records_are_kept_by_custody_officers_and_supervisors_within_need_to_k
         "CUSTODY",
     );
     let response = user(&[Role::Officer], Classification::Secret, &[], "RESPONSE");
-    let uncleared = user(&[Role::CustodyOfficer], Classification::Official, &[], "CUSTODY");
+    let uncleared = user(
+        &[Role::CustodyOfficer],
+        Classification::Official,
+        &[],
+        "CUSTODY",
+    );
     assert!(custody(&sergeant).allowed);
     assert_eq!(
         custody(&sergeant).policies,
         ["custody.keep-records.custody-roles"]
     );
     assert!(custody(&inspector).allowed);
-    assert!(!custody(&response).allowed, "an arresting officer reads, the suite records");
+    assert!(
+        !custody(&response).allowed,
+        "an arresting officer reads, the suite records"
+    );
     let refused = custody(&uncleared);
     assert!(!refused.allowed);
     assert_eq!(
