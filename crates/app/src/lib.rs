@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod audit_log;
+pub mod custody;
 pub mod diff;
 pub mod error;
 pub mod identity;
@@ -14,6 +15,7 @@ pub mod pole;
 pub mod totp;
 
 pub use access::Access;
+pub use custody::CustodyService;
 pub use error::AppError;
 pub use pole::{PoleService, RecordInput};
 

@@ -153,7 +153,7 @@ impl PoleService {
 
     /// Loads a record the caller is about to change, refusing (as not found, audited) when
     /// they may not see it.
-    async fn load_visible(
+    pub(crate) async fn load_visible(
         &self,
         caller: &Caller,
         id: RecordId,
@@ -263,7 +263,7 @@ impl PoleService {
         Ok(())
     }
 
-    async fn commit(&self, change: Change) -> Result<Vec<StoredRecord>, AppError> {
+    pub(crate) async fn commit(&self, change: Change) -> Result<Vec<StoredRecord>, AppError> {
         let written = self.store.apply(change).await?;
         if let Some(w) = &self.wake {
             w.notify_one();
@@ -346,6 +346,15 @@ impl PoleService {
             // exist as that kind.
             return Err(AppError::NotFound(id));
         }
+        if crate::custody::is_custody_record(&current) {
+            // Replacing the body would lose the custody entries: they are append-only and
+            // go through the custody use cases, which check them against PACE.
+            return Err(ValidationErrors::single(
+                "event_type",
+                "This is a custody record: add to it from its custody page, it cannot be edited as an event",
+            )
+            .into());
+        }
         let mut parsed = self.parse(&input)?;
         self.check_location(caller, &parsed).await?;
         self.resolve_restriction(&mut parsed.marking).await?;
@@ -403,7 +412,7 @@ impl PoleService {
         .await
     }
 
-    fn link_record(
+    pub(crate) fn link_record(
         &self,
         id: RecordId,
         link: &Link,

@@ -272,6 +272,7 @@ pub async fn start(
     let (pole, identity) = services(store, clock.clone(), options)?;
     let pole = pole.with_relay_waker(relay.waker());
     let state = AppState {
+        custody: bluelamp_app::CustodyService::new(pole.clone()),
         pole,
         identity,
         tls: options.tls,

@@ -130,7 +130,7 @@ pub struct RecordResponse {
     pub url: String,
 }
 
-fn marking_view(m: &bluelamp_domain::Marking) -> MarkingView {
+pub fn marking_view(m: &bluelamp_domain::Marking) -> MarkingView {
     MarkingView {
         classification: m.classification.as_str().into(),
         compartments: m
@@ -695,6 +695,8 @@ pub async fn end_link(
         create_link, get_link, end_link,
         crate::api_users::me, crate::api_users::list_users, crate::api_users::create_user,
         crate::api_users::get_user, crate::api_users::update_user,
+        crate::api_custody::book_in, crate::api_custody::get_custody,
+        crate::api_custody::add_entry, crate::api_custody::board,
     ),
     tags(
         (name = "persons", description = "People: one record per real person"),
@@ -703,6 +705,7 @@ pub async fn end_link(
         (name = "events", description = "Incidents, crimes, arrests and other occurrences"),
         (name = "links", description = "Links between records, with a role"),
         (name = "records", description = "Any record: history and versions"),
+        (name = "custody", description = "Custody records and the PACE detention clock: book in, reviews, visits, rights, disposal, the suite board"),
         (name = "users", description = "Who may sign in, with which roles and clearance (administrators)"),
     )
 )]

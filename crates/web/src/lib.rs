@@ -4,6 +4,7 @@
 //! database or decides a rule.
 
 pub mod api;
+pub mod api_custody;
 pub mod api_users;
 mod assets;
 pub mod caller;
@@ -29,6 +30,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub pole: PoleService,
+    pub custody: bluelamp_app::CustodyService,
     pub identity: IdentityService,
     /// Served behind TLS: cookies are `Secure` and responses carry HSTS.
     pub tls: bool,
@@ -44,6 +46,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::routes())
         .merge(api_users::routes())
+        .merge(api_custody::routes())
         .merge(html::routes())
         .merge(ops::routes())
         .merge(assets::routes())

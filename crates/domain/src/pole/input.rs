@@ -232,7 +232,7 @@ pub struct EventInput {
 pub struct LinkInput {
     pub from_id: String,
     pub to_id: String,
-    /// suspect, victim, witness, informant, reporting_person, owner, keeper, driver,
+    /// suspect, victim, witness, informant, reporting_person, detainee, owner, keeper, driver,
     /// user, resides_at, works_at, frequents, associate_of, family_of, occurred_at, involved,
     /// related_to.
     pub role: String,

@@ -18,6 +18,8 @@ pub enum LinkRole {
     Witness,
     Informant,
     ReportingPerson,
+    /// The person held in a custody episode (recorded by the custody module at booking in).
+    Detainee,
     Owner,
     Keeper,
     Driver,
@@ -36,12 +38,13 @@ pub enum LinkRole {
 use RecordKind::{Event as E, Location as L, Object as O, Person as P};
 
 impl LinkRole {
-    pub const ALL: [LinkRole; 18] = [
+    pub const ALL: [LinkRole; 19] = [
         LinkRole::Suspect,
         LinkRole::Victim,
         LinkRole::Witness,
         LinkRole::Informant,
         LinkRole::ReportingPerson,
+        LinkRole::Detainee,
         LinkRole::Owner,
         LinkRole::Keeper,
         LinkRole::Driver,
@@ -64,6 +67,7 @@ impl LinkRole {
             LinkRole::Witness => "witness",
             LinkRole::Informant => "informant",
             LinkRole::ReportingPerson => "reporting_person",
+            LinkRole::Detainee => "detainee",
             LinkRole::Owner => "owner",
             LinkRole::Keeper => "keeper",
             LinkRole::Driver => "driver",
@@ -88,6 +92,7 @@ impl LinkRole {
             LinkRole::Witness => "Witness to",
             LinkRole::Informant => "Informant about",
             LinkRole::ReportingPerson => "Reported",
+            LinkRole::Detainee => "Detained in",
             LinkRole::Owner => "Owner of",
             LinkRole::Keeper => "Registered keeper of",
             LinkRole::Driver => "Driver of",
@@ -112,6 +117,7 @@ impl LinkRole {
             LinkRole::Witness => "Witness",
             LinkRole::Informant => "Informant",
             LinkRole::ReportingPerson => "Reported by",
+            LinkRole::Detainee => "Detainee",
             LinkRole::Owner => "Owned by",
             LinkRole::Keeper => "Registered keeper",
             LinkRole::Driver => "Driven by",
@@ -143,7 +149,8 @@ impl LinkRole {
             | LinkRole::Victim
             | LinkRole::Witness
             | LinkRole::Informant
-            | LinkRole::ReportingPerson => (from, to) == (P, E),
+            | LinkRole::ReportingPerson
+            | LinkRole::Detainee => (from, to) == (P, E),
             LinkRole::Owner | LinkRole::Keeper | LinkRole::Driver | LinkRole::User => {
                 (from, to) == (P, O)
             }
@@ -163,7 +170,8 @@ impl LinkRole {
             | LinkRole::Victim
             | LinkRole::Witness
             | LinkRole::Informant
-            | LinkRole::ReportingPerson => ("a person", "an event"),
+            | LinkRole::ReportingPerson
+            | LinkRole::Detainee => ("a person", "an event"),
             LinkRole::Owner | LinkRole::Keeper | LinkRole::Driver | LinkRole::User => {
                 ("a person", "an object")
             }

@@ -6,6 +6,7 @@
 
 mod audit_trail;
 mod bad_input;
+mod custody;
 mod helpers;
 mod pages;
 mod records;

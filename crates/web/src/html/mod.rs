@@ -4,6 +4,7 @@
 //! the link search answer as you type.
 
 pub mod accounts;
+mod custody;
 mod display;
 pub mod forms;
 
@@ -1521,6 +1522,7 @@ async fn redirect_records_page(Path(id): Path<String>) -> Redirect {
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(accounts::routes())
+        .merge(custody::routes())
         .route("/", get(home))
         .route("/api/docs", get(api_docs))
         .route("/records/{id}", get(show_any))
