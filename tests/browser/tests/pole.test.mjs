@@ -67,6 +67,7 @@ before(async () => {
   addUser(dataDir, "browser.admin", ["administrator"], "IT", "OFFICIAL");
   addUser(dataDir, "browser.target", ["officer"], "RESPONSE", "OFFICIAL");
   addUser(dataDir, "browser.mfa", ["investigator"], "CID", "OFFICIAL");
+  addUser(dataDir, "browser.sergeant", ["custody_officer"], "CUSTODY", "OFFICIAL-SENSITIVE");
   server = spawn(bin, ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir], { stdio: ["ignore", "pipe", "pipe"] });
   base = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("the server did not start within 30 s")), 30000);
@@ -364,5 +365,90 @@ test("set up two-step verification, then sign in with password and a code from t
   await page.getByRole("button", { name: "Sign out" }).waitFor();
   await page.goto(`${base}/account`);
   assert.match(await page.locator("main").innerText(), /On: you enter a code/);
+  await context.close();
+});
+
+// A UK local date and time `minutesAgo` minutes ago, as a datetime-local input takes it.
+function londonLocal(minutesAgo) {
+  const parts = new Intl.DateTimeFormat("en-GB", {
+    timeZone: "Europe/London", year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  }).formatToParts(new Date(Date.now() - minutesAgo * 60000));
+  const p = Object.fromEntries(parts.map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+}
+
+test("book a detainee in, record two cell visits and a review, and see the board change", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await signedIn(context, "browser.sergeant");
+  await page.goto(`${base}/custody?station=Eastgate`);
+  await page.getByText("No detainees in custody at EASTGATE").waitFor();
+  await checkAccessibility(page, "empty custody board");
+
+  await page.goto(`${base}/persons/new`);
+  await page.getByLabel("Family name").fill("Custody");
+  await page.getByLabel("Given names").fill("Browser");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("heading", { level: 1, name: "CUSTODY, Browser" }).waitFor();
+  await page.getByRole("link", { name: "Book into custody" }).click();
+  await page.getByRole("heading", { level: 1, name: "Book a detainee in" }).waitFor();
+  await page.getByText("Detainee: CUSTODY, Browser").waitFor();
+  await checkAccessibility(page, "book in");
+  await page.getByLabel("Custody suite").fill("Eastgate");
+  await page.getByLabel("Arrested", { exact: true }).fill(londonLocal(50));
+  await page.getByLabel("Where").fill("Station Road");
+  await page.getByLabel("Arresting officer").fill("PC 77 Moss");
+  await page.getByLabel("Grounds for arrest").fill("Found with tools in a garage at night");
+  await page.getByLabel("Arrived at the station").fill(londonLocal(20));
+  await page.getByLabel("Offence 1", { exact: true }).fill("Going equipped for burglary");
+  await page.getByLabel("Grounds (or the reason for refusing)").fill("To obtain evidence by questioning");
+  await page.getByRole("button", { name: "Book in" }).click();
+  await page.getByText("Detainee booked in").waitFor();
+  await checkAccessibility(page, "custody record");
+  const caption = await page.locator(".caption").first().innerText();
+  const number = caption.match(/EAS\/\d\d\/\d{5}/)[0];
+  await shot(page, "20-custody-record");
+
+  await page.goto(`${base}/custody?station=Eastgate`);
+  const row = page.getByRole("row").filter({ hasText: number });
+  await row.waitFor();
+  assert.match(await row.innerText(), /CUSTODY, Browser/);
+  assert.match(await row.innerText(), /Cell visit/);
+  await checkAccessibility(page, "custody board");
+  await shot(page, "21-custody-board");
+  assert.equal(await row.locator("td").nth(6).innerText(), "None yet");
+
+  await row.getByRole("link", { name: number }).click();
+  for (const condition of ["Awake, calm, asked for water", "Asleep, breathing normally"]) {
+    await page.locator("#visit > summary").click();
+    await page.locator("#visit-condition").fill(condition);
+    await page.getByRole("button", { name: "Record cell visit" }).click();
+    await page.getByText("Cell visit recorded").waitFor();
+    await page.getByText(condition).waitFor();
+  }
+  await page.locator("#review > summary").click();
+  await page.locator("#review-by-name").fill("Insp 12 Khan");
+  await page.locator("#review-by-rank").selectOption("inspector");
+  await page.locator("#review-mode").selectOption("telephone");
+  await page.locator("#review-representations").fill("None made");
+  await page.getByRole("button", { name: "Record review of detention" }).click();
+  await page.getByText("Review of detention recorded").waitFor();
+  await checkAccessibility(page, "custody record after entries");
+
+  // A review by a sergeant is refused, naming the rule, and nothing is written.
+  await page.locator("#review > summary").click();
+  await page.locator("#review-by-name").fill("PS 3 Low");
+  await page.locator("#review-by-rank").selectOption("sergeant");
+  await page.locator("#review-representations").fill("None");
+  await page.getByRole("button", { name: "Record review of detention" }).click();
+  await page.getByRole("alert").getByText("There is a problem").waitFor();
+  assert.match(await page.getByRole("alert").innerText(), /inspector/i);
+  await checkAccessibility(page, "custody record with a refused entry");
+
+  await page.goto(`${base}/custody?station=Eastgate`);
+  const after = page.getByRole("row").filter({ hasText: number });
+  assert.match(await after.locator("td").nth(6).innerText(), /^\d\d:\d\d$/, "the board shows the last visit");
+  assert.match(await after.innerText(), /Review|Cell visit/);
+  await shot(page, "22-custody-board-after");
   await context.close();
 });

@@ -152,6 +152,7 @@ struct BoardItem {
     over: bool,
     next: Option<DueView>,
     overdue: Vec<&'static str>,
+    last_visit: String,
     observation: String,
 }
 
@@ -174,7 +175,16 @@ fn board_item(r: &BoardRow) -> BoardItem {
             _ => None,
         })
         .unwrap_or_default();
+    let last_visit = r
+        .custody
+        .entries
+        .iter()
+        .rev()
+        .find(|e| matches!(e.kind, EntryKind::CellVisit { .. }))
+        .map(|e| short_time(e.at, s.now))
+        .unwrap_or_else(|| "None yet".into());
     BoardItem {
+        last_visit,
         href: format!("/custody/{}", r.id),
         custody_number: r.custody.custody_number.clone(),
         detainee: r
