@@ -5,6 +5,13 @@
 //! "detention clock" is the time that counts towards the limits: from the relevant time,
 //! over every period in custody (it carries on after a return on bail, s47(6)), less time at
 //! or travelling to hospital when the detainee was not being questioned (s41(6)).
+//!
+//! Needs a legal check before live use: the numbers follow `shared/domain/rules.md`, but
+//! some citations in the messages are the authors' reading rather than checked against the
+//! statute and codes: s42(4)(a)/(b), s43(5), s43(12), s44(3); Code C 8.6, 9.3, 12.2, 3.6 to
+//! 3.10 and Annex H; TACT Schedule 8 paras 8, 21, 24 and 36; and the extra 3 hours after an
+//! arrest for breach of pre-charge bail conditions (see [`BREACH_EXTRA_HOURS`]). Under the
+//! Terrorism Act the limit is a flat 14 days from arrest and warrants do not move it.
 
 use super::error::CustodyError;
 use super::model::{
