@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod audit_log;
+pub mod audit_trail;
 pub mod custody;
 pub mod diff;
 pub mod error;

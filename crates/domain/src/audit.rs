@@ -62,6 +62,8 @@ pub enum AuditAction {
     ManageUser,
     /// A personal API token was issued.
     CreateToken,
+    /// The audit trail itself was searched or read (auditors' pages, the monitoring feed).
+    ReadAudit,
 }
 
 impl AuditAction {
@@ -80,6 +82,7 @@ impl AuditAction {
             AuditAction::SessionExpired => "session_expired",
             AuditAction::ManageUser => "manage_user",
             AuditAction::CreateToken => "create_token",
+            AuditAction::ReadAudit => "read_audit",
         }
     }
 }

@@ -3,6 +3,7 @@
 //! the command-line tasks (`migrate`, `demo-data`). Kept as a library so the black-box tests
 //! start exactly what the binary starts.
 
+pub mod audit_feed;
 pub mod config;
 pub mod demo;
 
@@ -273,6 +274,11 @@ pub async fn start(
     let pole = pole.with_relay_waker(relay.waker());
     let state = AppState {
         custody: bluelamp_app::CustodyService::new(pole.clone()),
+        audit: bluelamp_app::audit_trail::AuditTrail::new(
+            pole.store().clone(),
+            clock.clone(),
+            pole.access().clone(),
+        ),
         pole,
         identity,
         tls: options.tls,

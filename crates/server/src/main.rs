@@ -112,6 +112,27 @@ enum AuditCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Send the audit trail and its signed checkpoints to a monitoring centre, in Merkle log
+    /// order: JSON lines on standard output, or RFC 5424 syslog over TCP (--syslog). Resume
+    /// from the tree size of the last checkpoint the centre checked (--from-leaf). Delivery is
+    /// at least once: after a lost connection lines may be sent again (de-duplicate on
+    /// leaf_index).
+    Feed {
+        /// The first leaf to send.
+        #[arg(long, default_value_t = 0)]
+        from_leaf: i64,
+        /// Keep sending new records as they are sequenced, until stopped.
+        #[arg(long)]
+        follow: bool,
+        /// Send to a syslog collector over TCP, HOST:PORT (RFC 5424, octet counting).
+        #[arg(long)]
+        syslog: Option<String>,
+        /// The HOSTNAME field of syslog messages [default: bluelamp].
+        #[arg(long, default_value = "bluelamp")]
+        hostname: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Print the public key that checks this deployment's checkpoints (hex).
     PublicKey {
         #[command(flatten)]
@@ -306,6 +327,7 @@ async fn audit_command(file: &FileConfig, command: AuditCommand) -> Result<(), S
     let store_args = match &command {
         AuditCommand::Verify { store, .. }
         | AuditCommand::Prove { store, .. }
+        | AuditCommand::Feed { store, .. }
         | AuditCommand::PublicKey { store } => store.clone(),
     };
     let settings = task_settings(file, store_args)?;
@@ -374,6 +396,42 @@ async fn audit_command(file: &FileConfig, command: AuditCommand) -> Result<(), S
             println!(
                 "{}",
                 serde_json::to_string_pretty(&proof).map_err(|e| e.to_string())?
+            );
+            Ok(())
+        }
+        AuditCommand::Feed {
+            from_leaf,
+            follow,
+            syslog,
+            hostname,
+            ..
+        } => {
+            let (tx, rx) = tokio::sync::watch::channel(false);
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                let _ = tx.send(true);
+            });
+            let report = bluelamp_server::audit_feed::run(
+                store,
+                system_clock(),
+                bluelamp_server::audit_feed::FeedOptions {
+                    from_leaf,
+                    follow,
+                    target: match syslog {
+                        Some(address) => {
+                            bluelamp_server::audit_feed::FeedTarget::Syslog { address, hostname }
+                        }
+                        None => bluelamp_server::audit_feed::FeedTarget::Stdout,
+                    },
+                    batch: 1_000,
+                    poll: std::time::Duration::from_secs(2),
+                },
+                rx,
+            )
+            .await?;
+            eprintln!(
+                "sent {} lines; resume with --from-leaf {}",
+                report.lines, report.next_leaf
             );
             Ok(())
         }

@@ -38,6 +38,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "references",
         sql: include_str!("../migrations/0003_references.sql"),
     },
+    Migration {
+        version: 4,
+        name: "audit_search",
+        sql: include_str!("../migrations/0004_audit_search.sql"),
+    },
 ];
 
 const RECORD_COLUMNS: &str = "id, kind, version, marking, summary, subtype, body, link_from, \
@@ -643,6 +648,34 @@ impl Store for PgStore {
             .await
             .map_err(unavailable)?;
         Ok(())
+    }
+
+    async fn audit_search(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRow>> {
+        let mut qb: sqlx::QueryBuilder<sqlx::Postgres> =
+            sqlx::QueryBuilder::new("SELECT * FROM audit_log WHERE TRUE");
+        if let Some(u) = &query.user_id {
+            qb.push(" AND user_id = ").push_bind(u.clone());
+        }
+        if let Some(r) = query.record_id {
+            qb.push(" AND subjects @> ")
+                .push_bind(serde_json::json!([{ "id": r.to_string() }]));
+        }
+        if let Some(a) = query.action {
+            qb.push(" AND action = ").push_bind(a.as_str());
+        }
+        if let Some(t) = query.from {
+            qb.push(" AND at >= ").push_bind(to_odt(t));
+        }
+        if let Some(t) = query.to {
+            qb.push(" AND at < ").push_bind(to_odt(t));
+        }
+        if let Some(s) = query.before_seq {
+            qb.push(" AND seq < ").push_bind(s);
+        }
+        qb.push(" ORDER BY seq DESC LIMIT ")
+            .push_bind(i64::from(query.limit));
+        let rows = qb.build().fetch_all(&self.pool).await.map_err(internal)?;
+        rows.iter().map(audit_from_row).collect()
     }
 
     async fn next_reference(&self, scope: &str) -> StoreResult<i64> {

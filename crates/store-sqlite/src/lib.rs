@@ -39,6 +39,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "references",
         sql: include_str!("../migrations/0003_references.sql"),
     },
+    Migration {
+        version: 4,
+        name: "audit_search",
+        sql: include_str!("../migrations/0004_audit_search.sql"),
+    },
 ];
 
 const RECORD_COLUMNS: &str = "id, kind, version, marking, summary, subtype, body, link_from, \
@@ -724,6 +729,38 @@ impl Store for SqliteStore {
 
     async fn next_reference(&self, scope: &str) -> StoreResult<i64> {
         self.writer.next_reference(scope.to_string()).await
+    }
+
+    async fn audit_search(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRow>> {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT * FROM audit_log WHERE 1 = 1");
+        if let Some(u) = &query.user_id {
+            qb.push(" AND user_id = ").push_bind(u.clone());
+        }
+        if let Some(r) = query.record_id {
+            qb.push(" AND seq IN (SELECT seq FROM audit_subjects WHERE record_id = ")
+                .push_bind(r.to_string())
+                .push(")");
+        }
+        if let Some(a) = query.action {
+            qb.push(" AND action = ").push_bind(a.as_str());
+        }
+        if let Some(t) = query.from {
+            qb.push(" AND at >= ").push_bind(ts_text(t));
+        }
+        if let Some(t) = query.to {
+            qb.push(" AND at < ").push_bind(ts_text(t));
+        }
+        if let Some(s) = query.before_seq {
+            qb.push(" AND seq < ").push_bind(s);
+        }
+        qb.push(" ORDER BY seq DESC LIMIT ")
+            .push_bind(i64::from(query.limit));
+        let rows = qb
+            .build()
+            .fetch_all(&self.readers)
+            .await
+            .map_err(internal)?;
+        rows.iter().map(audit_from_row).collect()
     }
 
     async fn user(&self, username: &bluelamp_domain::Username) -> StoreResult<Option<UserAccount>> {

@@ -44,6 +44,7 @@ macro_rules! store_conformance_tests {
             links_and_versions_the_gate_refuses_are_left_out,
             directory_users_and_sessions,
             references_count_up_once_per_scope,
+            audit_search_filters_by_user_record_action_and_time,
             audit_records_are_sequenced_once_with_their_checkpoint,
         );
     };
@@ -1309,4 +1310,95 @@ pub async fn references_count_up_once_per_scope(store: Arc<dyn Store>) {
         "each scope counts on its own"
     );
     assert_eq!(store.next_reference(&scope).await.unwrap(), 21);
+}
+
+pub async fn audit_search_filters_by_user_record_action_and_time(store: Arc<dyn Store>) {
+    let suffix = Uuid::now_v7().simple().to_string();
+    let who = format!("pc.{}", &suffix[..12]);
+    let target = RecordId(Uuid::now_v7());
+    let other = RecordId(Uuid::now_v7());
+    let entry = |action: AuditAction, at: &str, ids: &[RecordId]| {
+        let mut e = audit(action);
+        e.actor.user_id = who.clone();
+        e.at = t(at);
+        e.subjects = ids
+            .iter()
+            .map(|id| bluelamp_domain::audit::AuditSubject {
+                id: *id,
+                kind: RecordKind::Person,
+                version: 1,
+                classification: bluelamp_domain::Classification::Official,
+            })
+            .collect();
+        e
+    };
+    for e in [
+        entry(AuditAction::View, "2026-05-01T09:00:00Z", &[target]),
+        entry(AuditAction::List, "2026-05-01T10:00:00Z", &[other, target]),
+        entry(AuditAction::View, "2026-05-01T11:00:00Z", &[other]),
+        entry(AuditAction::Update, "2026-05-02T09:00:00Z", &[target]),
+    ] {
+        store.audit_only(e).await.unwrap();
+    }
+    let search = |q: AuditQuery| {
+        let store = store.clone();
+        async move {
+            store
+                .audit_search(&AuditQuery { limit: 100, ..q })
+                .await
+                .unwrap()
+        }
+    };
+    let mine = search(AuditQuery {
+        user_id: Some(who.clone()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(mine.len(), 4);
+    assert!(mine.windows(2).all(|w| w[0].seq > w[1].seq), "newest first");
+    let about = search(AuditQuery {
+        user_id: Some(who.clone()),
+        record_id: Some(target),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        about.len(),
+        3,
+        "every record naming the target, lists included"
+    );
+    let views = search(AuditQuery {
+        user_id: Some(who.clone()),
+        action: Some(AuditAction::View),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(views.len(), 2);
+    let day = search(AuditQuery {
+        user_id: Some(who.clone()),
+        from: Some(t("2026-05-01T09:30:00Z")),
+        to: Some(t("2026-05-02T00:00:00Z")),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(day.len(), 2);
+    let older = search(AuditQuery {
+        user_id: Some(who.clone()),
+        before_seq: Some(mine[1].seq),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(older.len(), 2, "paging back from a position");
+    assert_eq!(
+        store
+            .audit_search(&AuditQuery {
+                user_id: Some(who.clone()),
+                limit: 1,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }

@@ -191,4 +191,8 @@ pub trait Store: Send + Sync + 'static {
     /// each time, never the same number twice, durable once returned. A number taken by a
     /// change that then fails is not reused (a gap, as with paper registers).
     async fn next_reference(&self, scope: &str) -> StoreResult<i64>;
+
+    /// Audit records matching every filter of `query`, newest first, at most `query.limit`.
+    /// Reading the trail is itself audited by the caller (this port does not).
+    async fn audit_search(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRow>>;
 }

@@ -333,3 +333,21 @@ impl Gate for OpenGate {
         }
     }
 }
+
+/// A search of the audit trail (auditors' pages): every filter given must match. Newest
+/// first; `before_seq` pages back through older records.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuditQuery {
+    /// The acting user's id (user name, or `system:<process>`).
+    pub user_id: Option<String>,
+    /// Records that name this record among their subjects.
+    pub record_id: Option<RecordId>,
+    pub action: Option<bluelamp_domain::AuditAction>,
+    /// At or after.
+    pub from: Option<Timestamp>,
+    /// Before.
+    pub to: Option<Timestamp>,
+    /// Only records older than this position in the trail.
+    pub before_seq: Option<i64>,
+    pub limit: u32,
+}

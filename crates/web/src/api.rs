@@ -697,6 +697,7 @@ pub async fn end_link(
         crate::api_users::get_user, crate::api_users::update_user,
         crate::api_custody::book_in, crate::api_custody::get_custody,
         crate::api_custody::add_entry, crate::api_custody::board,
+        crate::api_audit::search, crate::api_audit::feed,
     ),
     tags(
         (name = "persons", description = "People: one record per real person"),
@@ -706,6 +707,7 @@ pub async fn end_link(
         (name = "links", description = "Links between records, with a role"),
         (name = "records", description = "Any record: history and versions"),
         (name = "custody", description = "Custody records and the PACE detention clock: book in, reviews, visits, rights, disposal, the suite board"),
+        (name = "audit", description = "The audit trail: search it (auditors) and read the monitoring feed of records and signed checkpoints"),
         (name = "users", description = "Who may sign in, with which roles and clearance (administrators)"),
     )
 )]

@@ -4,6 +4,7 @@
 //! database or decides a rule.
 
 pub mod api;
+pub mod api_audit;
 pub mod api_custody;
 pub mod api_users;
 mod assets;
@@ -31,6 +32,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct AppState {
     pub pole: PoleService,
     pub custody: bluelamp_app::CustodyService,
+    pub audit: bluelamp_app::audit_trail::AuditTrail,
     pub identity: IdentityService,
     /// Served behind TLS: cookies are `Secure` and responses carry HSTS.
     pub tls: bool,
@@ -47,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(api_users::routes())
         .merge(api_custody::routes())
+        .merge(api_audit::routes())
         .merge(html::routes())
         .merge(ops::routes())
         .merge(assets::routes())

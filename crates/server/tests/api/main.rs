@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod audit_trail;
+mod auditors;
 mod bad_input;
 mod custody;
 mod helpers;

@@ -4,6 +4,7 @@
 //! the link search answer as you type.
 
 pub mod accounts;
+mod audit;
 mod custody;
 mod display;
 pub mod forms;
@@ -1523,6 +1524,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(accounts::routes())
         .merge(custody::routes())
+        .merge(audit::routes())
         .route("/", get(home))
         .route("/api/docs", get(api_docs))
         .route("/records/{id}", get(show_any))
