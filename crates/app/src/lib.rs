@@ -12,6 +12,7 @@ pub mod custody;
 pub mod diff;
 pub mod error;
 pub mod identity;
+pub mod monitoring;
 pub mod pole;
 pub mod totp;
 

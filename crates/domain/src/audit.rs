@@ -64,6 +64,11 @@ pub enum AuditAction {
     CreateToken,
     /// The audit trail itself was searched or read (auditors' pages, the monitoring feed).
     ReadAudit,
+    /// Protective monitoring raised an alert for professional standards (details: the rule,
+    /// the user, why, and the audit records that triggered it).
+    Alert,
+    /// Professional standards closed an alert (details: the alert's seq and the outcome).
+    AlertClosed,
 }
 
 impl AuditAction {
@@ -83,6 +88,8 @@ impl AuditAction {
             AuditAction::ManageUser => "manage_user",
             AuditAction::CreateToken => "create_token",
             AuditAction::ReadAudit => "read_audit",
+            AuditAction::Alert => "alert",
+            AuditAction::AlertClosed => "alert_closed",
         }
     }
 }

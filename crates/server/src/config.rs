@@ -25,6 +25,15 @@ pub struct FileConfig {
     pub audit_key_file: Option<PathBuf>,
     /// Every user must set up two-step verification before using anything else.
     pub require_mfa: Option<bool>,
+    /// Protective monitoring: consultations by one user in an hour that raise an alert
+    /// (default 300).
+    pub alert_consultations_per_hour: Option<u32>,
+    /// Protective monitoring: refusals of one user in 15 minutes that raise an alert
+    /// (default 5).
+    pub alert_denials_per_15_minutes: Option<u32>,
+    /// Protective monitoring: an hour of the day with less than this per cent of a user's
+    /// last 30 days' activity is unusual for them (default 1).
+    pub alert_unusual_hour_percent: Option<u32>,
 }
 
 impl FileConfig {
@@ -89,6 +98,27 @@ impl Settings {
             security.sessions.idle_timeout = jiff::SignedDuration::from_mins(m);
         }
         security.require_mfa = file.require_mfa.unwrap_or(false);
+        let m = &mut security.monitoring;
+        if let Some(n) = file.alert_consultations_per_hour {
+            if n == 0 {
+                return Err("alert_consultations_per_hour must be at least 1".into());
+            }
+            m.consultations_per_hour = n;
+        }
+        if let Some(n) = file.alert_denials_per_15_minutes {
+            if n == 0 {
+                return Err("alert_denials_per_15_minutes must be at least 1".into());
+            }
+            m.denials_per_15_minutes = n;
+        }
+        if let Some(n) = file.alert_unusual_hour_percent {
+            if n > 50 {
+                return Err(format!(
+                    "alert_unusual_hour_percent must be from 0 to 50, not {n}"
+                ));
+            }
+            m.unusual_hour_percent = n;
+        }
         let public_url = file.public_url.clone().filter(|u| !u.is_empty());
         if let Some(u) = &public_url {
             if !(u.starts_with("https://") || u.starts_with("http://")) {

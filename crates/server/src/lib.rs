@@ -62,6 +62,8 @@ pub struct Running {
     pub addr: SocketAddr,
     /// The audit trail's checkpointer (tests force rounds and verify through it).
     pub audit: bluelamp_app::audit_log::AuditLog,
+    /// Protective monitoring (tests run rounds through it).
+    pub monitor: bluelamp_app::monitoring::Monitor,
     pub shutdown: watch::Sender<bool>,
     pub handle: tokio::task::JoinHandle<()>,
     pub bus: Bus,
@@ -77,6 +79,8 @@ pub struct SecurityOptions {
     pub tls: bool,
     /// Every user must set up two-step verification (TOTP) before doing anything else.
     pub require_mfa: bool,
+    /// Protective-monitoring thresholds.
+    pub monitoring: bluelamp_app::monitoring::MonitoringPolicy,
 }
 
 impl Default for SecurityOptions {
@@ -86,6 +90,7 @@ impl Default for SecurityOptions {
             sessions: SessionPolicy::default(),
             tls: false,
             require_mfa: false,
+            monitoring: Default::default(),
         }
     }
 }
@@ -272,7 +277,17 @@ pub async fn start(
     let relay = Relay::new(store.clone(), bus.clone());
     let (pole, identity) = services(store, clock.clone(), options)?;
     let pole = pole.with_relay_waker(relay.waker());
+    let monitor = bluelamp_app::monitoring::Monitor::new(
+        pole.store().clone(),
+        clock.clone(),
+        options.monitoring,
+    );
     let state = AppState {
+        alerts: bluelamp_app::monitoring::Alerts::new(
+            pole.store().clone(),
+            clock.clone(),
+            pole.access().clone(),
+        ),
         custody: bluelamp_app::CustodyService::new(pole.clone()),
         audit: bluelamp_app::audit_trail::AuditTrail::new(
             pole.store().clone(),
@@ -293,6 +308,10 @@ pub async fn start(
     let relay_task =
         tokio::spawn(relay.run(Duration::from_secs(2), retain, clock.clone(), rx.clone()));
     let audit_task = tokio::spawn(audit.clone().run(rx.clone()));
+    let monitor_task = tokio::spawn(monitor.clone().run(
+        Duration::from_secs(options.monitoring.every_seconds.max(1)),
+        rx.clone(),
+    ));
     let mut server_rx = rx;
     let handle = tokio::spawn(async move {
         let served = axum::serve(
@@ -310,10 +329,12 @@ pub async fn start(
         // checkpoint over their audit records, then stop.
         let _ = relay_task.await;
         let _ = audit_task.await;
+        let _ = monitor_task.await;
     });
     Ok(Running {
         addr,
         audit,
+        monitor,
         shutdown,
         handle,
         bus,

@@ -33,6 +33,7 @@ pub struct AppState {
     pub pole: PoleService,
     pub custody: bluelamp_app::CustodyService,
     pub audit: bluelamp_app::audit_trail::AuditTrail,
+    pub alerts: bluelamp_app::monitoring::Alerts,
     pub identity: IdentityService,
     /// Served behind TLS: cookies are `Secure` and responses carry HSTS.
     pub tls: bool,

@@ -9,6 +9,7 @@ mod auditors;
 mod bad_input;
 mod custody;
 mod helpers;
+mod monitoring;
 mod pages;
 mod records;
 mod security;

@@ -10,7 +10,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bluelamp_domain::time::local;
 use bluelamp_domain::{AuditAction, AuditOutcome};
@@ -18,7 +18,7 @@ use bluelamp_store::AuditRow;
 
 use super::forms::ErrorLink;
 
-const ACTIONS: [AuditAction; 14] = [
+const ACTIONS: [AuditAction; 16] = [
     AuditAction::View,
     AuditAction::ViewHistory,
     AuditAction::List,
@@ -33,6 +33,8 @@ const ACTIONS: [AuditAction; 14] = [
     AuditAction::ManageUser,
     AuditAction::CreateToken,
     AuditAction::ReadAudit,
+    AuditAction::Alert,
+    AuditAction::AlertClosed,
 ];
 
 struct Subject {
@@ -197,6 +199,138 @@ async fn search(
     )
 }
 
+struct AlertItem {
+    seq: i64,
+    at: String,
+    rule: String,
+    summary: String,
+    user_id: String,
+    subjects: Vec<Subject>,
+    closed: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "alerts.html")]
+struct AlertsPage {
+    chrome: Chrome,
+    errors: Vec<ErrorLink>,
+    notice: Option<String>,
+    open: Vec<AlertItem>,
+    closed: Vec<AlertItem>,
+}
+
+fn alert_item(a: bluelamp_app::monitoring::AlertView) -> AlertItem {
+    let d = &a.entry.details;
+    let text = |k: &str| d.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+    AlertItem {
+        seq: a.seq,
+        at: local(a.entry.at).strftime("%-d %b %Y %H:%M").to_string(),
+        rule: text("rule").replace('_', " "),
+        summary: text("summary"),
+        user_id: text("user_id"),
+        subjects: a
+            .entry
+            .subjects
+            .iter()
+            .map(|s| Subject {
+                id: s.id.to_string(),
+                short: s.id.to_string().chars().skip(28).collect(),
+                kind: s.kind.as_str().to_string(),
+            })
+            .collect(),
+        closed: a.closed.map(|c| {
+            format!(
+                "Closed {} by {}: {}",
+                local(c.at).strftime("%-d %b %Y %H:%M"),
+                c.actor.display_name,
+                c.details
+                    .get("outcome")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+            )
+        }),
+    }
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct AlertsParams {
+    #[serde(default)]
+    closed: String,
+}
+
+async fn alerts_page(
+    state: &AppState,
+    user: &CurrentUser,
+    status: StatusCode,
+    errors: Vec<ErrorLink>,
+    notice: Option<String>,
+) -> Response {
+    match state.alerts.list(&user.caller, 200).await {
+        Ok(list) => {
+            let (closed, open): (Vec<_>, Vec<_>) = list
+                .into_iter()
+                .map(alert_item)
+                .partition(|a| a.closed.is_some());
+            render(
+                status,
+                &AlertsPage {
+                    chrome: chrome(state, user, "alerts"),
+                    errors,
+                    notice,
+                    open,
+                    closed,
+                },
+            )
+        }
+        Err(e) => error_page(state, user, e),
+    }
+}
+
+async fn alerts(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(p): Query<AlertsParams>,
+) -> Response {
+    let notice = (!p.closed.is_empty()).then(|| format!("Alert {} closed", p.closed));
+    alerts_page(&state, &user, StatusCode::OK, Vec::new(), notice).await
+}
+
+async fn close_alert(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    data: super::forms::FormData,
+) -> Response {
+    let seq = data.get("alert").trim().parse::<i64>().unwrap_or(0);
+    match state
+        .alerts
+        .close(&user.caller, seq, data.get("outcome"))
+        .await
+    {
+        Ok(()) => axum::response::Redirect::to(&format!("/alerts?closed={seq}")).into_response(),
+        Err(bluelamp_app::AppError::Invalid(v)) => {
+            let errors =
+                v.0.into_iter()
+                    .map(|f| ErrorLink {
+                        target: format!("outcome-{seq}"),
+                        message: f.message,
+                    })
+                    .collect();
+            alerts_page(
+                &state,
+                &user,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                errors,
+                None,
+            )
+            .await
+        }
+        Err(e) => error_page(&state, &user, e),
+    }
+}
+
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/audit", get(search))
+    Router::new()
+        .route("/audit", get(search))
+        .route("/alerts", get(alerts))
+        .route("/alerts/close", axum::routing::post(close_alert))
 }
