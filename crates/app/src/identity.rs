@@ -1119,6 +1119,7 @@ impl IdentityService {
             authority: Authority::System("demo-users"),
             context: RequestContext::default(),
             service: "bluelamp-cli",
+            grants: Vec::new(),
         };
         let mut created = Vec::new();
         for u in users {

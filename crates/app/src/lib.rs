@@ -8,6 +8,7 @@
 pub mod access;
 pub mod audit_log;
 pub mod audit_trail;
+pub mod break_glass;
 pub mod custody;
 pub mod diff;
 pub mod error;
@@ -42,6 +43,15 @@ pub struct Caller {
     pub context: RequestContext,
     /// Which edge acted: `bluelamp-web`, `bluelamp-api`, `bluelamp-cli`.
     pub service: &'static str,
+    /// Approved, unexpired break-glass grants the user holds (loaded per request).
+    pub grants: Vec<ActiveGrant>,
+}
+
+/// A break-glass grant in force: the user may read this one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveGrant {
+    pub id: String,
+    pub record_id: bluelamp_domain::RecordId,
 }
 
 impl Caller {
@@ -50,6 +60,7 @@ impl Caller {
             authority: Authority::User(principal),
             context,
             service,
+            grants: Vec::new(),
         }
     }
 
@@ -59,6 +70,7 @@ impl Caller {
             authority: Authority::System(process),
             context: RequestContext::default(),
             service: "bluelamp-cli",
+            grants: Vec::new(),
         }
     }
 

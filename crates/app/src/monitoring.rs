@@ -9,7 +9,8 @@
 //! - **flagged record**: a user consults a person flagged as sensitive (VIP, staff, ...) or a
 //!   record restricted to named teams and officers;
 //! - **repeated denials**: one user is refused the threshold number of times in 15 minutes;
-//! - **own or colleague's name**: a user searches for their own surname or a colleague's.
+//! - **own or colleague's name**: a user searches for their own surname or a colleague's;
+//! - **break glass**: every request for access outside need to know, and every decision.
 //!
 //! Alerts are in the trail, so they are tamper-evident and fed to the monitoring centre like
 //! everything else; the alerts page lists them and professional standards close them (also
@@ -78,6 +79,7 @@ pub mod rule {
     pub const FLAGGED_RECORD: &str = "flagged_record";
     pub const REPEATED_DENIALS: &str = "repeated_denials";
     pub const OWN_OR_COLLEAGUE_NAME: &str = "own_or_colleague_name";
+    pub const BREAK_GLASS: &str = "break_glass";
 }
 
 #[derive(Default)]
@@ -395,6 +397,48 @@ impl Monitor {
         let mut out = Vec::new();
         let hour = SignedDuration::from_hours(1);
         let day = SignedDuration::from_hours(24);
+
+        if matches!(
+            e.action,
+            AuditAction::BreakGlassRequest | AuditAction::BreakGlassDecision
+        ) && e.outcome == AuditOutcome::Success
+        {
+            let what = if e.action == AuditAction::BreakGlassRequest {
+                format!(
+                    "{} asked for access outside their need to know: \"{}\"",
+                    e.actor.display_name,
+                    e.details
+                        .get("reason")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                )
+            } else if e.details.get("approved").and_then(Value::as_bool) == Some(true) {
+                format!(
+                    "{} approved break-glass access for {}",
+                    e.actor.display_name,
+                    e.details
+                        .get("requested_by")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                )
+            } else {
+                format!(
+                    "{} refused break-glass access for {}",
+                    e.actor.display_name,
+                    e.details
+                        .get("requested_by")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                )
+            };
+            out.push(self.alert(
+                rule::BREAK_GLASS,
+                row,
+                what,
+                vec![row.seq],
+                e.subjects.clone(),
+            ));
+        }
 
         if is_consultation(e.action) {
             let q = st.consultations.entry(user.clone()).or_default();

@@ -64,6 +64,7 @@ pub(crate) fn record_request(
     kind: RecordKind,
     marking: &Marking,
     accredited: Classification,
+    break_glass: bool,
 ) -> Option<(Request, Entities)> {
     let (me, mut entities) = user_entities(principal)?;
     let record = uid("Bluelamp::Record", "the-record")?;
@@ -124,10 +125,16 @@ pub(crate) fn record_request(
         ),
     ]);
     entities.push(Entity::new(record.clone(), attrs, HashSet::new()).ok()?);
-    let context = Context::from_pairs([(
-        "accredited".to_string(),
-        RestrictedExpression::new_long(i64::from(accredited.rank())),
-    )])
+    let context = Context::from_pairs([
+        (
+            "accredited".to_string(),
+            RestrictedExpression::new_long(i64::from(accredited.rank())),
+        ),
+        (
+            "break_glass".to_string(),
+            RestrictedExpression::new_bool(break_glass),
+        ),
+    ])
     .ok()?;
     let request = Request::new(me, action_uid(action)?, record, context, None).ok()?;
     let entities = Entities::from_entities(entities, None).ok()?;

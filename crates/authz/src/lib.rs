@@ -39,12 +39,14 @@ pub enum Action {
     Link,
     /// Keep a custody record: book in, record reviews, visits, rights and the disposal.
     Custody,
+    /// Decide another user's break-glass request for a record.
+    ApproveBreakGlass,
     ManageUsers,
     ReadAudit,
 }
 
 impl Action {
-    pub const RECORD_ACTIONS: [Action; 8] = [
+    pub const RECORD_ACTIONS: [Action; 9] = [
         Action::Read,
         Action::List,
         Action::Search,
@@ -53,6 +55,7 @@ impl Action {
         Action::Update,
         Action::Link,
         Action::Custody,
+        Action::ApproveBreakGlass,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -65,6 +68,7 @@ impl Action {
             Action::Update => "update",
             Action::Link => "link",
             Action::Custody => "custody",
+            Action::ApproveBreakGlass => "approve_break_glass",
             Action::ManageUsers => "manage_users",
             Action::ReadAudit => "read_audit",
         }
@@ -114,6 +118,18 @@ pub trait Authorizer: Send + Sync + 'static {
         kind: RecordKind,
         marking: &Marking,
     ) -> Decision;
+
+    /// As [`Authorizer::record`], for a user who holds an approved, unexpired break-glass
+    /// grant for this record. The default ignores the grant (the safe answer).
+    fn record_break_glass(
+        &self,
+        principal: &Principal,
+        action: Action,
+        kind: RecordKind,
+        marking: &Marking,
+    ) -> Decision {
+        self.record(principal, action, kind, marking)
+    }
 
     /// May `principal` do an administrative `action` (manage users, read the audit trail)?
     fn system(&self, principal: &Principal, action: Action) -> Decision;
@@ -223,6 +239,24 @@ impl Authorizer for CedarAuthorizer {
             kind,
             marking,
             self.accredited,
+            false,
+        ))
+    }
+
+    fn record_break_glass(
+        &self,
+        principal: &Principal,
+        action: Action,
+        kind: RecordKind,
+        marking: &Marking,
+    ) -> Decision {
+        self.decide(entities::record_request(
+            principal,
+            action,
+            kind,
+            marking,
+            self.accredited,
+            true,
         ))
     }
 

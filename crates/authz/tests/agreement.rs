@@ -301,3 +301,35 @@ fn custody_records_are_kept_by_custody_officers_and_supervisors_within_need_to_k
         ["need-to-know.clearance-below-classification"]
     );
 }
+
+#[test]
+fn break_glass_lifts_compartments_and_restrictions_for_reading_only_never_clearance() {
+    let authz = authorizer();
+    let officer = user(&[Role::Officer], Classification::OfficialSensitive, &[], "RESPONSE");
+    let compartmented = marked(Classification::Official, &["OP-KESTREL"]);
+    let restricted = Marking::official().with_restriction(Some(Restriction {
+        teams: vec![Unit::parse("MIT").unwrap()],
+        officers: vec![],
+        officer_units: vec![],
+    }));
+    for m in [&compartmented, &restricted] {
+        assert!(!authz.record(&officer, Action::Read, RecordKind::Person, m).allowed);
+        assert!(
+            authz
+                .record_break_glass(&officer, Action::Read, RecordKind::Person, m)
+                .allowed
+        );
+        for a in [Action::List, Action::Search, Action::Update, Action::Export] {
+            assert!(
+                !authz
+                    .record_break_glass(&officer, a, RecordKind::Person, m)
+                    .allowed,
+                "{a:?}"
+            );
+        }
+    }
+    let secret = marked(Classification::Secret, &[]);
+    let d = authz.record_break_glass(&officer, Action::Read, RecordKind::Person, &secret);
+    assert!(!d.allowed);
+    assert_eq!(d.policies, ["need-to-know.clearance-below-classification"]);
+}

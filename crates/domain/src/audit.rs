@@ -69,6 +69,10 @@ pub enum AuditAction {
     Alert,
     /// Professional standards closed an alert (details: the alert's seq and the outcome).
     AlertClosed,
+    /// A user asked to read a record outside their need to know (break glass), with a reason.
+    BreakGlassRequest,
+    /// A second person approved or refused a break-glass request.
+    BreakGlassDecision,
 }
 
 impl AuditAction {
@@ -90,6 +94,8 @@ impl AuditAction {
             AuditAction::ReadAudit => "read_audit",
             AuditAction::Alert => "alert",
             AuditAction::AlertClosed => "alert_closed",
+            AuditAction::BreakGlassRequest => "break_glass_request",
+            AuditAction::BreakGlassDecision => "break_glass_decision",
         }
     }
 }

@@ -283,6 +283,11 @@ pub async fn start(
         options.monitoring,
     );
     let state = AppState {
+        break_glass: bluelamp_app::break_glass::BreakGlass::new(
+            pole.store().clone(),
+            clock.clone(),
+            pole.access().clone(),
+        ),
         alerts: bluelamp_app::monitoring::Alerts::new(
             pole.store().clone(),
             clock.clone(),

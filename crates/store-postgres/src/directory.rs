@@ -137,6 +137,49 @@ impl PgStore {
                 DirectoryOp::EndUserSessions { username, at } => {
                     out.sessions_ended += Self::end_user_sessions(&mut tx, username, *at).await?;
                 }
+                DirectoryOp::PutGrant {
+                    grant,
+                    base_version,
+                } => {
+                    let mut grant = (**grant).clone();
+                    let current: Option<i32> = sqlx::query_scalar(
+                        "SELECT version FROM access_grants WHERE id = $1 FOR UPDATE",
+                    )
+                    .bind(&grant.id)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(Attempt::from_sqlx)?;
+                    grant.version = match (*base_version, current) {
+                        (None, None) => 1,
+                        (Some(base), Some(now)) if base == i64::from(now) => base + 1,
+                        _ => {
+                            return Err(Attempt::Fail(StoreError::Constraint(format!(
+                                "the request {} has changed since it was read",
+                                grant.id
+                            ))));
+                        }
+                    };
+                    sqlx::query(
+                        "INSERT INTO access_grants (id, username, record_id, status, version, \
+                         requested_at, grant_json) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                         ON CONFLICT (id) DO UPDATE SET status = excluded.status, \
+                         version = excluded.version, grant_json = excluded.grant_json",
+                    )
+                    .bind(&grant.id)
+                    .bind(grant.username.as_str())
+                    .bind(grant.record_id.to_string())
+                    .bind(grant.status.as_str())
+                    .bind(i32::try_from(grant.version).unwrap_or(i32::MAX))
+                    .bind(to_odt(grant.requested_at))
+                    .bind(
+                        serde_json::to_string(&grant)
+                            .map_err(|e| Attempt::Fail(StoreError::Internal(e.to_string())))?,
+                    )
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(write_error)?;
+                    out.grants.push(grant);
+                }
             }
         }
         if let Some(audit) = &change.audit {

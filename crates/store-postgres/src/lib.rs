@@ -43,6 +43,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "audit_search",
         sql: include_str!("../migrations/0004_audit_search.sql"),
     },
+    Migration {
+        version: 5,
+        name: "access_grants",
+        sql: include_str!("../migrations/0005_access_grants.sql"),
+    },
 ];
 
 const RECORD_COLUMNS: &str = "id, kind, version, marking, summary, subtype, body, link_from, \
@@ -648,6 +653,32 @@ impl Store for PgStore {
             .await
             .map_err(unavailable)?;
         Ok(())
+    }
+
+    async fn grants(&self, filter: &GrantFilter) -> StoreResult<Vec<AccessGrant>> {
+        let mut qb: sqlx::QueryBuilder<sqlx::Postgres> =
+            sqlx::QueryBuilder::new("SELECT grant_json FROM access_grants WHERE TRUE");
+        if let Some(id) = &filter.id {
+            qb.push(" AND id = ").push_bind(id.clone());
+        }
+        if let Some(u) = &filter.username {
+            qb.push(" AND username = ").push_bind(u.as_str().to_string());
+        }
+        if let Some(s) = filter.status {
+            qb.push(" AND status = ").push_bind(s.as_str());
+        }
+        qb.push(" ORDER BY requested_at DESC, id DESC LIMIT 1000");
+        let rows: Vec<String> = qb
+            .build_query_scalar()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(internal)?;
+        rows.iter()
+            .map(|s| {
+                serde_json::from_str(s)
+                    .map_err(|e| StoreError::Internal(format!("bad access grant: {e}")))
+            })
+            .collect()
     }
 
     async fn audit_search(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRow>> {

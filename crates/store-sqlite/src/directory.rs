@@ -125,6 +125,45 @@ impl SqliteStore {
                 DirectoryOp::EndUserSessions { username, at } => {
                     out.sessions_ended += Self::end_user_sessions(tx, &username, at).await?;
                 }
+                DirectoryOp::PutGrant {
+                    grant,
+                    base_version,
+                } => {
+                    let mut grant = *grant;
+                    let current: Option<i64> =
+                        sqlx::query_scalar("SELECT version FROM access_grants WHERE id = ?")
+                            .bind(&grant.id)
+                            .fetch_optional(&mut **tx)
+                            .await
+                            .map_err(internal)?;
+                    grant.version = match (base_version, current) {
+                        (None, None) => 1,
+                        (Some(base), Some(now)) if base == now => base + 1,
+                        _ => {
+                            return Err(StoreError::Constraint(format!(
+                                "the request {} has changed since it was read",
+                                grant.id
+                            )));
+                        }
+                    };
+                    sqlx::query(
+                        "INSERT INTO access_grants (id, username, record_id, status, version, \
+                         requested_at, grant_json) VALUES (?, ?, ?, ?, ?, ?, ?) \
+                         ON CONFLICT (id) DO UPDATE SET status = excluded.status, \
+                         version = excluded.version, grant_json = excluded.grant_json",
+                    )
+                    .bind(&grant.id)
+                    .bind(grant.username.as_str())
+                    .bind(grant.record_id.to_string())
+                    .bind(grant.status.as_str())
+                    .bind(grant.version)
+                    .bind(ts_text(grant.requested_at))
+                    .bind(to_json(&grant)?)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(write_error)?;
+                    out.grants.push(grant);
+                }
             }
         }
         if let Some(audit) = &change.audit {

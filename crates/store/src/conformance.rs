@@ -45,6 +45,7 @@ macro_rules! store_conformance_tests {
             directory_users_and_sessions,
             references_count_up_once_per_scope,
             audit_search_filters_by_user_record_action_and_time,
+            break_glass_grants_are_versioned_and_filtered,
             audit_records_are_sequenced_once_with_their_checkpoint,
         );
     };
@@ -1401,4 +1402,80 @@ pub async fn audit_search_filters_by_user_record_action_and_time(store: Arc<dyn 
             .len(),
         1
     );
+}
+
+pub async fn break_glass_grants_are_versioned_and_filtered(store: Arc<dyn Store>) {
+    let name = format!("bg{}", &Uuid::now_v7().simple().to_string()[20..]);
+    store
+        .directory_apply(DirectoryChange {
+            ops: vec![DirectoryOp::PutUser {
+                account: Box::new(account(&name)),
+                base_version: None,
+            }],
+            audit: Some(audit(AuditAction::ManageUser)),
+        })
+        .await
+        .unwrap();
+    let grant = AccessGrant {
+        id: Uuid::now_v7().to_string(),
+        username: bluelamp_domain::Username::parse(&name).unwrap(),
+        record_id: RecordId(Uuid::now_v7()),
+        reason: "Urgent safeguarding enquiry".into(),
+        hours: 4,
+        requested_at: t("2026-05-01T10:00:00Z"),
+        status: GrantStatus::Pending,
+        decided_by: None,
+        decided_at: None,
+        decision_note: String::new(),
+        expires_at: None,
+        version: 0,
+    };
+    let put = |g: AccessGrant, base_version| DirectoryChange {
+        ops: vec![DirectoryOp::PutGrant {
+            grant: Box::new(g),
+            base_version,
+        }],
+        audit: Some(audit(AuditAction::Create)),
+    };
+    let done = store.directory_apply(put(grant.clone(), None)).await.unwrap();
+    assert_eq!(done.grants[0].version, 1);
+    let mut approved = done.grants[0].clone();
+    approved.status = GrantStatus::Approved;
+    approved.expires_at = Some(t("2026-05-01T14:00:00Z"));
+    store
+        .directory_apply(put(approved.clone(), Some(1)))
+        .await
+        .unwrap();
+    assert!(
+        store.directory_apply(put(approved, Some(1))).await.is_err(),
+        "a decision on a stale request is refused"
+    );
+    let mine = store
+        .grants(&GrantFilter {
+            username: Some(grant.username.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].version, 2);
+    assert!(mine[0].active_at(t("2026-05-01T13:59:59Z")));
+    assert!(!mine[0].active_at(t("2026-05-01T14:00:00Z")));
+    let pending = store
+        .grants(&GrantFilter {
+            username: Some(grant.username.clone()),
+            status: Some(GrantStatus::Pending),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(pending.is_empty());
+    let by_id = store
+        .grants(&GrantFilter {
+            id: Some(grant.id.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(by_id[0].reason, "Urgent safeguarding enquiry");
 }

@@ -93,6 +93,64 @@ pub struct Session {
     pub user_agent: Option<String>,
 }
 
+/// Where a break-glass request stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantStatus {
+    Pending,
+    Approved,
+    Refused,
+}
+
+impl GrantStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            GrantStatus::Pending => "pending",
+            GrantStatus::Approved => "approved",
+            GrantStatus::Refused => "refused",
+        }
+    }
+}
+
+/// Break glass: a user's request to read one record outside their need to know, with the
+/// reason, and a second person's decision. An approved grant lets the user read that one
+/// record (not list, search, change or export it) until it expires; it never overrides the
+/// vetting clearance the record's classification needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccessGrant {
+    /// UUIDv7.
+    pub id: String,
+    pub username: Username,
+    pub record_id: bluelamp_domain::RecordId,
+    pub reason: String,
+    /// How long the access lasts once approved.
+    pub hours: u32,
+    pub requested_at: Timestamp,
+    pub status: GrantStatus,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<Timestamp>,
+    #[serde(default)]
+    pub decision_note: String,
+    /// Set when approved.
+    pub expires_at: Option<Timestamp>,
+    pub version: Version,
+}
+
+impl AccessGrant {
+    /// Approved and not yet expired at `now`.
+    pub fn active_at(&self, now: Timestamp) -> bool {
+        self.status == GrantStatus::Approved && self.expires_at.is_some_and(|e| e > now)
+    }
+}
+
+/// Which grants to read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GrantFilter {
+    pub id: Option<String>,
+    pub username: Option<Username>,
+    pub status: Option<GrantStatus>,
+}
+
 /// One write to the directory.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DirectoryOp {
@@ -118,6 +176,12 @@ pub enum DirectoryOp {
         username: Username,
         at: Timestamp,
     },
+    /// Creates a break-glass request (`base_version: None`) or records its decision,
+    /// provided it is still at `base_version`.
+    PutGrant {
+        grant: Box<AccessGrant>,
+        base_version: Option<Version>,
+    },
 }
 
 /// Directory writes applied atomically, with the audit entry describing them (touches of a
@@ -133,6 +197,7 @@ pub struct DirectoryChange {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DirectoryOutcome {
     pub users: Vec<UserAccount>,
+    pub grants: Vec<AccessGrant>,
     pub sessions_ended: u64,
 }
 

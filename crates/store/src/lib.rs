@@ -195,4 +195,7 @@ pub trait Store: Send + Sync + 'static {
     /// Audit records matching every filter of `query`, newest first, at most `query.limit`.
     /// Reading the trail is itself audited by the caller (this port does not).
     async fn audit_search(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRow>>;
+
+    /// Break-glass requests matching the filter, newest first (at most 1,000).
+    async fn grants(&self, filter: &GrantFilter) -> StoreResult<Vec<AccessGrant>>;
 }

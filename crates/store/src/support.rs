@@ -44,7 +44,7 @@ pub fn gate_record(
     marking: &bluelamp_domain::Marking,
     subject: AuditSubject,
 ) -> bool {
-    let decision = gate.check(kind, marking);
+    let decision = gate.check_record(subject.id, kind, marking);
     audit.subjects = vec![subject];
     if !decision.allowed {
         audit.outcome = AuditOutcome::Denied;
@@ -110,7 +110,7 @@ pub fn gate_history(
     }
     versions
         .into_iter()
-        .filter(|v| gate.check(v.kind, &v.marking).allowed)
+        .filter(|v| gate.check_record(v.id, v.kind, &v.marking).allowed)
         .collect()
 }
 

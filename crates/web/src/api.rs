@@ -698,6 +698,8 @@ pub async fn end_link(
         crate::api_custody::book_in, crate::api_custody::get_custody,
         crate::api_custody::add_entry, crate::api_custody::board,
         crate::api_audit::search, crate::api_audit::feed,
+        crate::api_break_glass::request, crate::api_break_glass::list,
+        crate::api_break_glass::decide,
     ),
     tags(
         (name = "persons", description = "People: one record per real person"),
@@ -708,6 +710,7 @@ pub async fn end_link(
         (name = "records", description = "Any record: history and versions"),
         (name = "custody", description = "Custody records and the PACE detention clock: book in, reviews, visits, rights, disposal, the suite board"),
         (name = "audit", description = "The audit trail: search it (auditors) and read the monitoring feed of records and signed checkpoints"),
+        (name = "break glass", description = "Emergency access to one record outside your need to know: asked for with a reason, decided by a second person, time-limited, audited and alerted"),
         (name = "users", description = "Who may sign in, with which roles and clearance (administrators)"),
     )
 )]

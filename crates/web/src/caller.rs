@@ -218,16 +218,26 @@ impl FromRequestParts<AppState> for CurrentUser {
         )
         .trim()
         .to_string();
+        let mut caller = Caller::user(
+            p.clone(),
+            context,
+            if is_api {
+                "bluelamp-api"
+            } else {
+                "bluelamp-web"
+            },
+        );
+        // Break-glass grants in force for this user (none if they cannot be read: less
+        // access, never more).
+        caller.grants = match state.break_glass.active_for(&p.username).await {
+            Ok(g) => g,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read break-glass grants");
+                Vec::new()
+            }
+        };
         let user = CurrentUser {
-            caller: Caller::user(
-                p.clone(),
-                context,
-                if is_api {
-                    "bluelamp-api"
-                } else {
-                    "bluelamp-web"
-                },
-            ),
+            caller,
             label,
             csrf: if is_api {
                 String::new()

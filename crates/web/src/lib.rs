@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod api_audit;
+pub mod api_break_glass;
 pub mod api_custody;
 pub mod api_users;
 mod assets;
@@ -34,6 +35,7 @@ pub struct AppState {
     pub custody: bluelamp_app::CustodyService,
     pub audit: bluelamp_app::audit_trail::AuditTrail,
     pub alerts: bluelamp_app::monitoring::Alerts,
+    pub break_glass: bluelamp_app::break_glass::BreakGlass,
     pub identity: IdentityService,
     /// Served behind TLS: cookies are `Secure` and responses carry HSTS.
     pub tls: bool,
@@ -51,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_users::routes())
         .merge(api_custody::routes())
         .merge(api_audit::routes())
+        .merge(api_break_glass::routes())
         .merge(html::routes())
         .merge(ops::routes())
         .merge(assets::routes())

@@ -7,6 +7,7 @@
 mod audit_trail;
 mod auditors;
 mod bad_input;
+mod break_glass;
 mod custody;
 mod helpers;
 mod monitoring;

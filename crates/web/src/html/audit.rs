@@ -18,7 +18,7 @@ use bluelamp_store::AuditRow;
 
 use super::forms::ErrorLink;
 
-const ACTIONS: [AuditAction; 16] = [
+const ACTIONS: [AuditAction; 18] = [
     AuditAction::View,
     AuditAction::ViewHistory,
     AuditAction::List,
@@ -35,6 +35,8 @@ const ACTIONS: [AuditAction; 16] = [
     AuditAction::ReadAudit,
     AuditAction::Alert,
     AuditAction::AlertClosed,
+    AuditAction::BreakGlassRequest,
+    AuditAction::BreakGlassDecision,
 ];
 
 struct Subject {

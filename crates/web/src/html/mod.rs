@@ -5,6 +5,7 @@
 
 pub mod accounts;
 mod audit;
+mod break_glass;
 mod custody;
 mod display;
 pub mod forms;
@@ -101,6 +102,23 @@ fn message(
 /// The page for a use case that failed for a reason other than bad input.
 fn error_page(state: &AppState, user: &CurrentUser, e: AppError) -> Response {
     match e {
+        AppError::NotFound(id) if !id.0.is_nil() => {
+            // The same page whether the record is missing or hidden; break glass is offered
+            // for any record address.
+            let href = format!("/break-glass?record={id}");
+            message(
+                state,
+                user,
+                StatusCode::NOT_FOUND,
+                "Page not found",
+                &[
+                    "If you typed the web address, check it is correct.",
+                    "If you followed a link to a record, it may not exist or you may not be able to see it.",
+                    "If you need this record now for an urgent operational reason, you can ask a supervisor for emergency access. The request is recorded.",
+                ],
+                Some((href.as_str(), "Ask for emergency access")),
+            )
+        }
         AppError::NotFound(_) => message(
             state,
             user,
@@ -1525,6 +1543,7 @@ pub fn routes() -> Router<AppState> {
         .merge(accounts::routes())
         .merge(custody::routes())
         .merge(audit::routes())
+        .merge(break_glass::routes())
         .route("/", get(home))
         .route("/api/docs", get(api_docs))
         .route("/records/{id}", get(show_any))
