@@ -68,6 +68,8 @@ before(async () => {
   addUser(dataDir, "browser.target", ["officer"], "RESPONSE", "OFFICIAL");
   addUser(dataDir, "browser.mfa", ["investigator"], "CID", "OFFICIAL");
   addUser(dataDir, "browser.sergeant", ["custody_officer"], "CUSTODY", "OFFICIAL-SENSITIVE");
+  addUser(dataDir, "browser.response", ["officer"], "RESPONSE", "OFFICIAL-SENSITIVE");
+  addUser(dataDir, "browser.psd", ["professional_standards"], "PSD", "SECRET");
   server = spawn(bin, ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir], { stdio: ["ignore", "pipe", "pipe"] });
   base = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("the server did not start within 30 s")), 30000);
@@ -451,4 +453,61 @@ test("book a detainee in, record two cell visits and a review, and see the board
   assert.match(await after.innerText(), /Review|Cell visit/);
   await shot(page, "22-custody-board-after");
   await context.close();
+});
+
+test("an officer asks for emergency access, a supervisor approves, and professional standards see it in the trail and the alerts", async () => {
+  // browser.officer (CID, supervisor) records a person restricted to CID.
+  const oc = await browser.newContext({ viewport: { width: 1024, height: 800 } });
+  const owner = await signedIn(oc, "browser.officer");
+  await owner.goto(`${base}/persons/new`);
+  await owner.getByLabel("Family name").fill("Restricted");
+  await owner.getByLabel("Given names").fill("Rowan");
+  await owner.getByLabel("Restrict to teams (optional)").fill("CID");
+  await owner.getByRole("button", { name: "Save" }).click();
+  await owner.getByRole("heading", { level: 1, name: "RESTRICTED, Rowan" }).waitFor();
+  const recordUrl = owner.url().split("?")[0];
+
+  // A response officer cannot see it; the not-found page offers emergency access.
+  const rc = await browser.newContext({ viewport: { width: 1024, height: 800 } });
+  const pc = await signedIn(rc, "browser.response");
+  await pc.goto(recordUrl);
+  await pc.getByRole("heading", { level: 1, name: "Page not found" }).waitFor();
+  await pc.getByRole("link", { name: "Ask for emergency access" }).click();
+  await checkAccessibility(pc, "break glass request");
+  await pc.getByLabel("Why you need it now").fill("Domestic incident in progress: this person is named by the caller");
+  await pc.getByRole("button", { name: "Ask for emergency access" }).click();
+  await pc.getByText("Your request has been sent").waitFor();
+  assert.match(await pc.locator("main").innerText(), /Waiting for a decision/);
+
+  // The supervisor, who can see the record, approves.
+  await owner.goto(`${base}/break-glass`);
+  await owner.getByRole("heading", { level: 3 }).filter({ hasText: "browser.response" }).waitFor();
+  await checkAccessibility(owner, "break glass decisions");
+  await owner.getByRole("button", { name: "Approve access for browser.response" }).click();
+  await owner.getByText("Access approved").waitFor();
+  await oc.close();
+
+  await pc.goto(recordUrl);
+  await pc.getByRole("heading", { level: 1, name: "RESTRICTED, Rowan" }).waitFor();
+  await rc.close();
+
+  // Professional standards: the alerts page and the trail.
+  const sc = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const psd = await signedIn(sc, "browser.psd");
+  await psd.goto(`${base}/alerts`);
+  await psd.getByRole("heading", { level: 1, name: "Protective-monitoring alerts" }).waitFor();
+  // The monitor looks at the trail every few seconds.
+  for (let i = 0; i < 20 && !(await psd.locator("main").innerText()).includes("asked for access outside"); i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    await psd.reload();
+  }
+  assert.match(await psd.locator("main").innerText(), /asked for access outside their need to know/);
+  await checkAccessibility(psd, "alerts");
+  await shot(psd, "30-alerts");
+  await psd.goto(`${base}/audit?user=browser.response`);
+  await psd.getByRole("heading", { level: 1, name: "Audit trail" }).waitFor();
+  assert.match(await psd.locator("main").innerText(), /break glass request/);
+  await checkAccessibility(psd, "audit trail");
+  await shot(psd, "31-audit");
+  await sc.close();
 });
