@@ -10,6 +10,9 @@
 //!   authz  [--decisions N]                               Cedar decisions and the pre-filter
 //!   read-audit [--persons N] [--seconds S] [--concurrency C]  an authorised, audited
 //!          consultation against an unaudited read of the same records, same run
+//!   custody-board [--detainees N] [--requests R] [--warmup W]  the custody suite board for
+//!          N detainees booked into one suite: the app call, then the page, the polled
+//!          fragment and the API over HTTP, one request at a time
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark, not the product
 
 use bluelamp_demo::{DemoConfig, DemoItem, generate};
@@ -221,6 +224,21 @@ async fn serve_sqlite() -> (
     bluelamp_server::Running,
     reqwest::Client,
 ) {
+    let (base, store, running, client, _) = serve_sqlite_as("demo.secret").await;
+    (base, store, running, client)
+}
+
+/// As [`serve_sqlite`], signed in as the demo user `username`; also returns that user as a
+/// caller for in-process calls of the same services.
+async fn serve_sqlite_as(
+    username: &str,
+) -> (
+    String,
+    Arc<dyn Store>,
+    bluelamp_server::Running,
+    reqwest::Client,
+    bluelamp_app::Caller,
+) {
     let store: Arc<dyn Store> = Arc::new(
         SqliteStore::open(&temp_dir("api").join("bluelamp.db"))
             .await
@@ -241,7 +259,7 @@ async fn serve_sqlite() -> (
         bluelamp_server::services(store.clone(), system_clock(), bench_options()).unwrap();
     let user = bluelamp_server::demo_users()
         .into_iter()
-        .find(|u| u.username == "demo.secret")
+        .find(|u| u.username == username)
         .unwrap();
     identity
         .create_user(
@@ -252,12 +270,7 @@ async fn serve_sqlite() -> (
         .await
         .unwrap();
     let signed = identity
-        .sign_in(
-            "demo.secret",
-            "bench-password-1",
-            &Default::default(),
-            "bench",
-        )
+        .sign_in(username, "bench-password-1", &Default::default(), "bench")
         .await
         .unwrap();
     let caller = bluelamp_app::Caller::user(signed.principal.clone(), Default::default(), "bench");
@@ -280,7 +293,13 @@ async fn serve_sqlite() -> (
         .default_headers(headers)
         .build()
         .unwrap();
-    (format!("http://{}", running.addr), store, running, client)
+    (
+        format!("http://{}", running.addr),
+        store,
+        running,
+        client,
+        caller,
+    )
 }
 
 /// Runs `clients` loops for `seconds`, each timing one call of `f`.
@@ -436,8 +455,9 @@ async fn main() {
         Some("authz") => bench_authz(),
         Some("audit-verify") => bench_audit_verify().await,
         Some("read-audit") => bench_read_audit().await,
+        Some("custody-board") => bench_custody_board().await,
         _ => eprintln!(
-            "usage: bench store|api-create|api-read|authz|read-audit|audit-verify [options]; see the top of examples/bench.rs"
+            "usage: bench store|api-create|api-read|authz|read-audit|audit-verify|custody-board [options]; see the top of examples/bench.rs"
         ),
     }
 }
@@ -666,4 +686,233 @@ async fn bench_audit_verify() {
         report.records as f64 / secs,
         1e7 * secs / report.records as f64
     );
+}
+
+/// `p50, p95, p99, max` of latencies sorted ascending.
+fn spread(sorted: &[Duration]) -> String {
+    format!(
+        "p50 {}, p95 {}, p99 {}, max {}",
+        ms(percentile(sorted, 0.5)),
+        ms(percentile(sorted, 0.95)),
+        ms(percentile(sorted, 0.99)),
+        ms(sorted.last().copied().unwrap_or_default())
+    )
+}
+
+/// Times `requests` sequential calls of `f` after `warmup` untimed ones; sorted latencies.
+async fn sequential<F, Fut>(warmup: usize, requests: usize, mut f: F) -> Vec<Duration>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for _ in 0..warmup {
+        f().await;
+    }
+    let mut lat = Vec::with_capacity(requests);
+    for _ in 0..requests {
+        let t = Instant::now();
+        f().await;
+        lat.push(t.elapsed());
+    }
+    lat.sort();
+    lat
+}
+
+async fn bench_custody_board() {
+    use serde_json::{Value, json};
+    let detainees: usize = arg("--detainees", "60").parse().unwrap();
+    let requests: usize = arg("--requests", "200").parse().unwrap();
+    let warmup: usize = arg("--warmup", "20").parse().unwrap();
+    let (base, store, _running, client, caller) = serve_sqlite_as("demo.custody").await;
+    let now = system_clock().now();
+    let rfc = bluelamp_domain::time::to_rfc3339;
+    let minutes_ago = |m: i64| now.checked_sub(jiff::SignedDuration::from_mins(m)).unwrap();
+    let t = Instant::now();
+    let mut entries = 0;
+    for i in 0..detainees {
+        let r = client
+            .post(format!("{base}/api/v1/persons"))
+            .json(
+                &json!({"family_name": format!("Board{}", letters(i)), "given_names": "Sam",
+                          "date_of_birth": "1990-05-17"}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let person: Value = r.json().await.unwrap();
+        // Arrivals spread over the last 23 hours, so a few detentions are near their limit.
+        let ago = 10 + (i as i64) * (23 * 60 - 10) / (detainees as i64).max(1);
+        let intoxicated = i % 4 == 1;
+        let r = client
+            .post(format!("{base}/api/v1/custody"))
+            .json(&json!({
+                "person_id": person["id"],
+                "booking": {
+                    "station": "Central",
+                    "arrested_at": rfc(minutes_ago(ago + 25)),
+                    "arrest_place": "High Street, Anytown",
+                    "arresting_officer": "PC 1234 Jones",
+                    "grounds": "Seen leaving the shop with unpaid goods",
+                    "arrived_at": rfc(minutes_ago(ago)),
+                    "offences": [{"description": "Theft from a shop",
+                                  "mode": if i % 3 == 0 { "summary" } else { "either_way" }}],
+                    "regime": "pace",
+                    "basis": {"type": "arrival"}
+                },
+                "custody_officer": {"name": "PS 201 Patel", "rank": "sergeant"},
+                "risk": {"observation_level": 1 + (i % 3) as u8, "intoxicated": intoxicated,
+                         "notes": if intoxicated { "Smells strongly of alcohol" } else { "" }},
+                "rights": {"legal_advice_requested": i % 2 == 0, "someone_informed_requested": i % 5 == 0},
+                "detention": {"decision": "authorise", "grounds": "To obtain evidence by questioning"}
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        let mut rec: Value = r.json().await.unwrap();
+        // Most records carry the entries of a night in the suite: visits, a meal, a note, a
+        // review, a rest begun; a few are left owing a meal or a rest.
+        let roused = if intoxicated {
+            json!(true)
+        } else {
+            Value::Null
+        };
+        let mut add = Vec::new();
+        if i % 2 == 0 || intoxicated {
+            add.push(json!({"type": "cell_visit", "roused": roused,
+                            "condition": "Awake, calm, asked for water"}));
+        }
+        if i % 7 != 3 {
+            add.push(json!({"type": "meal", "main": i % 3 == 0}));
+        }
+        if i % 5 == 0 {
+            add.push(json!({"type": "note", "text": "Solicitor called; will attend at 10:00"}));
+        }
+        if i % 6 == 0 {
+            add.push(
+                json!({"type": "review", "by": {"name": "Insp 12 Khan", "rank": "inspector"},
+                            "mode": "telephone", "representations": "None",
+                            "decision": "continue_detention", "note": ""}),
+            );
+        }
+        if i % 4 == 0 {
+            add.push(json!({"type": "cell_visit", "roused": roused,
+                            "condition": "Asleep, breathing normally"}));
+        }
+        if ago > 10 * 60 && i % 5 != 4 {
+            add.push(json!({"type": "rest_started"}));
+        }
+        for entry in add {
+            let id = rec["id"].as_str().unwrap().to_string();
+            let r = client
+                .post(format!("{base}/api/v1/custody/{id}/entries"))
+                .json(&json!({"base_version": rec["version"], "entry": entry}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+            rec = r.json().await.unwrap();
+            entries += 1;
+        }
+    }
+    println!(
+        "# custody-board: {detainees} detainees booked into CENTRAL over HTTP ({entries} entries after booking; {:.1} s), arrivals over the last 23 hours; one request at a time, {warmup} warm-up then {requests} timed; every board is an audited list",
+        t.elapsed().as_secs_f64()
+    );
+
+    // (a) The app call the page and the API both make, in process: the audited list, the
+    // parse of every record and its PACE clock; no HTTP, no rendering.
+    let (pole, _) = bluelamp_server::services(store, system_clock(), bench_options()).unwrap();
+    let custody = bluelamp_app::CustodyService::new(pole);
+    let rows = custody.board(&caller, "Central").await.unwrap();
+    assert_eq!(rows.len(), detainees);
+    let near = rows
+        .iter()
+        .filter(|r| r.status.time_left <= jiff::SignedDuration::from_hours(2))
+        .count();
+    let lat = sequential(warmup, requests, || {
+        let (custody, caller) = (custody.clone(), caller.clone());
+        async move {
+            let rows = custody.board(&caller, "Central").await.unwrap();
+            assert_eq!(rows.len(), detainees);
+        }
+    })
+    .await;
+    println!(
+        "CustodyService::board (in process; {near} within 2 h of the limit): {}",
+        spread(&lat)
+    );
+    // Of which: the PACE clock of every detainee (pure CPU, no store, no audit).
+    let lat = sequential(warmup, requests, || {
+        let rows = &rows;
+        async move {
+            let now = system_clock().now();
+            for r in rows {
+                std::hint::black_box(bluelamp_domain::custody::status(&r.custody, now));
+            }
+        }
+    })
+    .await;
+    println!(
+        "of which the PACE clock for {detainees} records (domain::custody::status): {}",
+        spread(&lat)
+    );
+
+    // What the board's alert summary said, as a check that the suite looks like a real one.
+    let page = client
+        .get(format!("{base}/custody/board?station=CENTRAL"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let alerts = page
+        .split_once("role=\"status\">")
+        .and_then(|(_, rest)| rest.split_once("</p>"))
+        .map(|(text, _)| text.replace("<strong>", "").replace("</strong>", ""))
+        .unwrap_or_default();
+    println!("board summary: {alerts}");
+
+    // (b) Over HTTP on localhost: one client, on the same cores as the server.
+    for (what, path, marker) in [
+        (
+            "GET /custody?station=Central (page)",
+            "/custody?station=Central",
+            "\">CEN/26/",
+        ),
+        (
+            "GET /custody/board?station=CENTRAL (the fragment htmx polls)",
+            "/custody/board?station=CENTRAL",
+            "\">CEN/26/",
+        ),
+        (
+            "GET /api/v1/custody?station=Central (JSON)",
+            "/api/v1/custody?station=Central",
+            "\"custody_number\"",
+        ),
+    ] {
+        let url = format!("{base}{path}");
+        let size = client
+            .get(&url)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .len();
+        let lat = sequential(warmup, requests, || {
+            let (client, url) = (client.clone(), url.clone());
+            async move {
+                let r = client.get(url).send().await.unwrap();
+                assert_eq!(r.status(), 200);
+                let body = r.text().await.unwrap();
+                assert_eq!(body.matches(marker).count(), detainees);
+            }
+        })
+        .await;
+        println!("{what}, {} KB: {}", size / 1024, spread(&lat));
+    }
 }

@@ -15,12 +15,12 @@ use bluelamp_app::custody::{
     BoardRow, BookIn, CustodyView, DetentionDecision, RightsInput, RiskInput, station_key,
 };
 use bluelamp_domain::custody::{
-    Booking, ClockStatus, DueKind, EntryKind, Offence, Officer, Rank, Regime, RelevantTimeBasis,
-    TrialMode, format_duration,
+    Booking, ClockStatus, Due, DueKind, EntryKind, Offence, Officer, Rank, Regime,
+    RelevantTimeBasis, TrialMode, format_duration,
 };
 use bluelamp_domain::time::{format_instant, local};
 use bluelamp_domain::{Classification, Marking, RecordId, ValidationErrors};
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -52,11 +52,125 @@ fn due_label(k: DueKind) -> &'static str {
     }
 }
 
+/// An action not yet overdue but due within this long is "due soon" on the board.
+pub(crate) const DUE_SOON: SignedDuration = SignedDuration::from_mins(15);
+/// A detention (in custody, not charged) with at most this long left before its limit is
+/// "near its limit" on the board (the clock engine warns from the same point).
+pub(crate) const LIMIT_SOON: SignedDuration = SignedDuration::from_hours(2);
+
+/// True when `d` is an action (anything but the detention limit itself, which the board
+/// counts on its own) that is not overdue and is due within [`DUE_SOON`] of `now`.
+fn due_soon(d: &Due, now: Timestamp) -> bool {
+    d.what != DueKind::LimitReached && !d.overdue && d.at.duration_since(now) <= DUE_SOON
+}
+
+/// True when the pre-charge detention limit applies (in custody, not charged).
+fn pre_charge(s: &ClockStatus) -> bool {
+    s.in_custody && s.charged_at.is_none()
+}
+
+/// In custody, not charged, and the limit is still ahead but at most [`LIMIT_SOON`] away.
+fn limit_soon(s: &ClockStatus) -> bool {
+    pre_charge(s) && s.time_left.is_positive() && s.time_left <= LIMIT_SOON
+}
+
+/// In custody, not charged, and the limit has been reached.
+fn past_limit(s: &ClockStatus) -> bool {
+    pre_charge(s) && !s.time_left.is_positive()
+}
+
+/// The board's alert summary: what needs the custody officer now, over every detainee.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct BoardAlerts {
+    /// Actions (reviews, visits, meals, rests, risk assessments, ends of delays) overdue.
+    overdue: usize,
+    /// Actions not overdue and due within [`DUE_SOON`].
+    due_soon: usize,
+    /// Detentions within [`LIMIT_SOON`] of their limit, not yet past it.
+    limit_soon: usize,
+    /// Detentions past their limit (the detainee must be charged or released now).
+    past_limit: usize,
+}
+
+/// Counts the alerts over the statuses of the detainees on a board, as at `now`. The
+/// detention limit is counted by detention, never as an action, so nothing counts twice.
+pub(crate) fn board_alerts<'a>(
+    statuses: impl IntoIterator<Item = &'a ClockStatus>,
+    now: Timestamp,
+) -> BoardAlerts {
+    let mut a = BoardAlerts::default();
+    for s in statuses.into_iter().filter(|s| s.in_custody) {
+        for d in s.due.iter().filter(|d| d.what != DueKind::LimitReached) {
+            if d.overdue {
+                a.overdue += 1;
+            } else if due_soon(d, now) {
+                a.due_soon += 1;
+            }
+        }
+        a.limit_soon += usize::from(limit_soon(s));
+        a.past_limit += usize::from(past_limit(s));
+    }
+    a
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+impl BoardAlerts {
+    /// Anything the custody officer must act on now (overdue, or past a limit).
+    fn urgent(&self) -> bool {
+        self.overdue > 0 || self.past_limit > 0
+    }
+
+    /// The summary in words: only the counts that are not zero, joined by " · ".
+    fn text(&self) -> String {
+        let mins = DUE_SOON.as_mins();
+        let hours = LIMIT_SOON.as_hours();
+        let mut parts = Vec::new();
+        if self.past_limit > 0 {
+            parts.push(count(
+                self.past_limit,
+                "detention past its limit",
+                "detentions past their limit",
+            ));
+        }
+        if self.overdue > 0 {
+            parts.push(format!(
+                "{} overdue",
+                count(self.overdue, "action", "actions")
+            ));
+        }
+        if self.due_soon > 0 {
+            parts.push(format!(
+                "{} due in the next {mins} minutes",
+                count(self.due_soon, "action", "actions")
+            ));
+        }
+        if self.limit_soon > 0 {
+            parts.push(count(
+                self.limit_soon,
+                &format!("detention within {hours} hours of its limit"),
+                &format!("detentions within {hours} hours of their limit"),
+            ));
+        }
+        if parts.is_empty() {
+            format!(
+                "Nothing overdue or due in the next {mins} minutes; no detention within {hours} hours of its limit"
+            )
+        } else {
+            parts.join(" · ")
+        }
+    }
+}
+
 struct DueView {
     what: &'static str,
     at: String,
     at_full: String,
     overdue: bool,
+    /// Not overdue, and due within [`DUE_SOON`].
+    soon: bool,
     note: String,
 }
 
@@ -68,6 +182,7 @@ fn due_views(s: &ClockStatus) -> Vec<DueView> {
             at: short_time(d.at, s.now),
             at_full: format_instant(d.at),
             overdue: d.overdue,
+            soon: due_soon(d, s.now),
             note: d.note.clone(),
         })
         .collect()
@@ -121,7 +236,7 @@ fn clock_view(s: &ClockStatus) -> ClockView {
         limit_at: format_instant(s.limit.at),
         limit_reason: s.limit.reason.clone(),
         time_left: format_duration(s.time_left),
-        over: s.time_left.is_negative(),
+        over: s.time_left.is_negative() && s.charged_at.is_none(),
         warnings: s.warnings.clone(),
         overdue: due.iter().filter(|d| d.overdue).count(),
         due,
@@ -150,8 +265,12 @@ struct BoardItem {
     detained_for: String,
     time_left: String,
     over: bool,
+    /// In custody, not charged, and within [`LIMIT_SOON`] of the limit.
+    limit_soon: bool,
     next: Option<DueView>,
     overdue: Vec<&'static str>,
+    /// Actions due soon after the next one, "Cell visit 14:05".
+    also_soon: Vec<String>,
     last_visit: String,
     observation: String,
 }
@@ -196,8 +315,16 @@ fn board_item(r: &BoardRow) -> BoardItem {
         arrived: short_time(r.custody.booking.arrived_at, s.now),
         detained_for: format_duration(s.detained_for),
         time_left: format_duration(s.time_left),
-        over: s.time_left.is_negative(),
+        over: s.time_left.is_negative() && s.charged_at.is_none(),
+        limit_soon: limit_soon(s),
         next: due_views(s).into_iter().next(),
+        also_soon: s
+            .due
+            .iter()
+            .skip(1)
+            .filter(|d| due_soon(d, s.now))
+            .map(|d| format!("{} {}", due_label(d.what), short_time(d.at, s.now)))
+            .collect(),
         overdue: s
             .due
             .iter()
@@ -222,6 +349,7 @@ struct BoardRows {
     station: String,
     station_query: String,
     items: Vec<BoardItem>,
+    alerts: BoardAlerts,
     updated: String,
 }
 
@@ -237,11 +365,16 @@ async fn board_rows(
     station: &str,
 ) -> Result<BoardRows, AppError> {
     let rows = state.custody.board(&user.caller, station).await?;
-    let now = state.pole.clock().now();
+    // Every row's clock was worked out as at one instant: count and show as at that one.
+    let now = rows
+        .first()
+        .map(|r| r.status.now)
+        .unwrap_or_else(|| state.pole.clock().now());
     Ok(BoardRows {
         station: station_key(station),
         station_query: url_encode(&station_key(station)),
         items: rows.iter().map(board_item).collect(),
+        alerts: board_alerts(rows.iter().map(|r| &r.status), now),
         updated: local(now).strftime("%H:%M:%S").to_string(),
     })
 }
@@ -1682,6 +1815,266 @@ mod tests {
             EntryKind::Correction { of, .. } => assert_eq!(of, 2),
             other => panic!("{other:?}"),
         }
+    }
+
+    // ---------------------------------------------------------------- board alerts
+
+    fn t(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    /// A record booked in at Central: arrived 09:30, detention authorised at 10:00.
+    fn booked() -> bluelamp_domain::custody::CustodyRecord {
+        use bluelamp_domain::custody::{CustodyRecord, Entry, RiskOccasion};
+        let at = t("2026-11-30T10:00:00Z");
+        let mut c = CustodyRecord::open(
+            "CEN/26/00001",
+            Booking {
+                station: "CENTRAL".into(),
+                arrested_at: t("2026-11-30T09:10:00Z"),
+                arrest_place: "High Street".into(),
+                arresting_officer: "PC 1234 Jones".into(),
+                grounds: "Seen leaving the shop with unpaid goods".into(),
+                arrived_at: t("2026-11-30T09:30:00Z"),
+                offences: vec![Offence {
+                    description: "Theft from a shop".into(),
+                    mode: TrialMode::EitherWay,
+                }],
+                regime: Regime::Pace,
+                basis: RelevantTimeBasis::Arrival,
+            },
+            at,
+        )
+        .unwrap();
+        for kind in [
+            EntryKind::RiskAssessment {
+                occasion: RiskOccasion::Booking,
+                observation_level: 1,
+                intoxicated: false,
+                notes: String::new(),
+            },
+            EntryKind::DetentionAuthorised {
+                by: Officer {
+                    name: "PS 201 Patel".into(),
+                    rank: Rank::Sergeant,
+                },
+                grounds: "To obtain evidence by questioning".into(),
+            },
+        ] {
+            c.append(Entry::new(at, "PS 201 Patel", kind), at).unwrap();
+        }
+        c
+    }
+
+    /// A real status as at `now`, then with its due list and time left set by the test.
+    fn clock(now: Timestamp, due: Vec<Due>, time_left: SignedDuration) -> ClockStatus {
+        let mut s = bluelamp_domain::custody::status(&booked(), now);
+        s.due = due;
+        s.time_left = time_left;
+        s
+    }
+
+    fn due(what: DueKind, at: Timestamp, now: Timestamp) -> Due {
+        Due {
+            what,
+            at,
+            overdue: now > at,
+            note: String::new(),
+        }
+    }
+
+    fn mins(m: i64) -> SignedDuration {
+        SignedDuration::from_mins(m)
+    }
+
+    #[test]
+    fn alerts_count_overdue_and_due_soon_actions_and_detentions_near_their_limit() {
+        let now = t("2026-11-30T12:00:00Z");
+        let at = |m: i64| now.checked_add(mins(m)).unwrap();
+        let busy = clock(
+            now,
+            vec![
+                due(DueKind::Visit, at(-20), now),
+                due(DueKind::Review, at(-1), now),
+                due(DueKind::Meal, at(10), now),
+                due(DueKind::Rest, at(30), now),
+                // The limit is counted by detention, never as an action.
+                due(DueKind::LimitReached, at(5), now),
+            ],
+            mins(5),
+        );
+        let quiet = clock(
+            now,
+            vec![due(DueKind::Visit, at(40), now)],
+            SignedDuration::from_hours(20),
+        );
+        let near = clock(
+            now,
+            vec![due(DueKind::Rouse, at(14), now)],
+            SignedDuration::from_hours(2),
+        );
+        let a = board_alerts([&busy, &quiet, &near], now);
+        assert_eq!(
+            a,
+            BoardAlerts {
+                overdue: 2,
+                due_soon: 2,
+                limit_soon: 2,
+                past_limit: 0,
+            }
+        );
+        assert!(a.urgent());
+        assert_eq!(
+            a.text(),
+            "2 actions overdue · 2 actions due in the next 15 minutes · 2 detentions within 2 hours of their limit"
+        );
+    }
+
+    #[test]
+    fn alert_windows_end_exactly_at_fifteen_minutes_and_two_hours() {
+        let now = t("2026-11-30T12:00:00Z");
+        let edge = now.checked_add(DUE_SOON).unwrap();
+        let past_edge = edge.checked_add(SignedDuration::from_secs(1)).unwrap();
+        let at_edge = clock(now, vec![due(DueKind::Visit, edge, now)], LIMIT_SOON);
+        let beyond = clock(
+            now,
+            vec![due(DueKind::Visit, past_edge, now)],
+            LIMIT_SOON + SignedDuration::from_secs(1),
+        );
+        assert_eq!(
+            board_alerts([&at_edge], now),
+            BoardAlerts {
+                due_soon: 1,
+                limit_soon: 1,
+                ..Default::default()
+            }
+        );
+        assert_eq!(board_alerts([&beyond], now), BoardAlerts::default());
+    }
+
+    #[test]
+    fn past_the_limit_charged_and_released_detainees_are_not_near_their_limit() {
+        let now = t("2026-11-30T12:00:00Z");
+        let over = clock(now, vec![], mins(-10));
+        let reached = clock(now, vec![], SignedDuration::ZERO);
+        let mut charged = clock(now, vec![], mins(30));
+        charged.charged_at = Some(t("2026-11-30T11:00:00Z"));
+        let mut released = clock(
+            now,
+            vec![due(DueKind::Visit, t("2026-11-30T11:00:00Z"), now)],
+            mins(30),
+        );
+        released.in_custody = false;
+        let a = board_alerts([&over, &reached, &charged, &released], now);
+        assert_eq!(
+            a,
+            BoardAlerts {
+                past_limit: 2,
+                ..Default::default()
+            }
+        );
+        assert!(a.urgent());
+        assert_eq!(a.text(), "2 detentions past their limit");
+        assert_eq!(
+            board_alerts([&clock(now, vec![], mins(-1))], now).text(),
+            "1 detention past its limit"
+        );
+    }
+
+    #[test]
+    fn a_quiet_board_says_so() {
+        let now = t("2026-11-30T12:00:00Z");
+        let a = board_alerts(std::iter::empty(), now);
+        assert!(!a.urgent());
+        assert_eq!(
+            a.text(),
+            "Nothing overdue or due in the next 15 minutes; no detention within 2 hours of its limit"
+        );
+        let one = BoardAlerts {
+            overdue: 1,
+            due_soon: 1,
+            limit_soon: 1,
+            past_limit: 0,
+        };
+        assert_eq!(
+            one.text(),
+            "1 action overdue · 1 action due in the next 15 minutes · 1 detention within 2 hours of its limit"
+        );
+    }
+
+    #[test]
+    fn the_first_cell_visit_comes_due_then_overdue_as_the_clock_moves() {
+        // Detention authorised at 10:00: the first visit is due at 11:00.
+        let record = booked();
+        let at = |s: &str| {
+            let now = t(s);
+            board_alerts([&bluelamp_domain::custody::status(&record, now)], now)
+        };
+        assert_eq!(at("2026-11-30T10:44:00Z"), BoardAlerts::default());
+        assert_eq!(at("2026-11-30T10:50:00Z").due_soon, 1);
+        assert_eq!(at("2026-11-30T11:01:00Z").overdue, 1);
+        // 24 hours from arrival at 09:30: near the limit from 07:30 the next day.
+        assert_eq!(at("2026-12-01T07:29:00Z").limit_soon, 0);
+        assert_eq!(at("2026-12-01T07:30:00Z").limit_soon, 1);
+        assert_eq!(at("2026-12-01T09:30:00Z").past_limit, 1);
+    }
+
+    #[test]
+    fn the_board_fragment_shows_the_summary_and_tags_rows() {
+        let now = t("2026-11-30T12:00:00Z");
+        let at = |m: i64| now.checked_add(mins(m)).unwrap();
+        let row = |n: &str, status: ClockStatus| BoardRow {
+            id: RecordId::new_at(now),
+            version: 2,
+            marking: Marking::new(Classification::OfficialSensitive, vec![], vec![]),
+            custody: {
+                let mut c = booked();
+                c.custody_number = n.into();
+                c
+            },
+            detainee: None,
+            status,
+        };
+        let rows = [
+            row(
+                "CEN/26/00001",
+                clock(
+                    now,
+                    vec![
+                        due(DueKind::Visit, at(5), now),
+                        due(DueKind::Review, at(12), now),
+                    ],
+                    mins(90),
+                ),
+            ),
+            row(
+                "CEN/26/00002",
+                clock(now, vec![due(DueKind::Visit, at(50), now)], mins(600)),
+            ),
+        ];
+        let items: Vec<BoardItem> = rows.iter().map(board_item).collect();
+        assert!(items[0].next.as_ref().unwrap().soon && items[0].limit_soon);
+        assert_eq!(items[0].also_soon, ["Review 12:12"]);
+        assert!(!items[1].next.as_ref().unwrap().soon && !items[1].limit_soon);
+        let html = BoardRows {
+            station: "CENTRAL".into(),
+            station_query: "CENTRAL".into(),
+            items,
+            alerts: board_alerts(rows.iter().map(|r| &r.status), now),
+            updated: "12:00:00".into(),
+        }
+        .render()
+        .unwrap();
+        assert!(html.contains(r#"role="status""#), "{html}");
+        assert!(
+            html.contains("2 actions due in the next 15 minutes · 1 detention within 2 hours"),
+            "{html}"
+        );
+        // The next action and the one due soon after it.
+        assert_eq!(html.matches(">Due soon<").count(), 2, "{html}");
+        assert!(html.contains("Due soon</strong> Review 12:12"), "{html}");
+        assert_eq!(html.matches(">Limit soon<").count(), 1, "{html}");
+        assert!(!html.contains("Overdue"), "{html}");
     }
 
     #[test]
