@@ -221,10 +221,10 @@ async fn verify_password(password: String, hash: String) -> bool {
 
 #[derive(Clone)]
 pub struct IdentityService {
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
     access: Access,
-    policy: SessionPolicy,
+    pub(crate) policy: SessionPolicy,
     /// A hash to verify against when the user does not exist, so that costs the same.
     dummy_hash: Arc<OnceLock<String>>,
 }
@@ -260,7 +260,7 @@ impl IdentityService {
         h
     }
 
-    fn audit(
+    pub(crate) fn audit(
         &self,
         actor: Actor,
         action: AuditAction,
@@ -679,7 +679,7 @@ impl IdentityService {
             .ok_or_else(|| AppError::Internal("directory wrote no user".into()))
     }
 
-    fn new_session(
+    pub(crate) fn new_session(
         &self,
         username: &Username,
         kind: SessionKind,

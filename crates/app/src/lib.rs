@@ -15,6 +15,7 @@ pub mod error;
 pub mod identity;
 pub mod monitoring;
 pub mod pole;
+pub mod sso;
 pub mod totp;
 
 pub use access::Access;

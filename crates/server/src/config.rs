@@ -34,6 +34,108 @@ pub struct FileConfig {
     /// Protective monitoring: an hour of the day with less than this per cent of a user's
     /// last 30 days' activity is unusual for them (default 1).
     pub alert_unusual_hour_percent: Option<u32>,
+    /// Single sign-on: the OpenID Connect issuer (`https://login.microsoftonline.com/<tenant>/v2.0`).
+    /// Needs `public_url`, `oidc_client_id` and `oidc_client_secret_file`.
+    pub oidc_issuer: Option<String>,
+    pub oidc_client_id: Option<String>,
+    /// A file holding the client secret (so it is never in the configuration or the logs).
+    pub oidc_client_secret_file: Option<PathBuf>,
+    /// Scopes to ask for beyond `openid` (default `profile email`).
+    pub oidc_scopes: Option<String>,
+    /// The sign-in button's words (default "Sign in with your force account").
+    pub oidc_button_label: Option<String>,
+    /// The claims that carry the user name, display name, roles, unit, clearance,
+    /// compartments and rank (defaults: preferred_username, name, roles, unit, clearance,
+    /// compartments, rank).
+    pub oidc_claim_username: Option<String>,
+    pub oidc_claim_name: Option<String>,
+    pub oidc_claim_roles: Option<String>,
+    pub oidc_claim_unit: Option<String>,
+    pub oidc_claim_clearance: Option<String>,
+    pub oidc_claim_compartments: Option<String>,
+    pub oidc_claim_rank: Option<String>,
+    /// The provider must confirm a second factor (`amr`); default true.
+    pub oidc_require_mfa: Option<bool>,
+    /// A claim that must be true for sign-in (a managed, compliant device).
+    pub oidc_device_compliance_claim: Option<String>,
+}
+
+/// Single sign-on as configured (the client secret read from its file).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SsoSettings {
+    pub client: bluelamp_oidc::ClientConfig,
+    pub mapping: bluelamp_app::sso::ClaimMapping,
+    pub label: String,
+}
+
+impl FileConfig {
+    /// The single sign-on settings, when an issuer is configured; an incomplete
+    /// configuration is an error naming what is missing.
+    pub fn sso(&self, public_url: Option<&str>) -> Result<Option<SsoSettings>, String> {
+        let Some(issuer) = self.oidc_issuer.clone().filter(|i| !i.is_empty()) else {
+            return Ok(None);
+        };
+        let public_url = public_url
+            .ok_or("oidc_issuer needs public_url (the address the provider sends users back to)")?;
+        let client_id = self
+            .oidc_client_id
+            .clone()
+            .filter(|c| !c.is_empty())
+            .ok_or("oidc_issuer needs oidc_client_id")?;
+        let secret_file = self
+            .oidc_client_secret_file
+            .clone()
+            .ok_or("oidc_issuer needs oidc_client_secret_file")?;
+        let client_secret = std::fs::read_to_string(&secret_file)
+            .map_err(|e| {
+                format!(
+                    "cannot read oidc_client_secret_file {}: {e}",
+                    secret_file.display()
+                )
+            })?
+            .trim()
+            .to_string();
+        if client_secret.is_empty() {
+            return Err(format!("{} is empty", secret_file.display()));
+        }
+        let d = bluelamp_app::sso::ClaimMapping::default();
+        let pick = |v: &Option<String>, default: String| {
+            v.clone().filter(|s| !s.is_empty()).unwrap_or(default)
+        };
+        Ok(Some(SsoSettings {
+            client: bluelamp_oidc::ClientConfig {
+                issuer,
+                client_id,
+                client_secret,
+                redirect_uri: format!("{}/sign-in/oidc/callback", public_url.trim_end_matches('/')),
+                scopes: self
+                    .oidc_scopes
+                    .clone()
+                    .unwrap_or_else(|| "profile email".into())
+                    .split_whitespace()
+                    .map(String::from)
+                    .collect(),
+            },
+            mapping: bluelamp_app::sso::ClaimMapping {
+                username: pick(&self.oidc_claim_username, d.username),
+                display_name: pick(&self.oidc_claim_name, d.display_name),
+                roles: pick(&self.oidc_claim_roles, d.roles),
+                unit: pick(&self.oidc_claim_unit, d.unit),
+                clearance: pick(&self.oidc_claim_clearance, d.clearance),
+                compartments: pick(&self.oidc_claim_compartments, d.compartments),
+                rank: pick(&self.oidc_claim_rank, d.rank),
+                require_mfa: self.oidc_require_mfa.unwrap_or(true),
+                device_compliance: self
+                    .oidc_device_compliance_claim
+                    .clone()
+                    .filter(|s| !s.is_empty()),
+            },
+            label: self
+                .oidc_button_label
+                .clone()
+                .unwrap_or_else(|| "Sign in with your force account".into()),
+        }))
+    }
 }
 
 impl FileConfig {
@@ -63,6 +165,7 @@ pub struct Settings {
     pub security: crate::SecurityOptions,
     pub public_url: Option<String>,
     pub audit_key_file: PathBuf,
+    pub sso: Option<SsoSettings>,
 }
 
 impl Settings {
@@ -132,7 +235,9 @@ impl Settings {
             .clone()
             .or_else(|| file.data_dir.clone())
             .unwrap_or_else(|| DEFAULT_DATA_DIR.into());
+        let sso = file.sso(public_url.as_deref())?;
         Ok(Self {
+            sso,
             security,
             public_url,
             audit_key_file: file
@@ -227,5 +332,44 @@ mod security_tests {
             let err = Settings::resolve(&file, None, None, None, false, None).unwrap_err();
             assert!(!err.is_empty(), "{bad}");
         }
+    }
+
+    #[test]
+    fn single_sign_on_needs_every_part_and_reads_the_secret_from_its_file() {
+        let dir = std::env::temp_dir().join(format!("bluelamp-sso-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let secret = dir.join("secret");
+        std::fs::write(&secret, "s3cret\n").unwrap();
+        let mut file = FileConfig {
+            oidc_issuer: Some("https://idp.example".into()),
+            ..Default::default()
+        };
+        assert!(file.sso(None).unwrap_err().contains("public_url"));
+        assert!(
+            file.sso(Some("https://bluelamp.example"))
+                .unwrap_err()
+                .contains("oidc_client_id")
+        );
+        file.oidc_client_id = Some("bluelamp".into());
+        assert!(
+            file.sso(Some("https://bluelamp.example"))
+                .unwrap_err()
+                .contains("oidc_client_secret_file")
+        );
+        file.oidc_client_secret_file = Some(secret);
+        let sso = file
+            .sso(Some("https://bluelamp.example/"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(sso.client.client_secret, "s3cret");
+        assert_eq!(
+            sso.client.redirect_uri,
+            "https://bluelamp.example/sign-in/oidc/callback"
+        );
+        assert!(
+            sso.mapping.require_mfa,
+            "a second factor is required unless turned off"
+        );
+        assert_eq!(FileConfig::default().sso(None), Ok(None));
     }
 }

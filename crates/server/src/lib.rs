@@ -266,6 +266,18 @@ pub async fn start(
     options: SecurityOptions,
     signer: Arc<bluelamp_audit::Signer>,
 ) -> std::io::Result<Running> {
+    start_with(listener, store, clock, options, signer, None).await
+}
+
+/// [`start`], with single sign-on through an OpenID Connect provider.
+pub async fn start_with(
+    listener: TcpListener,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    options: SecurityOptions,
+    signer: Arc<bluelamp_audit::Signer>,
+    sso: Option<bluelamp_web::sso::Sso>,
+) -> std::io::Result<Running> {
     let addr = listener.local_addr()?;
     let audit = bluelamp_app::audit_log::AuditLog::new(
         store.clone(),
@@ -283,6 +295,7 @@ pub async fn start(
         options.monitoring,
     );
     let state = AppState {
+        sso,
         break_glass: bluelamp_app::break_glass::BreakGlass::new(
             pole.store().clone(),
             clock.clone(),

@@ -2,7 +2,7 @@
 
 use bluelamp_server::config::{FileConfig, Settings};
 use bluelamp_server::{
-    DEMO_PASSWORD, demo_users, load_or_create_signer, open_store, redact_url, services, start,
+    DEMO_PASSWORD, demo_users, load_or_create_signer, open_store, redact_url, services, start_with,
     system_clock,
 };
 use clap::{Args, Parser, Subcommand};
@@ -510,7 +510,14 @@ async fn serve(settings: Settings) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
     let signer = load_or_create_signer(&settings.audit_key_file)?;
-    let running = start(listener, store, system_clock(), security, signer)
+    let sso = settings.sso.clone().map(|s| {
+        println!(
+            "Single sign-on through {} (client {}).",
+            s.client.issuer, s.client.client_id
+        );
+        bluelamp_web::sso::Sso::new(s.client, s.mapping, s.label)
+    });
+    let running = start_with(listener, store, system_clock(), security, signer, sso)
         .await
         .map_err(|e| e.to_string())?;
     println!("Bluelamp is running at http://{}/", running.addr);

@@ -13,6 +13,7 @@ pub mod caller;
 pub mod error;
 pub mod html;
 mod ops;
+pub mod sso;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
@@ -36,6 +37,8 @@ pub struct AppState {
     pub audit: bluelamp_app::audit_trail::AuditTrail,
     pub alerts: bluelamp_app::monitoring::Alerts,
     pub break_glass: bluelamp_app::break_glass::BreakGlass,
+    /// Single sign-on through the force's OpenID Connect provider, when configured.
+    pub sso: Option<sso::Sso>,
     pub identity: IdentityService,
     /// Served behind TLS: cookies are `Secure` and responses carry HSTS.
     pub tls: bool,

@@ -57,6 +57,9 @@ struct SignInPage {
     next: String,
     signin_token: String,
     signed_out: bool,
+    /// The single sign-on button's words; empty when single sign-on is not configured.
+    sso_label: String,
+    sso_href: String,
 }
 
 #[derive(Deserialize)]
@@ -97,9 +100,15 @@ fn sign_in_page(
                 .collect(),
             error,
             username,
-            next,
             signin_token: token.clone(),
             signed_out,
+            sso_label: state
+                .sso
+                .as_ref()
+                .map(|s| s.label.clone())
+                .unwrap_or_default(),
+            sso_href: format!("/sign-in/oidc?next={}", super::urlencode(&next)),
+            next,
         },
     );
     resp.headers_mut().append(
@@ -1027,8 +1036,190 @@ pub fn hsts(headers: &mut HeaderMap) {
     );
 }
 
+// ------------------------------------------------------------------ single sign-on
+
+const SSO_COOKIE: &str = "bluelamp_oidc";
+
+fn sso_failed(state: &AppState, status: StatusCode, message: String, next: String) -> Response {
+    let mut resp = sign_in_page(
+        state,
+        None,
+        status,
+        Some(message),
+        String::new(),
+        next,
+        false,
+    );
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        cookie_header(state, SSO_COOKIE, "", true),
+    );
+    resp
+}
+
+/// Sends the browser to the force's identity provider (authorization code with PKCE).
+async fn sso_start(State(state): State<AppState>, Query(q): Query<SignInQuery>) -> Response {
+    let next = safe_next(&q.next);
+    let Some(sso) = state.sso.clone() else {
+        return (StatusCode::NOT_FOUND, "Single sign-on is not set up here.").into_response();
+    };
+    let begun = match sso.provider().await {
+        Ok(p) => p.begin(&next),
+        Err(e) => Err(e),
+    };
+    match begun {
+        Ok((url, pending)) => {
+            use base64::Engine;
+            let value = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(serde_json::to_vec(&pending).unwrap_or_default());
+            let mut resp = Redirect::to(&url).into_response();
+            resp.headers_mut().append(
+                header::SET_COOKIE,
+                cookie_header(&state, SSO_COOKIE, &value, false),
+            );
+            resp
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "single sign-on could not start");
+            sso_failed(
+                &state,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Single sign-on is unavailable at the moment: the force's identity provider cannot be reached. Try again in a few minutes.".into(),
+                next,
+            )
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct SsoCallback {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    error: String,
+    #[serde(default)]
+    error_description: String,
+}
+
+/// The identity provider sends the browser back here with a code.
+async fn sso_callback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    parts: axum::http::request::Parts,
+    Query(q): Query<SsoCallback>,
+) -> Response {
+    let context = request_context(&parts);
+    let Some(sso) = state.sso.clone() else {
+        return (StatusCode::NOT_FOUND, "Single sign-on is not set up here.").into_response();
+    };
+    let pending: Option<bluelamp_oidc::Pending> = cookie(&headers, SSO_COOKIE).and_then(|v| {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(v)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+    });
+    let next = pending
+        .as_ref()
+        .map(|p| safe_next(&p.next))
+        .unwrap_or_else(|| "/".into());
+    let refuse = |why: String| {
+        let identity = state.identity.clone();
+        let context = context.clone();
+        async move {
+            if let Err(e) = identity
+                .audit_sso_failure(&why, &context, "bluelamp-web")
+                .await
+            {
+                tracing::error!(error = %e, "could not audit a failed single sign-on");
+            }
+        }
+    };
+    if !q.error.is_empty() {
+        let why = format!(
+            "the identity provider said {}: {}",
+            q.error, q.error_description
+        );
+        refuse(why.clone()).await;
+        return sso_failed(
+            &state,
+            StatusCode::UNAUTHORIZED,
+            format!("You were not signed in: {why}."),
+            next,
+        );
+    }
+    let Some(pending) = pending else {
+        refuse("no sign-in was in progress in this browser".into()).await;
+        return sso_failed(
+            &state,
+            StatusCode::UNAUTHORIZED,
+            "The sign-in had expired or was started in another browser. Try again.".into(),
+            next,
+        );
+    };
+    let claims = match sso.provider().await {
+        Ok(p) => {
+            p.finish(&q.code, &q.state, &pending, state.pole.clock().now())
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    let claims = match claims {
+        Ok(c) => c,
+        Err(e) => {
+            refuse(e.to_string()).await;
+            tracing::warn!(error = %e, "single sign-on refused");
+            return sso_failed(
+                &state,
+                StatusCode::UNAUTHORIZED,
+                format!("You were not signed in: {e}."),
+                next,
+            );
+        }
+    };
+    match state
+        .identity
+        .sign_in_sso(
+            &sso.config.issuer,
+            &claims,
+            &sso.mapping,
+            &context,
+            "bluelamp-web",
+        )
+        .await
+    {
+        Ok(signed_in) => {
+            let mut resp = Redirect::to(&next).into_response();
+            let h = resp.headers_mut();
+            h.append(
+                header::SET_COOKIE,
+                cookie_header(&state, SESSION_COOKIE, &signed_in.secret, false),
+            );
+            h.append(
+                header::SET_COOKIE,
+                cookie_header(&state, SSO_COOKIE, "", true),
+            );
+            resp
+        }
+        Err(AppError::Forbidden(msg)) => sso_failed(&state, StatusCode::FORBIDDEN, msg, next),
+        Err(e) => {
+            tracing::error!(error = %e, "single sign-on failed");
+            sso_failed(
+                &state,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Sign-in is unavailable at the moment. Try again in a few minutes.".into(),
+                next,
+            )
+        }
+    }
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/sign-in/oidc", get(sso_start))
+        .route("/sign-in/oidc/callback", get(sso_callback))
         .route("/sign-in", get(sign_in_form).post(sign_in))
         .route("/sign-out", post(sign_out))
         .route("/sign-in/code", get(code_form).post(code_submit))
