@@ -305,7 +305,12 @@ fn custody_records_are_kept_by_custody_officers_and_supervisors_within_need_to_k
 #[test]
 fn break_glass_lifts_compartments_and_restrictions_for_reading_only_never_clearance() {
     let authz = authorizer();
-    let officer = user(&[Role::Officer], Classification::OfficialSensitive, &[], "RESPONSE");
+    let officer = user(
+        &[Role::Officer],
+        Classification::OfficialSensitive,
+        &[],
+        "RESPONSE",
+    );
     let compartmented = marked(Classification::Official, &["OP-KESTREL"]);
     let restricted = Marking::official().with_restriction(Some(Restriction {
         teams: vec![Unit::parse("MIT").unwrap()],
@@ -313,7 +318,11 @@ fn break_glass_lifts_compartments_and_restrictions_for_reading_only_never_cleara
         officer_units: vec![],
     }));
     for m in [&compartmented, &restricted] {
-        assert!(!authz.record(&officer, Action::Read, RecordKind::Person, m).allowed);
+        assert!(
+            !authz
+                .record(&officer, Action::Read, RecordKind::Person, m)
+                .allowed
+        );
         assert!(
             authz
                 .record_break_glass(&officer, Action::Read, RecordKind::Person, m)

@@ -662,7 +662,8 @@ impl Store for PgStore {
             qb.push(" AND id = ").push_bind(id.clone());
         }
         if let Some(u) = &filter.username {
-            qb.push(" AND username = ").push_bind(u.as_str().to_string());
+            qb.push(" AND username = ")
+                .push_bind(u.as_str().to_string());
         }
         if let Some(s) = filter.status {
             qb.push(" AND status = ").push_bind(s.as_str());

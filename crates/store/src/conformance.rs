@@ -1437,7 +1437,10 @@ pub async fn break_glass_grants_are_versioned_and_filtered(store: Arc<dyn Store>
         }],
         audit: Some(audit(AuditAction::Create)),
     };
-    let done = store.directory_apply(put(grant.clone(), None)).await.unwrap();
+    let done = store
+        .directory_apply(put(grant.clone(), None))
+        .await
+        .unwrap();
     assert_eq!(done.grants[0].version, 1);
     let mut approved = done.grants[0].clone();
     approved.status = GrantStatus::Approved;
