@@ -48,6 +48,16 @@ pub enum BulkItem {
     Link(RecordId, LinkInput),
 }
 
+/// What an export discloses.
+#[derive(Debug, Clone)]
+pub struct ExportBundle {
+    pub exported_at: jiff::Timestamp,
+    pub exported_by: bluelamp_domain::Actor,
+    pub record: StoredRecord,
+    pub links: Vec<LinkView>,
+    pub history: Vec<RecordVersion>,
+}
+
 /// A version of a record with what changed from the one before.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HistoryEntry {
@@ -634,6 +644,58 @@ impl PoleService {
             Some((r, links)) if kind.is_none_or(|k| k == r.kind) => Ok((r, links)),
             _ => Err(AppError::NotFound(id)),
         }
+    }
+
+    /// Whether the caller may export this record (to offer it on the record page).
+    pub fn may_export(&self, caller: &Caller, rec: &StoredRecord) -> bool {
+        self.access
+            .decide(caller, Action::Export, rec.kind, &rec.marking)
+            .allowed
+    }
+
+    /// A record with the links and history the caller may see, for disclosure (a case file,
+    /// a subject access request). Needs the export permission as well as need to know; the
+    /// export is audited with every record it contains. A record the caller may not see is
+    /// not found; one they may see but not export is refused.
+    pub async fn export(&self, caller: &Caller, id: RecordId) -> Result<ExportBundle, AppError> {
+        let current = self.load_visible(caller, id, AuditAction::Export).await?;
+        let d = self
+            .access
+            .decide(caller, Action::Export, current.kind, &current.marking);
+        if !d.allowed {
+            return Err(self
+                .access
+                .refuse(
+                    caller,
+                    AuditAction::Export,
+                    vec![subject(&current)],
+                    &d,
+                    "export this record",
+                )
+                .await);
+        }
+        let gate = self.access.gate(caller, Action::Export);
+        let (record, links) = self
+            .store
+            .consult_with_links(
+                id,
+                true,
+                &gate,
+                caller.audit(&self.clock, AuditAction::Export),
+            )
+            .await?
+            .ok_or(AppError::NotFound(id))?;
+        let history = self
+            .store
+            .consult_history(id, &gate, caller.audit(&self.clock, AuditAction::Export))
+            .await?;
+        Ok(ExportBundle {
+            exported_at: self.clock.now(),
+            exported_by: caller.actor(),
+            record,
+            links,
+            history,
+        })
     }
 
     pub async fn list(&self, caller: &Caller, mut query: ListQuery) -> Result<Page, AppError> {

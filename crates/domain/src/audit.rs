@@ -73,6 +73,8 @@ pub enum AuditAction {
     BreakGlassRequest,
     /// A second person approved or refused a break-glass request.
     BreakGlassDecision,
+    /// A record (with its links and history) was exported for disclosure.
+    Export,
 }
 
 impl AuditAction {
@@ -96,6 +98,7 @@ impl AuditAction {
             AuditAction::AlertClosed => "alert_closed",
             AuditAction::BreakGlassRequest => "break_glass_request",
             AuditAction::BreakGlassDecision => "break_glass_decision",
+            AuditAction::Export => "export",
         }
     }
 }

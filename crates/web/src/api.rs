@@ -506,23 +506,92 @@ pub async fn record_links(
         .pole
         .get_with_links(&user.caller, id, None, include_ended)
         .await?;
-    Ok(Json(
-        links
-            .into_iter()
-            .map(|v| LinkResponse {
-                label: link_label(&v),
-                direction: if v.outgoing { "outgoing" } else { "incoming" }.into(),
-                other: OtherEnd {
-                    id: v.other_id.to_string(),
-                    kind: v.other_kind.as_str().into(),
-                    summary: v.other_summary.clone(),
-                    classification: v.other_marking.classification.as_str().into(),
-                    url: record_url(v.other_kind, v.other_id),
-                },
-                link: v.link.into(),
-            })
-            .collect(),
-    ))
+    Ok(Json(links.into_iter().map(link_response).collect()))
+}
+
+fn link_response(v: LinkView) -> LinkResponse {
+    LinkResponse {
+        label: link_label(&v),
+        direction: if v.outgoing { "outgoing" } else { "incoming" }.into(),
+        other: OtherEnd {
+            id: v.other_id.to_string(),
+            kind: v.other_kind.as_str().into(),
+            summary: v.other_summary.clone(),
+            classification: v.other_marking.classification.as_str().into(),
+            url: record_url(v.other_kind, v.other_id),
+        },
+        link: v.link.into(),
+    }
+}
+
+/// One version of a record in an export, with its content.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExportVersion {
+    pub version: i64,
+    pub change: String,
+    pub changed_at: String,
+    pub changed_by: String,
+    pub marking: MarkingView,
+    pub summary: String,
+    #[schema(value_type = Object)]
+    pub data: Value,
+}
+
+/// A record for disclosure: the record, the links and the versions the exporter may see.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExportResponse {
+    pub exported_at: String,
+    pub exported_by: String,
+    pub record: RecordResponse,
+    pub links: Vec<LinkResponse>,
+    pub history: Vec<ExportVersion>,
+}
+
+/// Exports a record with its links and history for disclosure (investigators, supervisors,
+/// case workers, professional standards). Audited with every record it contains; hidden links
+/// and versions are left out.
+#[utoipa::path(get, path = "/api/v1/records/{id}/export", tag = "records", params(("id" = String, Path)),
+    responses((status = 200, body = ExportResponse), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn export_record(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<(HeaderMap, Json<ExportResponse>), ApiError> {
+    let id = parse_id(&id)?;
+    Ok(export_response(s.pole.export(&user.caller, id).await?))
+}
+
+/// An export as a JSON download.
+pub fn export_response(b: bluelamp_app::pole::ExportBundle) -> (HeaderMap, Json<ExportResponse>) {
+    let id = b.record.id;
+    let mut headers = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"bluelamp-export-{id}.json\""
+    )) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    (
+        headers,
+        Json(ExportResponse {
+            exported_at: to_rfc3339(b.exported_at),
+            exported_by: b.exported_by.user_id,
+            record: b.record.into(),
+            links: b.links.into_iter().map(link_response).collect(),
+            history: b
+                .history
+                .into_iter()
+                .map(|v| ExportVersion {
+                    version: v.version,
+                    change: v.change.as_str().into(),
+                    changed_at: to_rfc3339(v.changed_at),
+                    changed_by: v.changed_by,
+                    marking: marking_view(&v.marking),
+                    summary: v.summary,
+                    data: v.body,
+                })
+                .collect(),
+        }),
+    )
 }
 
 #[utoipa::path(get, path = "/api/v1/records/{id}", tag = "records", params(("id" = String, Path)),
@@ -691,7 +760,7 @@ pub async fn end_link(
         create_object, get_object, update_object, list_objects,
         create_location, get_location, update_location, list_locations,
         create_event, get_event, update_event, list_events,
-        get_record, record_history, record_version, record_links,
+        get_record, record_history, record_version, record_links, export_record,
         create_link, get_link, end_link,
         crate::api_users::me, crate::api_users::list_users, crate::api_users::create_user,
         crate::api_users::get_user, crate::api_users::update_user,
@@ -775,6 +844,7 @@ pub fn routes() -> Router<AppState> {
             get(record_version),
         )
         .route("/api/v1/records/{id}/links", get(record_links))
+        .route("/api/v1/records/{id}/export", get(export_record))
         .route("/api/v1/links", post(create_link))
         .route("/api/v1/links/{id}", get(get_link))
         .route("/api/v1/links/{id}/end", post(end_link))

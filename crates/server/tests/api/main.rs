@@ -4,6 +4,7 @@
 // Test code: a failed expectation panics, which is how a test reports it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod access_matrix;
 mod audit_trail;
 mod auditors;
 mod bad_input;

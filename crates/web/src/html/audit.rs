@@ -18,7 +18,7 @@ use bluelamp_store::AuditRow;
 
 use super::forms::ErrorLink;
 
-const ACTIONS: [AuditAction; 18] = [
+const ACTIONS: [AuditAction; 19] = [
     AuditAction::View,
     AuditAction::ViewHistory,
     AuditAction::List,
@@ -37,6 +37,7 @@ const ACTIONS: [AuditAction; 18] = [
     AuditAction::AlertClosed,
     AuditAction::BreakGlassRequest,
     AuditAction::BreakGlassDecision,
+    AuditAction::Export,
 ];
 
 struct Subject {

@@ -916,6 +916,8 @@ struct RecordPage {
     updated_by: String,
     ended: bool,
     notice: Option<String>,
+    /// Shown to roles that may export this record for disclosure.
+    export_url: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -999,6 +1001,10 @@ async fn record_page(
     } else {
         page_url(rec.kind, rec.id)
     };
+    let export_url = state
+        .pole
+        .may_export(&user.caller, &rec)
+        .then(|| format!("/records/{}/export", rec.id));
     render(
         StatusCode::OK,
         &RecordPage {
@@ -1023,8 +1029,22 @@ async fn record_page(
             updated_by: rec.updated_by,
             ended: rec.status == RecordStatus::Ended,
             notice: notice_text(notice.as_deref()),
+            export_url,
         },
     )
+}
+
+/// The export of a record for disclosure, as a JSON download (the page counterpart of
+/// `GET /api/v1/records/{id}/export`).
+async fn export_download(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    PageId(id): PageId,
+) -> Response {
+    match state.pole.export(&user.caller, id).await {
+        Ok(b) => crate::api::export_response(b).into_response(),
+        Err(e) => error_page(&state, &user, e),
+    }
 }
 
 // ------------------------------------------------------------------ history
@@ -1548,6 +1568,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/docs", get(api_docs))
         .route("/records/{id}", get(show_any))
         .route("/records/{id}/history", get(history))
+        .route("/records/{id}/export", get(export_download))
         .route("/records/{id}/links/new", get(link_form))
         .route("/records/{id}/links/candidates", get(link_candidates))
         .route("/records/{id}/links", post(link_create))
