@@ -1108,6 +1108,59 @@ impl IdentityService {
         Ok(())
     }
 
+    /// A user changes their own password, giving the current one (so a session left open
+    /// cannot be used to take the account over). A wrong current password counts towards
+    /// the lockout like a failed sign-in.
+    pub async fn change_own_password(
+        &self,
+        caller: &Caller,
+        current: &str,
+        new: &str,
+    ) -> Result<(), AppError> {
+        let Some(p) = caller.principal() else {
+            return Err(AppError::Forbidden("only a user has a password".into()));
+        };
+        let mut account = self
+            .store
+            .user(&p.username)
+            .await?
+            .ok_or_else(|| AppError::Forbidden("no such user".into()))?;
+        let Some(hash) = account.password_hash.clone() else {
+            return Err(ValidationErrors::single(
+                "current_password",
+                "You sign in with your force account, so there is no Bluelamp password to change",
+            )
+            .into());
+        };
+        if !verify_password(current.to_string(), hash).await {
+            let now = self.clock.now();
+            let window_start = now - self.policy.lockout_window;
+            account.failed_sign_ins.retain(|t| *t > window_start);
+            account.failed_sign_ins.push(now);
+            let lock = account.failed_sign_ins.len() >= self.policy.lockout_failures;
+            if lock {
+                account.locked_at = Some(now);
+            }
+            account.updated_at = now;
+            let base = account.version;
+            let audit = caller
+                .audit(&self.clock, AuditAction::ManageUser)
+                .with_details(json!({
+                    "operation": "change_own_password", "user": p.username.as_str(),
+                    "refused": "wrong current password", "locked": lock,
+                }));
+            let mut audit = audit;
+            audit.outcome = AuditOutcome::Denied;
+            self.put_account(account, base, audit).await?;
+            return Err(ValidationErrors::single(
+                "current_password",
+                "Your current password is not right",
+            )
+            .into());
+        }
+        self.set_password(caller, p.username.as_str(), new).await
+    }
+
     /// Creates each user that does not exist yet (demo start-up, first administrator).
     /// Returns the names created.
     pub async fn ensure_users(

@@ -1247,3 +1247,50 @@ async fn a_deployment_that_requires_two_step_verification_sends_users_to_set_it_
             .contains("requires two-step verification")
     );
 }
+
+#[tokio::test]
+async fn changing_your_own_password_needs_the_current_one() {
+    let app = spawn_app().await;
+    let post = |current: &str, new: &str| {
+        let c = app.client.clone();
+        let url = app.url("/account/password");
+        let form = vec![
+            ("csrf_token".to_string(), app.csrf.clone()),
+            ("current_password".to_string(), current.to_string()),
+            ("password".to_string(), new.to_string()),
+        ];
+        async move { c.post(url).form(&form).send().await.unwrap() }
+    };
+    let r = post("not-my-password", "a-brand-new-passphrase").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Your current password is not right")
+    );
+    let refused = last_audit(&app).await;
+    assert_eq!(refused.outcome, AuditOutcome::Denied);
+    // The old password still works: nothing was changed.
+    app.identity
+        .sign_in("test.officer", PASSWORD, &Default::default(), "tests")
+        .await
+        .unwrap();
+    let r = post(PASSWORD, "a-brand-new-passphrase").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        app.identity
+            .sign_in("test.officer", PASSWORD, &Default::default(), "tests")
+            .await
+            .is_err()
+    );
+    app.identity
+        .sign_in(
+            "test.officer",
+            "a-brand-new-passphrase",
+            &Default::default(),
+            "tests",
+        )
+        .await
+        .unwrap();
+}

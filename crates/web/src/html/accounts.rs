@@ -667,7 +667,7 @@ async fn password_form(State(state): State<AppState>, user: CurrentUser) -> Resp
         "/account/password",
         "Change the password",
         "/account",
-        forms::password_fields(),
+        forms::own_password_fields(),
         &FormData(Vec::new()),
         None,
     )
@@ -678,10 +678,13 @@ async fn password_change(
     user: CurrentUser,
     data: FormData,
 ) -> Response {
-    let me = user.auth.principal.username.to_string();
     match state
         .identity
-        .set_password(&user.caller, &me, data.get("password"))
+        .change_own_password(
+            &user.caller,
+            data.get("current_password"),
+            data.get("password"),
+        )
         .await
     {
         Ok(()) => super::message(
@@ -701,7 +704,7 @@ async fn password_change(
             "/account/password",
             "Change the password",
             "/account",
-            forms::password_fields(),
+            forms::own_password_fields(),
             &data,
             Some((&e, &Default::default())),
         ),

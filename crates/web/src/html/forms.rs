@@ -1129,6 +1129,16 @@ pub fn token_fields() -> Vec<Field> {
     ]
 }
 
+/// Changing one's own password: the current one first.
+pub fn own_password_fields() -> Vec<Field> {
+    let mut f = vec![
+        Field::password("current_password", "Current password")
+            .hint("Users who sign in with their force account have no Bluelamp password to change"),
+    ];
+    f.extend(password_fields());
+    f
+}
+
 pub fn password_fields() -> Vec<Field> {
     vec![
         Field::password("password", "New password")
