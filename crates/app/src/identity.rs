@@ -657,7 +657,7 @@ impl IdentityService {
         self.put_account(account, base, audit).await
     }
 
-    async fn put_account(
+    pub(crate) async fn put_account(
         &self,
         account: UserAccount,
         base: Version,
@@ -977,6 +977,7 @@ impl IdentityService {
             updated_at: now,
             totp: None,
             recovery_codes: vec![],
+            passkeys: vec![],
         };
         let audit = caller
             .audit(&self.clock, AuditAction::ManageUser)

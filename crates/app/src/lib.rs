@@ -14,6 +14,7 @@ pub mod diff;
 pub mod error;
 pub mod identity;
 pub mod monitoring;
+pub mod passkeys;
 pub mod pole;
 pub mod sso;
 pub mod totp;

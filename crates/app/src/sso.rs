@@ -237,6 +237,7 @@ impl IdentityService {
             updated_at: now,
             totp: None,
             recovery_codes: Vec::new(),
+            passkeys: Vec::new(),
         });
         let before = json!({
             "roles": account.principal.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),

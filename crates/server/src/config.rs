@@ -25,6 +25,8 @@ pub struct FileConfig {
     pub audit_key_file: Option<PathBuf>,
     /// Every user must set up two-step verification before using anything else.
     pub require_mfa: Option<bool>,
+    /// Every user must sign in with a passkey (WebAuthn): the SECRET tier.
+    pub require_webauthn: Option<bool>,
     /// Protective monitoring: consultations by one user in an hour that raise an alert
     /// (default 300).
     pub alert_consultations_per_hour: Option<u32>,
@@ -201,6 +203,7 @@ impl Settings {
             security.sessions.idle_timeout = jiff::SignedDuration::from_mins(m);
         }
         security.require_mfa = file.require_mfa.unwrap_or(false);
+        security.require_webauthn = file.require_webauthn.unwrap_or(false);
         let m = &mut security.monitoring;
         if let Some(n) = file.alert_consultations_per_hour {
             if n == 0 {

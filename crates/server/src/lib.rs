@@ -79,6 +79,9 @@ pub struct SecurityOptions {
     pub tls: bool,
     /// Every user must set up two-step verification (TOTP) before doing anything else.
     pub require_mfa: bool,
+    /// Every user must sign in with a passkey (the SECRET tier); other sign-ins only let
+    /// them register one.
+    pub require_webauthn: bool,
     /// Protective-monitoring thresholds.
     pub monitoring: bluelamp_app::monitoring::MonitoringPolicy,
 }
@@ -90,6 +93,7 @@ impl Default for SecurityOptions {
             sessions: SessionPolicy::default(),
             tls: false,
             require_mfa: false,
+            require_webauthn: false,
             monitoring: Default::default(),
         }
     }
@@ -266,7 +270,7 @@ pub async fn start(
     options: SecurityOptions,
     signer: Arc<bluelamp_audit::Signer>,
 ) -> std::io::Result<Running> {
-    start_with(listener, store, clock, options, signer, None).await
+    start_with(listener, store, clock, options, signer, None, None).await
 }
 
 /// [`start`], with single sign-on through an OpenID Connect provider.
@@ -277,6 +281,7 @@ pub async fn start_with(
     options: SecurityOptions,
     signer: Arc<bluelamp_audit::Signer>,
     sso: Option<bluelamp_web::sso::Sso>,
+    public_url: Option<String>,
 ) -> std::io::Result<Running> {
     let addr = listener.local_addr()?;
     let audit = bluelamp_app::audit_log::AuditLog::new(
@@ -296,6 +301,9 @@ pub async fn start_with(
     );
     let state = AppState {
         sso,
+        require_webauthn: options.require_webauthn,
+        public_url,
+        passkey_challenges: Default::default(),
         break_glass: bluelamp_app::break_glass::BreakGlass::new(
             pole.store().clone(),
             clock.clone(),

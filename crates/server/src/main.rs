@@ -517,9 +517,17 @@ async fn serve(settings: Settings) -> Result<(), String> {
         );
         bluelamp_web::sso::Sso::new(s.client, s.mapping, s.label)
     });
-    let running = start_with(listener, store, system_clock(), security, signer, sso)
-        .await
-        .map_err(|e| e.to_string())?;
+    let running = start_with(
+        listener,
+        store,
+        system_clock(),
+        security,
+        signer,
+        sso,
+        settings.public_url.clone(),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     println!("Bluelamp is running at http://{}/", running.addr);
     if settings.demo {
         println!("Sign in as any demo user with the password {DEMO_PASSWORD}:");

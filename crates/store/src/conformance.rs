@@ -1054,6 +1054,7 @@ fn account(name: &str) -> UserAccount {
         updated_at: t("2026-05-01T10:00:00Z"),
         totp: None,
         recovery_codes: vec![],
+        passkeys: vec![],
     }
 }
 

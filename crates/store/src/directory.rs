@@ -36,6 +36,24 @@ pub struct UserAccount {
     /// Hex SHA-256 of each unused recovery code.
     #[serde(default)]
     pub recovery_codes: Vec<String>,
+    /// Passkeys (WebAuthn credentials) the user has registered.
+    #[serde(default)]
+    pub passkeys: Vec<Passkey>,
+}
+
+/// A registered passkey.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Passkey {
+    /// The credential id, base64url.
+    pub id: String,
+    /// The COSE public key as the authenticator sent it, base64url.
+    pub public_key: String,
+    pub alg: i64,
+    pub sign_count: u32,
+    /// A name the user gave it ("Work laptop").
+    pub name: String,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
 }
 
 /// A user's authenticator-app secret.

@@ -81,6 +81,8 @@ pub enum AuthRejection {
     Code(String),
     /// Two-step verification must be set up first (the deployment requires it).
     SetUpMfa,
+    /// A passkey must be registered and used (the deployment requires passkeys).
+    SetUpPasskey,
     Api(ApiError),
 }
 
@@ -104,6 +106,7 @@ impl IntoResponse for AuthRejection {
                 Redirect::to(&target).into_response()
             }
             AuthRejection::SetUpMfa => Redirect::to("/account/mfa").into_response(),
+            AuthRejection::SetUpPasskey => Redirect::to("/account/passkeys").into_response(),
             AuthRejection::Api(e) => e.into_response(),
         }
     }
@@ -203,6 +206,27 @@ impl FromRequestParts<AppState> for CurrentUser {
                     ))
                 } else {
                     AuthRejection::SetUpMfa
+                });
+            }
+        }
+        // A deployment that requires passkeys (the SECRET tier) lets any other session do
+        // nothing but register a passkey and sign out.
+        if state.require_webauthn
+            && !auth
+                .session
+                .scopes
+                .iter()
+                .any(|s| s == bluelamp_app::passkeys::PASSKEY_SCOPE)
+        {
+            let path = parts.uri.path();
+            let allowed = path.starts_with("/account/passkeys") || path == "/sign-out";
+            if !allowed {
+                return Err(if is_api {
+                    AuthRejection::Api(ApiError::Forbidden(
+                        "This deployment requires signing in with a passkey.".into(),
+                    ))
+                } else {
+                    AuthRejection::SetUpPasskey
                 });
             }
         }

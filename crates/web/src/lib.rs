@@ -39,6 +39,13 @@ pub struct AppState {
     pub break_glass: bluelamp_app::break_glass::BreakGlass,
     /// Single sign-on through the force's OpenID Connect provider, when configured.
     pub sso: Option<sso::Sso>,
+    /// Users must sign in with a passkey (the SECRET tier).
+    pub require_webauthn: bool,
+    /// The address users reach Bluelamp at (the passkeys' origin and site); when unset, the
+    /// request's own host is used (development).
+    pub public_url: Option<String>,
+    /// Passkey challenges waiting for the browser's answer.
+    pub passkey_challenges: html::passkeys::Challenges,
     pub identity: IdentityService,
     /// Served behind TLS: cookies are `Secure` and responses carry HSTS.
     pub tls: bool,

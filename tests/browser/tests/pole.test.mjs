@@ -70,6 +70,7 @@ before(async () => {
   addUser(dataDir, "browser.sergeant", ["custody_officer"], "CUSTODY", "OFFICIAL-SENSITIVE");
   addUser(dataDir, "browser.response", ["officer"], "RESPONSE", "OFFICIAL-SENSITIVE");
   addUser(dataDir, "browser.psd", ["professional_standards"], "PSD", "SECRET");
+  addUser(dataDir, "browser.passkey", ["investigator"], "CID", "OFFICIAL");
   server = spawn(bin, ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir], { stdio: ["ignore", "pipe", "pipe"] });
   base = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("the server did not start within 30 s")), 30000);
@@ -510,4 +511,39 @@ test("an officer asks for emergency access, a supervisor approves, and professio
   await checkAccessibility(psd, "audit trail");
   await shot(psd, "31-audit");
   await sc.close();
+});
+
+test("add a passkey with Chromium's virtual authenticator, then sign in with it alone", async () => {
+  // Passkeys need a site name, not an IP address: the same server as localhost.
+  const site = base.replace("127.0.0.1", "localhost");
+  const context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+  });
+  await page.goto(`${site}/sign-in`);
+  await page.getByLabel("User name").fill("browser.passkey");
+  await page.getByLabel("Password").fill(passwords["browser.passkey"]);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.getByRole("button", { name: "Sign out" }).waitFor();
+  await page.goto(`${site}/account`);
+  await page.getByRole("link", { name: "Manage passkeys" }).click();
+  await page.getByRole("heading", { level: 1, name: "Passkeys" }).waitFor();
+  await checkAccessibility(page, "passkeys");
+  await page.getByLabel("Name").fill("Virtual laptop");
+  await page.getByRole("button", { name: "Add a passkey" }).click();
+  await page.getByText("Passkey added").waitFor();
+  assert.match(await page.locator("table").innerText(), /Virtual laptop/);
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByText("You have signed out.").waitFor();
+  await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+  await page.getByRole("button", { name: "Sign out" }).waitFor();
+  assert.match(await page.locator("header").innerText(), /browser\.passkey/);
+  await page.goto(`${site}/account/passkeys`);
+  assert.doesNotMatch(await page.locator("table").innerText(), /Not yet/, "the passkey has been used");
+  await shot(page, "50-passkeys");
+  await context.close();
 });

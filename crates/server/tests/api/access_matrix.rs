@@ -120,6 +120,7 @@ fn account(p: Principal) -> UserAccount {
         updated_at: now,
         totp: None,
         recovery_codes: vec![],
+        passkeys: vec![],
     }
 }
 

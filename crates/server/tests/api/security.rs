@@ -1294,3 +1294,44 @@ async fn changing_your_own_password_needs_the_current_one() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_deployment_that_requires_passkeys_lets_a_password_session_only_register_one() {
+    let app = spawn_app_with(SecurityOptions {
+        accredited: Classification::Secret,
+        require_webauthn: true,
+        ..SecurityOptions::default()
+    })
+    .await;
+    let page = app.client.get(app.url("/persons")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::SEE_OTHER);
+    assert_eq!(page.headers()["location"], "/account/passkeys");
+    let own = app
+        .client
+        .get(app.url("/account/passkeys"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), StatusCode::OK);
+    assert!(
+        own.text()
+            .await
+            .unwrap()
+            .contains("requires signing in with a passkey")
+    );
+    let api = app.get("/api/v1/persons").await;
+    assert_eq!(api.status(), StatusCode::FORBIDDEN);
+    // A passkey answer that is not one is refused and audited.
+    let r = app
+        .anonymous
+        .post(app.url("/sign-in/passkey"))
+        .form(&[("signin_token", "x"), ("credential", "{}")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "no sign-in token, no attempt"
+    );
+}

@@ -1219,8 +1219,114 @@ async fn sso_callback(
     }
 }
 
+// ------------------------------------------------------------------ passkey sign-in
+
+#[derive(Deserialize)]
+struct PasskeyForm {
+    #[serde(default)]
+    signin_token: String,
+    #[serde(default)]
+    next: String,
+    #[serde(default)]
+    credential: String,
+}
+
+fn signin_token_ok(headers: &HeaderMap, token: &str) -> bool {
+    let expected = cookie(headers, SIGN_IN_COOKIE).unwrap_or_default();
+    !expected.is_empty() && bluelamp_app::identity::constant_time_eq(&expected, token)
+}
+
+/// The options for `navigator.credentials.get()`, bound to this browser's sign-in token.
+async fn passkey_options(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<PasskeyForm>,
+) -> Response {
+    if !signin_token_ok(&headers, &form.signin_token) {
+        return (StatusCode::FORBIDDEN, "The sign-in form had expired.").into_response();
+    }
+    let rp = super::passkeys::relying_party(&state, &headers);
+    match bluelamp_webauthn::new_challenge() {
+        Ok(c) => {
+            let options = bluelamp_webauthn::request_options(&rp, &c);
+            state
+                .passkey_challenges
+                .put(format!("signin:{}", form.signin_token), c);
+            axum::Json(options).into_response()
+        }
+        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
+    }
+}
+
+async fn passkey_sign_in(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    parts: axum::http::request::Parts,
+    axum::Form(form): axum::Form<PasskeyForm>,
+) -> Response {
+    let next = safe_next(&form.next);
+    let expected = cookie(&headers, SIGN_IN_COOKIE);
+    let again = |status, msg: &str| {
+        sign_in_page(
+            &state,
+            expected.clone(),
+            status,
+            Some(msg.to_string()),
+            String::new(),
+            next.clone(),
+            false,
+        )
+    };
+    if !signin_token_ok(&headers, &form.signin_token) {
+        return again(
+            StatusCode::FORBIDDEN,
+            "The sign-in form had expired. Try again.",
+        );
+    }
+    let Some(challenge) = state
+        .passkey_challenges
+        .take(&format!("signin:{}", form.signin_token))
+    else {
+        return again(
+            StatusCode::UNAUTHORIZED,
+            "The passkey request had expired. Try again.",
+        );
+    };
+    let rp = super::passkeys::relying_party(&state, &headers);
+    let context = request_context(&parts);
+    match state
+        .identity
+        .sign_in_passkey(&rp, &challenge, &form.credential, &context, "bluelamp-web")
+        .await
+    {
+        Ok(signed_in) => {
+            let mut resp = Redirect::to(&next).into_response();
+            let h = resp.headers_mut();
+            h.append(
+                header::SET_COOKIE,
+                cookie_header(&state, SESSION_COOKIE, &signed_in.secret, false),
+            );
+            h.append(
+                header::SET_COOKIE,
+                cookie_header(&state, SIGN_IN_COOKIE, "", true),
+            );
+            resp
+        }
+        Err(AppError::Forbidden(msg)) => again(StatusCode::UNAUTHORIZED, &msg),
+        Err(e) => {
+            tracing::error!(error = %e, "passkey sign-in failed");
+            again(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Sign-in is unavailable at the moment. Try again in a few minutes.",
+            )
+        }
+    }
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/sign-in/passkey/options", post(passkey_options))
+        .route("/sign-in/passkey", post(passkey_sign_in))
         .route("/sign-in/oidc", get(sso_start))
         .route("/sign-in/oidc/callback", get(sso_callback))
         .route("/sign-in", get(sign_in_form).post(sign_in))

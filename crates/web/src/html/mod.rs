@@ -9,6 +9,7 @@ mod break_glass;
 mod custody;
 mod display;
 pub mod forms;
+pub mod passkeys;
 
 use crate::AppState;
 use crate::api::{ListParams, link_label, list_query};
@@ -1564,6 +1565,7 @@ pub fn routes() -> Router<AppState> {
         .merge(custody::routes())
         .merge(audit::routes())
         .merge(break_glass::routes())
+        .merge(passkeys::routes())
         .route("/", get(home))
         .route("/api/docs", get(api_docs))
         .route("/records/{id}", get(show_any))
