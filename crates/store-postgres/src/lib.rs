@@ -82,17 +82,26 @@ impl PgStore {
     }
 
     async fn migrate(&self) -> StoreResult<()> {
-        sqlx::raw_sql(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (
-                version BIGINT PRIMARY KEY,
-                name TEXT NOT NULL,
-                checksum TEXT NOT NULL,
-                applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
-            )",
-        )
-        .execute(&self.pool)
-        .await
-        .map_err(internal)?;
+        // Created only when missing: an application role without CREATE (see
+        // docs/deploy/postgres-roles.sql) must still start on a migrated database.
+        let exists: Option<String> =
+            sqlx::query_scalar("SELECT to_regclass('schema_migrations')::text")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(internal)?;
+        if exists.is_none() {
+            sqlx::raw_sql(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version BIGINT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    checksum TEXT NOT NULL,
+                    applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+                )",
+            )
+            .execute(&self.pool)
+            .await
+            .map_err(internal)?;
+        }
         let applied =
             sqlx::query("SELECT version, checksum FROM schema_migrations ORDER BY version")
                 .fetch_all(&self.pool)

@@ -75,3 +75,75 @@ async fn an_edited_migration_is_refused_at_start() {
     let err = PgStore::connect(&url).await.unwrap_err();
     assert!(err.to_string().contains("never be edited"), "{err}");
 }
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: run with --ignored (.ci/run does)"]
+async fn the_application_role_can_only_append_to_the_audit_trail() {
+    // The owner migrates, then applies docs/deploy/postgres-roles.sql as written (with a
+    // role name of this test's own, as roles are shared by every database on the server).
+    let url = fresh_database().await;
+    let owner = PgStore::connect(&url).await.unwrap();
+    let role = format!(
+        "bluelamp_app_{}",
+        &uuid::Uuid::now_v7().simple().to_string()[20..]
+    );
+    let script =
+        include_str!("../../../docs/deploy/postgres-roles.sql").replace("bluelamp_app", &role);
+    for statement in script
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        sqlx::query(statement).execute(owner.pool()).await.unwrap();
+    }
+    let app_url = url.replacen("postgres://postgres@", &format!("postgres://{role}@"), 1);
+    assert_ne!(app_url, url, "the test URL names the postgres user");
+    let app = PgStore::connect(&app_url).await.unwrap();
+    let entry = bluelamp_domain::AuditEntry::new(
+        "2026-01-01T00:00:00Z".parse().unwrap(),
+        bluelamp_domain::Actor::system("test"),
+        bluelamp_domain::AuditAction::View,
+        "test",
+        Default::default(),
+    );
+    app.audit_only(entry).await.unwrap();
+    assert_eq!(
+        app.next_reference("role-test").await.unwrap(),
+        1,
+        "ordinary writes work"
+    );
+    for sql in [
+        "UPDATE audit_log SET user_id = 'someone else'",
+        "DELETE FROM audit_log",
+        "TRUNCATE audit_log",
+        "DELETE FROM audit_checkpoints",
+        "DROP TRIGGER audit_log_no_update_delete ON audit_log",
+        "ALTER TABLE audit_log DISABLE TRIGGER ALL",
+        "INSERT INTO schema_migrations (version, name, checksum) VALUES (999, 'x', 'y')",
+    ] {
+        let err = sqlx::query(sql).execute(app.pool()).await.unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("permission denied") || msg.contains("must be owner"),
+            "{sql}: {msg}"
+        );
+    }
+    app.pool().close().await;
+    sqlx::query(&format!("REASSIGN OWNED BY {role} TO postgres"))
+        .execute(owner.pool())
+        .await
+        .unwrap();
+    sqlx::query(&format!("DROP OWNED BY {role}"))
+        .execute(owner.pool())
+        .await
+        .unwrap();
+    sqlx::query(&format!("DROP ROLE {role}"))
+        .execute(owner.pool())
+        .await
+        .unwrap();
+    owner.pool().close().await;
+}
