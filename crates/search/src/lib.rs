@@ -1,0 +1,31 @@
+//! Person matching for Bluelamp search and duplicate detection: the pure part.
+//!
+//! Nothing here does I/O, reads the clock or keeps an index: these are the functions an
+//! index, a search API and a duplicate scan are built from.
+//!
+//! - [`normalise`]: folding names to comparable forms (case, accents, transliteration,
+//!   apostrophes, particles, double-barrelled surnames).
+//! - [`phonetic`]: American Soundex and Double Metaphone.
+//! - [`similarity`]: Jaro-Winkler and Damerau-Levenshtein (optimal string alignment) for
+//!   typo tolerance.
+//! - [`variants`]: the shipped given-name variant table (Bill/William, Peggy/Margaret,
+//!   Sean/John, Mohammed/Muhammad, ...).
+//! - [`dob`]: comparing dates of birth (exact, partial, transposed) and matching them
+//!   against a date-of-birth query (date, year, month, range, age at a date).
+//! - [`features`] and [`score`]: the Fellegi-Sunter match model, its per-field
+//!   explanation, and the blocking keys that let a duplicate scan scale.
+
+pub mod dob;
+pub mod features;
+pub mod normalise;
+pub mod phonetic;
+pub mod score;
+pub mod similarity;
+pub mod variants;
+
+pub use dob::{DobAgreement, DobQuery, DobQueryMatch, compare_dob, matches_query};
+pub use features::{NameFeatures, PersonFeatures};
+pub use normalise::{fold, name_tokens, surname_keys};
+pub use phonetic::{double_metaphone, soundex};
+pub use score::{DEFAULT_THRESHOLD, FieldScore, MatchScore, blocking_keys, score};
+pub use variants::{are_variants, variant_groups};

@@ -1,0 +1,1354 @@
+//! The duplicate-detection model: Fellegi-Sunter weights per field, summed.
+//!
+//! Each field comparison lands on an agreement level. For each level, `m` is the chance of
+//! seeing it when two records are the same person, `u` the chance when they are two
+//! different people, and the level adds `log2(m / u)` to the score: agreement on something
+//! rare is strong evidence, disagreement on something that rarely changes is strong
+//! evidence against. The score is the log2 likelihood ratio of "same person" under the
+//! usual independence assumption, with two corrections where that assumption visibly
+//! fails (see below).
+//!
+//! The m and u values are judgement, informed by published record-linkage studies of
+//! British administrative data and by the shape of a police nominal index (about 70 birth
+//! years; common surnames at 1 %; roughly 1 in 20 records with only a year of birth).
+//! They are meant to be re-estimated (by expectation maximisation over candidate pairs, or
+//! from a labelled set) once real or generated data is available.
+//!
+//! | field | level | m | u | weight |
+//! |---|---|---|---|---|
+//! | family name | exact (whole name) | 0.88 | 0.005 | +7.46 |
+//! | family name | part of a multi-part name | 0.04 | 0.0015 | +4.74 |
+//! | family name | typo (one or two edits, Jaro-Winkler ≥ 0.93) | 0.05 | 0.002 | +4.64 |
+//! | family name | sounds alike (Double Metaphone) | 0.03 | 0.004 | +2.91 |
+//! | family name | disagree | 0.01 | 0.985 | -6.62 |
+//! | given name | exact (first) | 0.80 | 0.01 | +6.32 |
+//! | given name | another given name agrees (middle name used) | 0.04 | 0.003 | +3.74 |
+//! | given name | variant (nickname table) | 0.06 | 0.004 | +3.91 |
+//! | given name | typo | 0.03 | 0.002 | +3.91 |
+//! | given name | initial agrees (one side an initial) | 0.04 | 0.004 | +3.32 |
+//! | given name | sounds alike | 0.01 | 0.003 | +1.74 |
+//! | given name | disagree | 0.02 | 0.97 | -5.60 |
+//! | name order | given and family names swapped | - | - | -2.00 (fixed penalty) |
+//! | date of birth | exact, full date | 0.85 | 0.00005 | +14.05 |
+//! | date of birth | exact or compatible at month precision | 0.90 | 0.00139 | +9.34 |
+//! | date of birth | exact or compatible at year precision | 0.90 | 0.0167 | +5.75 |
+//! | date of birth | day and month transposed | 0.01 | 0.00005 | +7.64 |
+//! | date of birth | year one apart, day and month agree | 0.01 | 0.00009 | +6.80 |
+//! | date of birth | year one apart, month agrees | 0.01 | 0.0028 | +1.84 |
+//! | date of birth | year one apart, years only | 0.03 | 0.033 | -0.14 |
+//! | date of birth | same month and year, day differs | 0.03 | 0.0014 | +4.42 |
+//! | date of birth | same year, month differs | 0.02 | 0.015 | +0.42 |
+//! | date of birth | disagree | 0.05 | 0.97 | -4.28 |
+//! | date of birth | sibling cap (see below) | 0.85 | 0.03 | ≤ +4.82 |
+//! | gender | agree (male/female) | 0.97 | 0.5 | +0.96 |
+//! | gender | disagree | 0.01 | 0.5 | -5.64 |
+//! | PNC ID, CRO number | agree | 0.98 | 0.000001 | +19.90 |
+//! | PNC ID | conflict (both have one, none equal) | 0.002 | 0.999 | -8.96 |
+//! | CRO number | conflict | 0.005 | 0.999 | -7.64 |
+//! | NI, prison (NOMS), CRN | agree | 0.95 | 0.000001 | +19.86 |
+//! | NI number | conflict | 0.01 | 0.999 | -6.64 |
+//! | prison number, CRN | conflict | 0.05 | 0.999 | -4.32 |
+//! | passport, driving licence | agree | 0.90 | 0.000001 | +19.78 |
+//! | passport | conflict (passports are renewed) | 0.30 | 0.999 | -1.74 |
+//! | driving licence | conflict | 0.10 | 0.999 | -3.32 |
+//! | postcode | a postcode in common | 0.40 | 0.005 | +6.32 |
+//! | postcode | in common, family names agree (household) | 0.40 | 0.10 | +2.00 |
+//! | postcode | both known, none in common (people move) | 0.60 | 0.995 | -0.73 |
+//!
+//! A field that one side does not record (no given names, date of birth not known, no
+//! postcodes) adds nothing.
+//!
+//! Names: every name of one person (their own and each alias) is compared with every name
+//! of the other, in the usual order and with given and family names swapped, and the best
+//! combination counts; its explanation says when an alias or the swap was used.
+//!
+//! Corrections for dependence between fields:
+//! - Household: relatives share a family name and an address, so when the family names
+//!   agree, a shared postcode is much weaker evidence (u 0.10, not 0.005).
+//! - Siblings: when family names agree but given names clearly differ (disagree, or only
+//!   sound alike), a matching date of birth is what a twin would have, so the date-of-birth
+//!   weight is capped at log2(0.85 / 0.03) = +4.82 (u: the chance that a different person
+//!   with the same family name and a different given name shares the date of birth).
+//!
+//! [`DEFAULT_THRESHOLD`] (16) is "likely the same person": it needs, roughly, agreeing
+//! names and an agreeing full or partial date of birth, or an identifier. Matching names
+//! alone (+13.8) or a matching date of birth and given name alone stay below it.
+
+use bluelamp_domain::values::{DateOfBirth, Gender, IdentifierType, NameType};
+use serde::Serialize;
+
+use crate::dob::{DobAgreement, DobPrecision, compare_dob, shared_precision};
+use crate::features::{NameFeatures, PersonFeatures};
+use crate::similarity::is_typo;
+use crate::variants::{are_variants_folded, variant_groups};
+
+/// Score at or above which two records are likely the same person.
+pub const DEFAULT_THRESHOLD: f64 = 16.0;
+
+/// Fixed penalty for comparing with given and family names swapped.
+pub const SWAP_PENALTY: f64 = -2.0;
+
+fn w(m: f64, u: f64) -> f64 {
+    (m / u).log2()
+}
+
+/// One field's contribution to a score.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldScore {
+    /// `family_name`, `given_name`, `name_order`, `date_of_birth`, `gender`, `postcode`, or
+    /// an identifier type in lower case (`pnc`, `cro`, `ni`, `noms`, `crn`, `passport`,
+    /// `driver`).
+    pub field: &'static str,
+    /// The agreement level, such as `exact`, `variant`, `sounds_alike`, `disagree`.
+    pub level: String,
+    /// The log2 weight this field adds.
+    pub weight: f64,
+    /// A short human reason, about the second record ("surname sounds like Smith").
+    pub reason: String,
+}
+
+/// How likely two records are to be the same person, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MatchScore {
+    /// The total log2 likelihood ratio; compare with [`DEFAULT_THRESHOLD`].
+    pub weight: f64,
+    pub fields: Vec<FieldScore>,
+}
+
+impl MatchScore {
+    /// A short reason: the reasons of the fields that weigh at least 1 either way,
+    /// agreements first, each group in field order (identifiers, names, date of birth,
+    /// gender, postcode): "surname sounds like Smith; year of birth matches".
+    pub fn explain(&self) -> String {
+        let notable = |positive: bool| {
+            self.fields
+                .iter()
+                .filter(move |f| f.weight.abs() >= 1.0 && !f.reason.is_empty())
+                .filter(move |f| (f.weight > 0.0) == positive)
+                .map(|f| f.reason.as_str())
+        };
+        notable(true)
+            .chain(notable(false))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// Whether the score reaches [`DEFAULT_THRESHOLD`].
+    pub fn is_likely_match(&self) -> bool {
+        self.weight >= DEFAULT_THRESHOLD
+    }
+
+    /// The field with this name, if it was scored.
+    pub fn field(&self, name: &str) -> Option<&FieldScore> {
+        self.fields.iter().find(|f| f.field == name)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FamilyLevel {
+    Exact,
+    Part,
+    Typo,
+    SoundsAlike,
+    Disagree,
+    Missing,
+}
+
+impl FamilyLevel {
+    fn weight(self) -> f64 {
+        match self {
+            FamilyLevel::Exact => w(0.88, 0.005),
+            FamilyLevel::Part => w(0.04, 0.0015),
+            FamilyLevel::Typo => w(0.05, 0.002),
+            FamilyLevel::SoundsAlike => w(0.03, 0.004),
+            FamilyLevel::Disagree => w(0.01, 0.985),
+            FamilyLevel::Missing => 0.0,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            FamilyLevel::Exact => "exact",
+            FamilyLevel::Part => "part",
+            FamilyLevel::Typo => "typo",
+            FamilyLevel::SoundsAlike => "sounds_alike",
+            FamilyLevel::Disagree => "disagree",
+            FamilyLevel::Missing => "missing",
+        }
+    }
+
+    fn agrees(self) -> bool {
+        !matches!(self, FamilyLevel::Disagree | FamilyLevel::Missing)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GivenLevel {
+    Exact,
+    OtherGivenName,
+    Variant,
+    Typo,
+    Initial,
+    SoundsAlike,
+    Disagree,
+    Missing,
+}
+
+impl GivenLevel {
+    fn weight(self) -> f64 {
+        match self {
+            GivenLevel::Exact => w(0.80, 0.01),
+            GivenLevel::OtherGivenName => w(0.04, 0.003),
+            GivenLevel::Variant => w(0.06, 0.004),
+            GivenLevel::Typo => w(0.03, 0.002),
+            GivenLevel::Initial => w(0.04, 0.004),
+            GivenLevel::SoundsAlike => w(0.01, 0.003),
+            GivenLevel::Disagree => w(0.02, 0.97),
+            GivenLevel::Missing => 0.0,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            GivenLevel::Exact => "exact",
+            GivenLevel::OtherGivenName => "other_given_name",
+            GivenLevel::Variant => "variant",
+            GivenLevel::Typo => "typo",
+            GivenLevel::Initial => "initial",
+            GivenLevel::SoundsAlike => "sounds_alike",
+            GivenLevel::Disagree => "disagree",
+            GivenLevel::Missing => "missing",
+        }
+    }
+}
+
+/// Compares two surname-like values given as (keys, sound codes); symmetric.
+fn compare_family(ak: &[String], ac: &[String], bk: &[String], bc: &[String]) -> FamilyLevel {
+    let (Some(a0), Some(b0)) = (ak.first(), bk.first()) else {
+        return FamilyLevel::Missing;
+    };
+    if a0 == b0 {
+        return FamilyLevel::Exact;
+    }
+    if ak.iter().any(|x| bk.contains(x)) {
+        return FamilyLevel::Part;
+    }
+    if ak.iter().any(|x| bk.iter().any(|y| is_typo(x, y))) {
+        return FamilyLevel::Typo;
+    }
+    if ac.iter().any(|x| bc.contains(x)) {
+        return FamilyLevel::SoundsAlike;
+    }
+    FamilyLevel::Disagree
+}
+
+fn compare_given(a: &NameFeatures, b: &NameFeatures) -> GivenLevel {
+    let (Some(fa), Some(fb)) = (a.first_given(), b.first_given()) else {
+        return GivenLevel::Missing;
+    };
+    let long = |s: &str| s.chars().count() > 1;
+    if long(fa) && long(fb) {
+        if fa == fb {
+            return GivenLevel::Exact;
+        }
+        if a.given.iter().any(|x| long(x) && b.given.contains(x)) {
+            return GivenLevel::OtherGivenName;
+        }
+        if are_variants_folded(fa, fb) {
+            return GivenLevel::Variant;
+        }
+        if is_typo(fa, fb) {
+            return GivenLevel::Typo;
+        }
+        if a.given_codes.iter().any(|c| b.given_codes.contains(c)) {
+            return GivenLevel::SoundsAlike;
+        }
+        return GivenLevel::Disagree;
+    }
+    // At least one side is an initial: compare first letters, then any initials.
+    if a.first_initial() == b.first_initial() {
+        return GivenLevel::Initial;
+    }
+    let (short, full) = if long(fa) { (b, a) } else { (a, b) };
+    if short
+        .first_initial()
+        .is_some_and(|i| full.initials.contains(i))
+    {
+        return GivenLevel::Initial;
+    }
+    GivenLevel::Disagree
+}
+
+/// The best way two names line up.
+struct NamePair {
+    family: FamilyLevel,
+    given: GivenLevel,
+    swapped: bool,
+    /// Family-level comparison of a's family with b's given (used when swapped).
+    swap_levels: (FamilyLevel, FamilyLevel),
+}
+
+impl NamePair {
+    fn weight(&self) -> f64 {
+        if self.swapped {
+            self.swap_levels.0.weight() + self.swap_levels.1.weight() + SWAP_PENALTY
+        } else {
+            self.family.weight() + self.given.weight()
+        }
+    }
+
+    /// Family names agree and given names clearly differ: the sibling pattern.
+    fn sibling_pattern(&self) -> bool {
+        !self.swapped
+            && self.family.agrees()
+            && matches!(self.given, GivenLevel::Disagree | GivenLevel::SoundsAlike)
+    }
+
+    fn family_agrees(&self) -> bool {
+        if self.swapped {
+            self.swap_levels.0.agrees() && self.swap_levels.1.agrees()
+        } else {
+            self.family.agrees()
+        }
+    }
+}
+
+fn compare_names(a: &NameFeatures, b: &NameFeatures) -> NamePair {
+    let normal = NamePair {
+        family: compare_family(
+            &a.family_keys,
+            &a.family_codes,
+            &b.family_keys,
+            &b.family_codes,
+        ),
+        given: compare_given(a, b),
+        swapped: false,
+        swap_levels: (FamilyLevel::Missing, FamilyLevel::Missing),
+    };
+    let (Some(ga), Some(gb)) = (a.first_given(), b.first_given()) else {
+        return normal;
+    };
+    if ga.chars().count() < 2 || gb.chars().count() < 2 {
+        return normal;
+    }
+    let one = |s: &str| vec![s.to_owned()];
+    let cross_1 = compare_family(&a.family_keys, &a.family_codes, &one(gb), &b.given_codes);
+    let cross_2 = compare_family(&one(ga), &a.given_codes, &b.family_keys, &b.family_codes);
+    if !cross_1.agrees() || !cross_2.agrees() {
+        return normal;
+    }
+    let swapped = NamePair {
+        swapped: true,
+        swap_levels: (cross_1, cross_2),
+        ..normal
+    };
+    if swapped.weight() > normal.weight() {
+        swapped
+    } else {
+        normal
+    }
+}
+
+struct DobScore {
+    level: DobAgreement,
+    precision: DobPrecision,
+    weight: f64,
+    capped: bool,
+}
+
+fn dob_score(a: &DateOfBirth, b: &DateOfBirth, sibling_pattern: bool) -> DobScore {
+    let level = compare_dob(a, b);
+    let precision = shared_precision(a, b);
+    let mut weight = match level {
+        DobAgreement::Exact | DobAgreement::Compatible => match precision {
+            DobPrecision::Day => w(0.85, 0.000_05),
+            DobPrecision::Month => w(0.90, 1.0 / 720.0),
+            DobPrecision::Year => w(0.90, 1.0 / 60.0),
+            DobPrecision::Unknown => 0.0,
+        },
+        DobAgreement::DayMonthTransposed => w(0.01, 0.000_05),
+        DobAgreement::SameMonthAndYear => w(0.03, 0.0014),
+        DobAgreement::SameYear => w(0.02, 0.015),
+        DobAgreement::YearOffByOne => match precision {
+            DobPrecision::Day => w(0.01, 0.000_09),
+            DobPrecision::Month => w(0.01, 0.0028),
+            _ => w(0.03, 0.033),
+        },
+        DobAgreement::Disagree => w(0.05, 0.97),
+        DobAgreement::Unknown => 0.0,
+    };
+    let cap = w(0.85, 0.03);
+    let capped = sibling_pattern && weight > cap;
+    if capped {
+        weight = cap;
+    }
+    DobScore {
+        level,
+        precision,
+        weight,
+        capped,
+    }
+}
+
+fn dob_reason(d: &DobScore) -> String {
+    let base = match (d.level, d.precision) {
+        (DobAgreement::Exact, DobPrecision::Day) => "date of birth matches",
+        (DobAgreement::Exact | DobAgreement::Compatible, DobPrecision::Month) => {
+            "month and year of birth match"
+        }
+        (DobAgreement::Exact | DobAgreement::Compatible, _) => "year of birth matches",
+        (DobAgreement::DayMonthTransposed, _) => "date of birth matches with day and month swapped",
+        (DobAgreement::SameMonthAndYear, _) => "month and year of birth match, day differs",
+        (DobAgreement::SameYear, _) => "year of birth matches, month differs",
+        (DobAgreement::YearOffByOne, _) => "year of birth one out",
+        (DobAgreement::Disagree, _) => "dates of birth differ",
+        (DobAgreement::Unknown, _) => "",
+    };
+    if d.capped {
+        format!("{base} (as a twin's would)")
+    } else {
+        base.to_owned()
+    }
+}
+
+fn name_label(n: &NameFeatures) -> &'static str {
+    match n.name_type {
+        None => "",
+        Some(NameType::Alias) => " (alias)",
+        Some(NameType::Maiden) => " (maiden name)",
+        Some(NameType::Nickname) => " (nickname)",
+        Some(NameType::Previous) => " (previous name)",
+        Some(NameType::Other) => " (other name)",
+    }
+}
+
+fn name_fields(pair: &NamePair, a: &NameFeatures, b: &NameFeatures) -> Vec<FieldScore> {
+    let b_given = b.display_given.as_deref().unwrap_or("");
+    let b_first = b_given.split_whitespace().next().unwrap_or("");
+    let a_first = a
+        .display_given
+        .as_deref()
+        .and_then(|g| g.split_whitespace().next())
+        .unwrap_or("");
+    // Which alias, if any, made the match (the candidate's first).
+    let label = if b.name_type.is_some() {
+        name_label(b)
+    } else {
+        name_label(a)
+    };
+    if pair.swapped {
+        let (l1, l2) = pair.swap_levels;
+        return vec![
+            FieldScore {
+                field: "family_name",
+                level: l1.as_str().to_owned(),
+                weight: l1.weight(),
+                reason: format!("surname {} given name {}{label}", family_verb(l1), b_first),
+            },
+            FieldScore {
+                field: "given_name",
+                level: l2.as_str().to_owned(),
+                weight: l2.weight(),
+                reason: format!(
+                    "given name {} surname {}{label}",
+                    family_verb(l2),
+                    b.display_family
+                ),
+            },
+            FieldScore {
+                field: "name_order",
+                level: "swapped".to_owned(),
+                weight: SWAP_PENALTY,
+                reason: "given and family names swapped".to_owned(),
+            },
+        ];
+    }
+    let family_reason = match pair.family {
+        FamilyLevel::Missing => String::new(),
+        FamilyLevel::Disagree => format!("surname differs ({}{label})", b.display_family),
+        l => format!("surname {} {}{label}", family_verb(l), b.display_family),
+    };
+    let given_reason = match pair.given {
+        GivenLevel::Exact => format!("given name matches {b_first}"),
+        GivenLevel::OtherGivenName => format!("given names share one with {b_given}"),
+        GivenLevel::Variant => format!("given name {a_first} is a form of {b_first}"),
+        GivenLevel::Typo => format!("given name spelt like {b_first}"),
+        GivenLevel::Initial => format!("initial matches {b_given}"),
+        GivenLevel::SoundsAlike => format!("given name sounds like {b_first}"),
+        GivenLevel::Disagree => format!("given name differs ({b_first})"),
+        GivenLevel::Missing => String::new(),
+    };
+    vec![
+        FieldScore {
+            field: "family_name",
+            level: pair.family.as_str().to_owned(),
+            weight: pair.family.weight(),
+            reason: family_reason,
+        },
+        FieldScore {
+            field: "given_name",
+            level: pair.given.as_str().to_owned(),
+            weight: pair.given.weight(),
+            reason: given_reason,
+        },
+    ]
+}
+
+fn family_verb(l: FamilyLevel) -> &'static str {
+    match l {
+        FamilyLevel::Exact => "matches",
+        FamilyLevel::Part => "shares a part with",
+        FamilyLevel::Typo => "spelt like",
+        FamilyLevel::SoundsAlike => "sounds like",
+        FamilyLevel::Disagree => "differs from",
+        FamilyLevel::Missing => "not compared with",
+    }
+}
+
+/// Identifier weights (agree, conflict) by type.
+fn identifier_weights(t: IdentifierType) -> (f64, f64) {
+    match t {
+        IdentifierType::Pnc => (w(0.98, 1e-6), w(0.002, 0.999)),
+        IdentifierType::Cro => (w(0.98, 1e-6), w(0.005, 0.999)),
+        IdentifierType::Ni => (w(0.95, 1e-6), w(0.01, 0.999)),
+        IdentifierType::Noms | IdentifierType::Crn => (w(0.95, 1e-6), w(0.05, 0.999)),
+        IdentifierType::Passport => (w(0.90, 1e-6), w(0.30, 0.999)),
+        IdentifierType::Driver => (w(0.90, 1e-6), w(0.10, 0.999)),
+    }
+}
+
+fn identifier_field(t: IdentifierType) -> &'static str {
+    match t {
+        IdentifierType::Pnc => "pnc",
+        IdentifierType::Cro => "cro",
+        IdentifierType::Ni => "ni",
+        IdentifierType::Noms => "noms",
+        IdentifierType::Crn => "crn",
+        IdentifierType::Passport => "passport",
+        IdentifierType::Driver => "driver",
+    }
+}
+
+/// Scores a pair of records. The weight is symmetric: `score(a, b).weight ==
+/// score(b, a).weight`; reasons describe `b` (the candidate).
+pub fn score(a: &PersonFeatures, b: &PersonFeatures) -> MatchScore {
+    let mut fields: Vec<FieldScore> = Vec::new();
+
+    // Identifiers first: the strongest evidence either way.
+    for t in IdentifierType::ALL {
+        let va: Vec<&String> = a
+            .identifiers
+            .iter()
+            .filter(|(x, _)| *x == t)
+            .map(|(_, v)| v)
+            .collect();
+        let vb: Vec<&String> = b
+            .identifiers
+            .iter()
+            .filter(|(x, _)| *x == t)
+            .map(|(_, v)| v)
+            .collect();
+        if va.is_empty() || vb.is_empty() {
+            continue;
+        }
+        let (agree, conflict) = identifier_weights(t);
+        let label = t.label();
+        let field = if va.iter().any(|v| vb.contains(v)) {
+            FieldScore {
+                field: identifier_field(t),
+                level: "agree".to_owned(),
+                weight: agree,
+                reason: format!("{label} matches"),
+            }
+        } else {
+            FieldScore {
+                field: identifier_field(t),
+                level: "conflict".to_owned(),
+                weight: conflict,
+                reason: format!("different {label}s"),
+            }
+        };
+        fields.push(field);
+    }
+
+    // Names and date of birth: the best combination of names, with the date of birth
+    // weighed for that combination (the sibling cap depends on it).
+    let mut best: Option<(f64, NamePair, &NameFeatures, &NameFeatures, DobScore)> = None;
+    for na in a.names() {
+        for nb in b.names() {
+            let pair = compare_names(na, nb);
+            let dob = dob_score(&a.dob, &b.dob, pair.sibling_pattern());
+            let total = pair.weight() + dob.weight;
+            if best.as_ref().is_none_or(|(t, ..)| total > *t) {
+                best = Some((total, pair, na, nb, dob));
+            }
+        }
+    }
+    let mut family_agrees = false;
+    if let Some((_, pair, na, nb, dob)) = best {
+        family_agrees = pair.family_agrees();
+        fields.extend(name_fields(&pair, na, nb));
+        fields.push(FieldScore {
+            field: "date_of_birth",
+            level: dob.level.as_str().to_owned(),
+            weight: dob.weight,
+            reason: dob_reason(&dob),
+        });
+    }
+
+    let (level, weight, reason) = match (a.gender, b.gender) {
+        (Gender::Male, Gender::Male) | (Gender::Female, Gender::Female) => {
+            ("agree", w(0.97, 0.5), "same gender")
+        }
+        (Gender::Male, Gender::Female) | (Gender::Female, Gender::Male) => {
+            ("disagree", w(0.01, 0.5), "different gender")
+        }
+        _ => ("unknown", 0.0, ""),
+    };
+    fields.push(FieldScore {
+        field: "gender",
+        level: level.to_owned(),
+        weight,
+        reason: reason.to_owned(),
+    });
+
+    if !a.postcodes.is_empty() && !b.postcodes.is_empty() {
+        let shared = a.postcodes.iter().find(|p| b.postcodes.contains(p));
+        fields.push(match shared {
+            Some(p) if family_agrees => FieldScore {
+                field: "postcode",
+                level: "shared_household".to_owned(),
+                weight: w(0.40, 0.10),
+                reason: format!("lived at {p}"),
+            },
+            Some(p) => FieldScore {
+                field: "postcode",
+                level: "shared".to_owned(),
+                weight: w(0.40, 0.005),
+                reason: format!("lived at {p}"),
+            },
+            None => FieldScore {
+                field: "postcode",
+                level: "none_shared".to_owned(),
+                weight: w(0.60, 0.995),
+                reason: "no address in common".to_owned(),
+            },
+        });
+    }
+
+    // Every field is symmetric and the fields come in a fixed order, so the sum is the
+    // same whichever record comes first.
+    let weight = fields.iter().map(|f| f.weight).sum();
+    MatchScore { weight, fields }
+}
+
+/// Keys a duplicate scan groups records by: two records are compared only when they share
+/// a key. True duplicates with typos, nicknames, swapped names, partial or transposed
+/// dates of birth or a new address share at least one; unrelated people rarely do.
+///
+/// - `fy:` a family-name sound code and the birth year;
+/// - `fi:` a family-name sound code and the first initial (and, for swapped names, a
+///   given-name sound code and the family initial);
+/// - `gs:` a given-name variant group (or the name itself) and the family-name Soundex;
+/// - `gp:` a given-name variant group and the first two letters of the family name;
+/// - `d:` the birth date with day and month in order of size, and an initial (given or
+///   family), which catches a family name mistyped at its first letter;
+/// - `id:` each identifier;
+/// - `pc:` a postcode and the family-name Soundex.
+pub fn blocking_keys(f: &PersonFeatures) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    let year = match f.dob {
+        DateOfBirth::Full(d) => Some(d.year()),
+        DateOfBirth::MonthYear { year, .. } | DateOfBirth::Year(year) => Some(year),
+        DateOfBirth::Unknown => None,
+    };
+    for n in f.names() {
+        let family_initial = n.family_keys.first().and_then(|k| k.chars().next());
+        for code in &n.family_codes {
+            if let Some(y) = year {
+                keys.push(format!("fy:{code}:{y}"));
+            }
+            if let Some(i) = n.first_initial() {
+                keys.push(format!("fi:{code}:{i}"));
+            }
+        }
+        if let (Some(fi), Some(first)) = (family_initial, n.first_given())
+            && first.chars().count() > 1
+        {
+            for code in &n.given_codes {
+                keys.push(format!("fi:{code}:{fi}"));
+            }
+            let groups = variant_groups(first);
+            if let Some(prefix) = n
+                .family_keys
+                .first()
+                .map(|k| k.chars().take(2).collect::<String>())
+            {
+                for g in &groups {
+                    keys.push(format!("gp:{g}:{prefix}"));
+                }
+            }
+            for k in &n.family_keys {
+                let sx = crate::phonetic::soundex(k);
+                if groups.is_empty() {
+                    keys.push(format!("gs:{first}:{sx}"));
+                }
+                for g in &groups {
+                    keys.push(format!("gs:{g}:{sx}"));
+                }
+            }
+        }
+        if let DateOfBirth::Full(d) = f.dob {
+            let (lo, hi) = if d.day() < d.month() {
+                (d.day(), d.month())
+            } else {
+                (d.month(), d.day())
+            };
+            for i in [n.first_initial(), family_initial].into_iter().flatten() {
+                keys.push(format!("d:{:04}-{lo:02}-{hi:02}:{i}", d.year()));
+            }
+        }
+        for p in &f.postcodes {
+            keys.push(format!("pc:{p}:{}", n.family_soundex));
+        }
+    }
+    for (t, v) in &f.identifiers {
+        keys.push(format!("id:{}:{v}", t.as_str()));
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use bluelamp_domain::pole::Person;
+    use bluelamp_domain::pole::input::{IdentifierInput, OtherNameInput, PersonInput};
+    use bluelamp_domain::values::{CroNumber, PncId};
+    use jiff::civil::date;
+    use proptest::prelude::*;
+
+    fn person(family: &str, given: &str, dob: &str) -> PersonInput {
+        PersonInput {
+            family_name: family.into(),
+            given_names: given.into(),
+            date_of_birth: dob.into(),
+            ..Default::default()
+        }
+    }
+
+    fn features(input: PersonInput) -> PersonFeatures {
+        features_at(input, &[])
+    }
+
+    fn features_at(input: PersonInput, postcodes: &[&str]) -> PersonFeatures {
+        let p: Person = Person::parse(&input, date(2026, 1, 1)).unwrap().0;
+        let pcs: Vec<String> = postcodes.iter().map(|s| (*s).to_owned()).collect();
+        PersonFeatures::from_person(&p, &pcs)
+    }
+
+    fn with_id(mut p: PersonInput, t: &str, v: &str) -> PersonInput {
+        p.identifiers.push(IdentifierInput {
+            id_type: t.into(),
+            value: v.into(),
+        });
+        p
+    }
+
+    fn pnc(year: u16, serial: u32) -> String {
+        PncId::from_parts(year, serial).unwrap().as_str().to_owned()
+    }
+
+    fn cro(serial: u32, year: u16) -> String {
+        CroNumber::from_parts(serial, year)
+            .unwrap()
+            .as_str()
+            .to_owned()
+    }
+
+    fn male(mut p: PersonInput) -> PersonInput {
+        p.gender = "male".into();
+        p
+    }
+
+    /// What the pair is, the two records, and the postcodes of each.
+    type Case = (
+        &'static str,
+        PersonInput,
+        PersonInput,
+        &'static [&'static str],
+        &'static [&'static str],
+    );
+
+    fn level(s: &MatchScore, field: &str) -> String {
+        s.field(field).map(|f| f.level.clone()).unwrap_or_default()
+    }
+
+    #[test]
+    fn weights_in_the_table_are_what_the_code_uses() {
+        assert!((FamilyLevel::Exact.weight() - 7.46).abs() < 0.01);
+        assert!((FamilyLevel::Disagree.weight() + 6.62).abs() < 0.01);
+        assert!((GivenLevel::Exact.weight() - 6.32).abs() < 0.01);
+        assert!((GivenLevel::Disagree.weight() + 5.60).abs() < 0.01);
+        assert!((w(0.85, 0.000_05) - 14.05).abs() < 0.01);
+        assert!((w(0.85, 0.03) - 4.82).abs() < 0.01);
+        assert!((identifier_weights(IdentifierType::Pnc).0 - 19.90).abs() < 0.01);
+        assert!((identifier_weights(IdentifierType::Pnc).1 + 8.96).abs() < 0.01);
+    }
+
+    #[test]
+    fn identical_records_score_far_above_the_threshold() {
+        let a = features(person("Smith", "John", "1985-03-02"));
+        let s = score(&a, &a);
+        assert!(s.weight > DEFAULT_THRESHOLD + 5.0, "{}", s.weight);
+        assert_eq!(level(&s, "family_name"), "exact");
+        assert_eq!(level(&s, "given_name"), "exact");
+        assert_eq!(level(&s, "date_of_birth"), "exact");
+    }
+
+    #[test]
+    fn sound_alike_surname_and_year_explain_themselves() {
+        let a = features(person("Smyth", "Jon", "1985"));
+        let b = features(person("Schmidt", "John", "1985-03-02"));
+        let s = score(&a, &b);
+        assert_eq!(level(&s, "family_name"), "sounds_alike");
+        assert_eq!(level(&s, "date_of_birth"), "compatible");
+        let e = s.explain();
+        assert!(e.contains("surname sounds like Schmidt"), "{e}");
+        assert!(e.contains("year of birth matches"), "{e}");
+    }
+
+    #[test]
+    fn initials_match_full_given_names() {
+        let a = features(person("Smith", "J", "1985-03-02"));
+        let b = features(person("Smith", "John", "1985-03-02"));
+        let s = score(&a, &b);
+        assert_eq!(level(&s, "given_name"), "initial");
+        assert!(s.is_likely_match());
+        let c = features(person("Smith", "P", "1985-03-02"));
+        assert_eq!(level(&score(&c, &b), "given_name"), "disagree");
+    }
+
+    #[test]
+    fn middle_name_used_as_first_name_agrees() {
+        let a = features(person("Smith", "John William", "1985-03-02"));
+        let b = features(person("Smith", "William", "1985-03-02"));
+        assert_eq!(level(&score(&a, &b), "given_name"), "other_given_name");
+    }
+
+    #[test]
+    fn nickname_variants_agree() {
+        let a = features(person("Smith", "Bill", "1985-03-02"));
+        let b = features(person("Smith", "William", "1985-03-02"));
+        let s = score(&a, &b);
+        assert_eq!(level(&s, "given_name"), "variant");
+        assert!(
+            s.explain().contains("Bill is a form of William"),
+            "{}",
+            s.explain()
+        );
+    }
+
+    #[test]
+    fn swapped_given_and_family_names_are_recognised() {
+        let a = features(person("Smith", "John", "1985-03-02"));
+        let b = features(person("John", "Smith", "1985-03-02"));
+        let s = score(&a, &b);
+        assert_eq!(level(&s, "name_order"), "swapped");
+        assert!(s.is_likely_match(), "{}", s.weight);
+        assert!(s.explain().contains("swapped"));
+    }
+
+    #[test]
+    fn aliases_are_compared() {
+        let mut a = person("Smith", "Jane", "1985-03-02");
+        a.other_names.push(OtherNameInput {
+            family_name: "Brown".into(),
+            name_type: "maiden".into(),
+            ..Default::default()
+        });
+        let a = features(a);
+        let b = features(person("Brown", "Jane", "1985-03-02"));
+        let s = score(&a, &b);
+        assert_eq!(level(&s, "family_name"), "exact");
+        assert!(s.is_likely_match());
+        assert!(s.explain().contains("maiden"), "{}", s.explain());
+    }
+
+    #[test]
+    fn double_barrelled_surname_part_agrees() {
+        let a = features(person("Smith-Jones", "Sarah", "1990-01-01"));
+        let b = features(person("Jones", "Sarah", "1990-01-01"));
+        assert_eq!(level(&score(&a, &b), "family_name"), "part");
+    }
+
+    #[test]
+    fn identifier_agreement_is_strong_and_conflict_is_strongly_negative() {
+        let a = features(with_id(
+            person("Smith", "John", ""),
+            "PNC",
+            &pnc(2002, 73319),
+        ));
+        let b = features(with_id(
+            person("Smyth", "Jon", ""),
+            "PNC",
+            &pnc(2002, 73319),
+        ));
+        let s = score(&a, &b);
+        assert_eq!(level(&s, "pnc"), "agree");
+        assert!(s.is_likely_match(), "{}", s.weight);
+        assert!(s.explain().starts_with("PNC ID matches"), "{}", s.explain());
+
+        let same = person("Smith", "John", "1985-03-02");
+        let c = features(with_id(same.clone(), "PNC", &pnc(2002, 73319)));
+        let d = features(with_id(same.clone(), "PNC", &pnc(2010, 12345)));
+        let plain = features(same);
+        let conflict = score(&c, &d);
+        assert_eq!(level(&conflict, "pnc"), "conflict");
+        assert!(conflict.weight < score(&c, &plain).weight - 8.0);
+        assert!(
+            conflict.explain().ends_with("different PNC IDs"),
+            "{}",
+            conflict.explain()
+        );
+    }
+
+    #[test]
+    fn ni_numbers_match_with_or_without_suffix() {
+        let a = features(with_id(person("Smith", "John", ""), "NI", "QQ123456C"));
+        let b = features(with_id(person("Smith", "John", ""), "NI", "QQ 12 34 56"));
+        assert_eq!(level(&score(&a, &b), "ni"), "agree");
+        let c = features(with_id(person("Smith", "John", ""), "NI", "QQ654321C"));
+        let s = score(&a, &c);
+        assert_eq!(level(&s, "ni"), "conflict");
+        assert!(s.field("ni").unwrap().weight < -6.0);
+    }
+
+    #[test]
+    fn shared_postcode_counts_less_within_a_family() {
+        let a = features_at(person("Smith", "John", ""), &["LS1 4AP"]);
+        let b = features_at(person("Smith", "Jack", ""), &["ls14ap"]);
+        assert_eq!(level(&score(&a, &b), "postcode"), "shared_household");
+        let c = features_at(person("Brown", "John", ""), &["LS1 4AP"]);
+        assert_eq!(level(&score(&a, &c), "postcode"), "shared");
+        let d = features_at(person("Smith", "John", ""), &["M1 1AE"]);
+        assert_eq!(level(&score(&a, &d), "postcode"), "none_shared");
+    }
+
+    #[test]
+    fn explain_lists_agreements_before_disagreements() {
+        let a = features(person("Smith", "John", "1960-05-01"));
+        let b = features(person("Smith", "John", "1988-09-12"));
+        let e = score(&a, &b).explain();
+        assert!(e.starts_with("surname matches Smith"), "{e}");
+        assert!(e.ends_with("dates of birth differ"), "{e}");
+    }
+
+    // ----------------------------------------------------------------------------------
+    // Blocking
+    // ----------------------------------------------------------------------------------
+
+    fn share_a_key(a: &PersonFeatures, b: &PersonFeatures) -> bool {
+        let kb = blocking_keys(b);
+        blocking_keys(a).iter().any(|k| kb.contains(k))
+    }
+
+    #[test]
+    fn true_duplicates_share_a_blocking_key() {
+        let pairs = [
+            (
+                person("Smith", "John", "1985-03-02"),
+                person("Smyth", "Jon", "1985-03-02"),
+            ),
+            (
+                person("Smith", "Bill", "1985-03-02"),
+                person("Smith", "William", "1986"),
+            ),
+            (
+                person("Smith", "John", "1985-03-02"),
+                person("John", "Smith", ""),
+            ),
+            (
+                person("Smith", "John", "1985-03-02"),
+                person("Amith", "John", "1985-02-03"),
+            ),
+            (
+                person("Thompson", "Peggy", ""),
+                person("Thomson", "Margaret", ""),
+            ),
+            (
+                person("Nowak", "Łukasz", "1990"),
+                person("Nowak", "Lukasz", "1990-05-06"),
+            ),
+            (
+                person("Smith-Jones", "Sarah", ""),
+                person("Jones", "Sarah", "1990-01-01"),
+            ),
+            (
+                person("Smith", "J", "1985-03-02"),
+                person("Smith", "John", ""),
+            ),
+        ];
+        for (a, b) in pairs {
+            let (fa, fb) = (features(a.clone()), features(b.clone()));
+            assert!(share_a_key(&fa, &fb), "{a:?} / {b:?}");
+        }
+    }
+
+    #[test]
+    fn identifiers_are_blocking_keys() {
+        let a = features(with_id(
+            person("Smith", "John", ""),
+            "PNC",
+            &pnc(2002, 73319),
+        ));
+        let b = features(with_id(
+            person("Patel", "Ravi", ""),
+            "PNC",
+            &pnc(2002, 73319),
+        ));
+        assert!(share_a_key(&a, &b));
+    }
+
+    #[test]
+    fn unrelated_people_do_not_share_blocking_keys() {
+        let people = [
+            person("Smith", "John", "1985-03-02"),
+            person("Jones", "Mary", "1972-11-30"),
+            person("Patel", "Ravi", "1990-06-15"),
+            person("Kowalski", "Anna", "2001-01-20"),
+            person("O'Brien", "Siobhan", "1966-08-08"),
+            person("Taylor", "David", "1985-07-19"),
+        ];
+        let f: Vec<PersonFeatures> = people.iter().cloned().map(features).collect();
+        for i in 0..f.len() {
+            for j in i + 1..f.len() {
+                assert!(
+                    !share_a_key(&f[i], &f[j]),
+                    "{:?} / {:?}",
+                    people[i],
+                    people[j]
+                );
+            }
+        }
+    }
+
+    // ----------------------------------------------------------------------------------
+    // Realistic UK pairs
+    // ----------------------------------------------------------------------------------
+
+    #[test]
+    fn realistic_true_duplicates_score_above_the_threshold() {
+        let mut oneill = male(person("O'Neill", "Seán Patrick", "1979-12-24"));
+        oneill.identifiers.push(IdentifierInput {
+            id_type: "CRO".into(),
+            value: cro(123456, 79),
+        });
+        let pairs: Vec<Case> = vec![
+            (
+                "nickname",
+                male(person("Smith", "Bill", "1985-03-02")),
+                male(person("Smith", "William", "1985-03-02")),
+                &[],
+                &[],
+            ),
+            (
+                "nickname, apostrophe",
+                person("O'Neill", "Peggy", "1950-07-14"),
+                person("ONeill", "Margaret", "1950-07-14"),
+                &[],
+                &[],
+            ),
+            (
+                "accent, year-only date of birth",
+                male(person("Nowak", "Łukasz", "1990")),
+                male(person("Nowak", "Lukasz", "1990-05-06")),
+                &[],
+                &[],
+            ),
+            (
+                "typo surname, variant given",
+                person("Thompson", "Catherine", "1982-04-11"),
+                person("Thomson", "Kathryn", "1982-04-11"),
+                &[],
+                &[],
+            ),
+            (
+                "day and month transposed, transliteration",
+                male(person("Khan", "Mohammed", "1990-03-04")),
+                male(person("Khan", "Muhammad", "1990-04-03")),
+                &[],
+                &[],
+            ),
+            (
+                "swapped names",
+                male(person("Smith", "John", "1985-03-02")),
+                male(person("John", "Smith", "1985-03-02")),
+                &[],
+                &[],
+            ),
+            (
+                "initial only",
+                person("Davies", "R", "1977-09-30"),
+                person("Davies", "Rhiannon", "1977-09-30"),
+                &[],
+                &[],
+            ),
+            (
+                "double-barrelled surname dropped, moved house",
+                person("Smith-Jones", "Sarah", "1991-01-15"),
+                person("Jones", "Sarah", "1991-01-15"),
+                &["B1 1AA"],
+                &["CF10 1AA"],
+            ),
+            (
+                "Welsh form, month and year only",
+                male(person("Evans", "Dafydd", "1968-02")),
+                male(person("Evans", "David", "1968-02-17")),
+                &[],
+                &[],
+            ),
+            (
+                "Irish form and CRO number, no date of birth on one",
+                oneill.clone(),
+                {
+                    let mut p = male(person("O Neill", "John", ""));
+                    p.identifiers = oneill.identifiers.clone();
+                    p
+                },
+                &[],
+                &[],
+            ),
+            (
+                "transliterated Ukrainian name",
+                male(person("Шевченко", "Олександр", "1988-10-01")),
+                male(person("Shevchenko", "Alexander", "1988-10-01")),
+                &[],
+                &[],
+            ),
+            (
+                "day typo in the date of birth, same address",
+                person("Wilson", "Emma Louise", "1995-06-12"),
+                person("Wilson", "Emma", "1995-06-21"),
+                &["LS6 2AB"],
+                &["LS6 2AB"],
+            ),
+            (
+                "maiden name recorded as an alias",
+                {
+                    let mut p = person("Campbell", "Fiona", "1970-05-05");
+                    p.other_names.push(OtherNameInput {
+                        family_name: "MacDonald".into(),
+                        name_type: "maiden".into(),
+                        ..Default::default()
+                    });
+                    p
+                },
+                person("McDonald", "Fiona", "1970-05-05"),
+                &[],
+                &[],
+            ),
+        ];
+        for (what, a, b, pa, pb) in pairs {
+            let fa = features_at(a, pa);
+            let fb = features_at(b, pb);
+            let s = score(&fa, &fb);
+            assert!(
+                s.weight >= DEFAULT_THRESHOLD,
+                "{what}: {:.2} ({})",
+                s.weight,
+                s.explain()
+            );
+            assert!(share_a_key(&fa, &fb), "{what}: no shared blocking key");
+        }
+    }
+
+    #[test]
+    fn realistic_near_misses_score_below_the_threshold() {
+        let pairs: Vec<Case> = vec![
+            (
+                "father and son, same name, same address",
+                male(person("Smith", "John", "1960-05-01")),
+                male(person("Smith", "John", "1988-09-12")),
+                &["M14 5RT"],
+                &["M14 5RT"],
+            ),
+            (
+                "father and son, Junior recorded as a middle name",
+                male(person("Jones", "David", "1958-02-11")),
+                male(person("Jones", "David Junior", "1984-07-03")),
+                &["CF24 4HQ"],
+                &["CF24 4HQ"],
+            ),
+            (
+                "twin brothers, same date of birth, same address",
+                male(person("Patel", "Jack", "2001-08-15")),
+                male(person("Patel", "Harry", "2001-08-15")),
+                &["LE4 6AB"],
+                &["LE4 6AB"],
+            ),
+            (
+                "twin sisters",
+                person("Brown", "Emily", "1999-03-03"),
+                person("Brown", "Sophie", "1999-03-03"),
+                &["G12 8QQ"],
+                &["G12 8QQ"],
+            ),
+            (
+                "brother and sister born a year apart",
+                male(person("Taylor", "Daniel", "1993-04-01")),
+                {
+                    let mut p = person("Taylor", "Danielle", "1994-06-20");
+                    p.gender = "female".into();
+                    p
+                },
+                &["NE1 4ST"],
+                &["NE1 4ST"],
+            ),
+            (
+                "same common name and year, different people",
+                male(person("Smith", "John", "1985-03-02")),
+                male(person("Smith", "John", "1985-11-19")),
+                &[],
+                &[],
+            ),
+            (
+                "same date of birth and given name, different surname",
+                male(person("Smith", "John", "1985-03-02")),
+                male(person("Khan", "John", "1985-03-02")),
+                &[],
+                &[],
+            ),
+            (
+                "same name, different PNC IDs",
+                with_id(
+                    male(person("Smith", "John", "1985-03-02")),
+                    "PNC",
+                    &pnc(2002, 73319),
+                ),
+                with_id(
+                    male(person("Smith", "John", "1985-03")),
+                    "PNC",
+                    &pnc(2010, 12345),
+                ),
+                &[],
+                &[],
+            ),
+        ];
+        for (what, a, b, pa, pb) in pairs {
+            let fa = features_at(a, pa);
+            let fb = features_at(b, pb);
+            let s = score(&fa, &fb);
+            assert!(
+                s.weight < DEFAULT_THRESHOLD,
+                "{what}: {:.2} ({})",
+                s.weight,
+                s.explain()
+            );
+        }
+    }
+
+    #[test]
+    fn twins_explanation_says_a_twin_would_match() {
+        let a = features(person("Patel", "Jack", "2001-08-15"));
+        let b = features(person("Patel", "Harry", "2001-08-15"));
+        let e = score(&a, &b).explain();
+        assert!(e.contains("twin"), "{e}");
+    }
+
+    // ----------------------------------------------------------------------------------
+    // Symmetry
+    // ----------------------------------------------------------------------------------
+
+    fn any_person() -> impl Strategy<Value = PersonFeatures> {
+        let family = prop::sample::select(vec![
+            "Smith",
+            "Smyth",
+            "Schmidt",
+            "Smith-Jones",
+            "Jones",
+            "John",
+            "O'Neill",
+            "Brown",
+            "Thompson",
+            "Thomson",
+            "Khan",
+        ]);
+        let given = prop::sample::select(vec![
+            "",
+            "John",
+            "J",
+            "Jon",
+            "Smith",
+            "Bill",
+            "William",
+            "Peggy",
+            "Margaret",
+            "John William",
+            "Jack",
+            "Harry",
+            "Mohammed",
+            "Muhammad",
+        ]);
+        let dob = prop::sample::select(vec![
+            "",
+            "1985",
+            "1985-03",
+            "1985-03-02",
+            "1985-02-03",
+            "1986-03-02",
+            "1985-03-12",
+            "1990-01-01",
+        ]);
+        let gender = prop::sample::select(vec!["", "male", "female"]);
+        let alias = prop::option::of((
+            prop::sample::select(vec!["Brown", "Smith", "Jones"]),
+            prop::sample::select(vec!["", "Jack", "Margaret"]),
+        ));
+        let pnc_id = prop::option::of(prop::sample::select(vec![
+            (2002u16, 73319u32),
+            (2010, 12345),
+        ]));
+        let postcodes =
+            prop::sample::select(vec![vec![], vec!["LS1 4AP"], vec!["M1 1AE", "LS1 4AP"]]);
+        (family, given, dob, gender, alias, pnc_id, postcodes).prop_map(
+            |(f, g, d, sex, alias, pnc_id, pcs)| {
+                let mut p = person(f, g, d);
+                p.gender = sex.into();
+                if let Some((af, ag)) = alias {
+                    p.other_names.push(OtherNameInput {
+                        family_name: af.into(),
+                        given_names: ag.into(),
+                        name_type: "alias".into(),
+                    });
+                }
+                if let Some((y, n)) = pnc_id {
+                    p = with_id(p, "PNC", &pnc(y, n));
+                }
+                features_at(p, &pcs)
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        #[test]
+        fn score_is_symmetric(fa in any_person(), fb in any_person()) {
+            let ab = score(&fa, &fb);
+            let ba = score(&fb, &fa);
+            prop_assert_eq!(ab.weight, ba.weight);
+            let mut fields_ab: Vec<&str> = ab.fields.iter().map(|f| f.field).collect();
+            let mut fields_ba: Vec<&str> = ba.fields.iter().map(|f| f.field).collect();
+            fields_ab.sort_unstable();
+            fields_ba.sort_unstable();
+            prop_assert_eq!(fields_ab, fields_ba);
+        }
+
+        #[test]
+        fn a_record_scores_highest_against_itself(fa in any_person(), fb in any_person()) {
+            prop_assert!(score(&fa, &fa).weight >= score(&fa, &fb).weight - 1e-9);
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! String similarity for typo tolerance: Jaro-Winkler and Damerau-Levenshtein (the
+//! optimal string alignment form: insertions, deletions, substitutions and swaps of two
+//! adjacent letters each cost one). Both work on characters, not bytes, and both are
+//! symmetric: `f(a, b) == f(b, a)`.
+
+/// Jaro-Winkler similarity in [0, 1] (1 for equal strings), with the usual prefix scale of
+/// 0.1 over at most 4 leading characters.
+pub fn jaro_winkler(a: &str, b: &str) -> f64 {
+    // Order the inputs so that the greedy matching is the same whichever way round.
+    let (a, b) = if a <= b { (a, b) } else { (b, a) };
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let j = jaro(&a, &b);
+    let prefix = a.iter().zip(&b).take(4).take_while(|(x, y)| x == y).count();
+    let prefix = f64::from(u8::try_from(prefix).unwrap_or(4));
+    j + prefix * 0.1 * (1.0 - j)
+}
+
+fn jaro(a: &[char], b: &[char]) -> f64 {
+    if a.is_empty() && b.is_empty() {
+        return 1.0;
+    }
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let window = (a.len().max(b.len()) / 2).saturating_sub(1);
+    let mut b_used = vec![false; b.len()];
+    let mut a_matched: Vec<char> = Vec::new();
+    for (i, ca) in a.iter().enumerate() {
+        let lo = i.saturating_sub(window);
+        let hi = (i + window + 1).min(b.len());
+        for j in lo..hi {
+            if !b_used[j] && b[j] == *ca {
+                b_used[j] = true;
+                a_matched.push(*ca);
+                break;
+            }
+        }
+    }
+    if a_matched.is_empty() {
+        return 0.0;
+    }
+    let b_matched = b.iter().zip(&b_used).filter(|(_, u)| **u).map(|(c, _)| *c);
+    let half_transpositions = a_matched
+        .iter()
+        .zip(b_matched)
+        .filter(|(x, y)| **x != *y)
+        .count();
+    let m = count(a_matched.len());
+    let t = count(half_transpositions) / 2.0;
+    (m / count(a.len()) + m / count(b.len()) + (m - t) / m) / 3.0
+}
+
+fn count(n: usize) -> f64 {
+    f64::from(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+/// Damerau-Levenshtein distance, optimal string alignment variant.
+pub fn damerau_levenshtein(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let width = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * width];
+    for i in 0..=a.len() {
+        d[i * width] = i;
+    }
+    for (j, cell) in d.iter_mut().enumerate().take(width) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[(i - 1) * width + j] + 1)
+                .min(d[i * width + j - 1] + 1)
+                .min(d[(i - 1) * width + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[(i - 2) * width + j - 2] + 1);
+            }
+            d[i * width + j] = best;
+        }
+    }
+    d[a.len() * width + b.len()]
+}
+
+/// Whether two folded names are plausibly one mistyped as the other: one edit for names of
+/// 4 to 7 letters, two for 8 or more, or a Jaro-Winkler similarity of at least 0.93 for
+/// names of 4 letters or more. Names shorter than 4 letters are never typos of each other
+/// (too many short names are one letter apart).
+pub fn is_typo(a: &str, b: &str) -> bool {
+    if a == b {
+        return false;
+    }
+    let shorter = a.chars().count().min(b.chars().count());
+    let longer = a.chars().count().max(b.chars().count());
+    if shorter < 4 {
+        return false;
+    }
+    let allowed = if longer >= 8 { 2 } else { 1 };
+    damerau_levenshtein(a, b) <= allowed || jaro_winkler(a, b) >= 0.93
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn close(x: f64, y: f64) -> bool {
+        (x - y).abs() < 0.001
+    }
+
+    #[test]
+    fn jaro_winkler_matches_published_values() {
+        assert!(close(jaro_winkler("MARTHA", "MARHTA"), 0.961));
+        assert!(close(jaro_winkler("DWAYNE", "DUANE"), 0.84));
+        assert!(close(jaro_winkler("DIXON", "DICKSONX"), 0.813));
+        assert!(close(jaro_winkler("same", "same"), 1.0));
+        assert!(close(jaro_winkler("abc", "xyz"), 0.0));
+    }
+
+    #[test]
+    fn damerau_levenshtein_counts_a_swap_as_one_edit() {
+        assert_eq!(damerau_levenshtein("smith", "smiht"), 1);
+        assert_eq!(damerau_levenshtein("smith", "smyth"), 1);
+        assert_eq!(damerau_levenshtein("kitten", "sitting"), 3);
+        assert_eq!(damerau_levenshtein("", "abc"), 3);
+        assert_eq!(damerau_levenshtein("ca", "abc"), 3);
+        assert_eq!(damerau_levenshtein("łukasz", "lukasz"), 1);
+    }
+
+    #[test]
+    fn typos_are_caught_but_short_names_are_not_confused() {
+        assert!(is_typo("thompson", "thomson"));
+        assert!(is_typo("smith", "smiht"));
+        assert!(is_typo("williams", "wiliams"));
+        assert!(is_typo("macdonald", "mcdonald"));
+        assert!(!is_typo("tom", "tim"));
+        assert!(!is_typo("smith", "jones"));
+        assert!(!is_typo("jack", "jake"));
+        assert!(!is_typo("smith", "smith"));
+    }
+
+    proptest! {
+        #[test]
+        fn similarity_is_symmetric(a in "[a-e]{0,8}", b in "[a-e]{0,8}") {
+            prop_assert_eq!(jaro_winkler(&a, &b), jaro_winkler(&b, &a));
+            prop_assert_eq!(damerau_levenshtein(&a, &b), damerau_levenshtein(&b, &a));
+        }
+
+        #[test]
+        fn similarity_is_one_and_zero_for_equal_strings(a in "[a-z]{1,10}") {
+            prop_assert_eq!(jaro_winkler(&a, &a), 1.0);
+            prop_assert_eq!(damerau_levenshtein(&a, &a), 0);
+        }
+    }
+}
