@@ -208,6 +208,25 @@ impl SqliteStore {
             });
             q.build().execute(&mut **tx).await.map_err(write_error)?;
         }
+        // The auditors' search index, for the records just given their place.
+        if let (Some(first), Some(last)) = (leaves.first(), leaves.last()) {
+            for sql in [
+                "INSERT OR IGNORE INTO audit_index (seq, user_id, action, at) \
+                 SELECT a.seq, a.user_id, a.action, a.at FROM audit_leaves l \
+                 JOIN audit_log a ON a.seq = l.seq WHERE l.leaf_index BETWEEN ? AND ?",
+                "INSERT OR IGNORE INTO audit_subjects (record_id, seq) \
+                 SELECT json_extract(j.value, '$.id'), a.seq FROM audit_leaves l \
+                 JOIN audit_log a ON a.seq = l.seq, json_each(a.subjects) j \
+                 WHERE l.leaf_index BETWEEN ? AND ?",
+            ] {
+                sqlx::query(sql)
+                    .bind(first.leaf_index)
+                    .bind(last.leaf_index)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(write_error)?;
+            }
+        }
         sqlx::query(
             "INSERT INTO audit_checkpoints (tree_size, root, at, key_id, signature, frontier) \
              VALUES (?, ?, ?, ?, ?, ?)",

@@ -764,28 +764,31 @@ impl Store for SqliteStore {
     }
 
     async fn audit_search(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRow>> {
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT * FROM audit_log WHERE 1 = 1");
+        // Through the index the checkpointer keeps (see migration 0004): sequenced records.
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT a.* FROM audit_index i JOIN audit_log a ON a.seq = i.seq WHERE 1 = 1",
+        );
         if let Some(u) = &query.user_id {
-            qb.push(" AND user_id = ").push_bind(u.clone());
+            qb.push(" AND i.user_id = ").push_bind(u.clone());
         }
         if let Some(r) = query.record_id {
-            qb.push(" AND seq IN (SELECT seq FROM audit_subjects WHERE record_id = ")
+            qb.push(" AND i.seq IN (SELECT seq FROM audit_subjects WHERE record_id = ")
                 .push_bind(r.to_string())
                 .push(")");
         }
         if let Some(a) = query.action {
-            qb.push(" AND action = ").push_bind(a.as_str());
+            qb.push(" AND i.action = ").push_bind(a.as_str());
         }
         if let Some(t) = query.from {
-            qb.push(" AND at >= ").push_bind(ts_text(t));
+            qb.push(" AND i.at >= ").push_bind(ts_text(t));
         }
         if let Some(t) = query.to {
-            qb.push(" AND at < ").push_bind(ts_text(t));
+            qb.push(" AND i.at < ").push_bind(ts_text(t));
         }
         if let Some(s) = query.before_seq {
-            qb.push(" AND seq < ").push_bind(s);
+            qb.push(" AND i.seq < ").push_bind(s);
         }
-        qb.push(" ORDER BY seq DESC LIMIT ")
+        qb.push(" ORDER BY i.seq DESC LIMIT ")
             .push_bind(i64::from(query.limit));
         let rows = qb
             .build()

@@ -1314,6 +1314,43 @@ pub async fn references_count_up_once_per_scope(store: Arc<dyn Store>) {
     assert_eq!(store.next_reference(&scope).await.unwrap(), 21);
 }
 
+/// Gives every committed audit record its place in the log (with made-up hashes), as the
+/// checkpointer would: at least `want` records are expected.
+async fn sequence_all(store: &dyn Store, want: usize) {
+    let rows = unsequenced_at_least(store, 10_000, want).await;
+    let start = store
+        .audit_checkpoints()
+        .await
+        .unwrap()
+        .last()
+        .map(|c| c.tree_size)
+        .unwrap_or(0);
+    let leaves: Vec<LeafRow> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| LeafRow {
+            leaf_index: start + i as i64,
+            seq: r.seq,
+            leaf_hash: format!("{:064x}", r.seq),
+        })
+        .collect();
+    let size = start + leaves.len() as i64;
+    store
+        .audit_append(
+            leaves,
+            CheckpointRow {
+                tree_size: size,
+                root: "00".repeat(32),
+                at: t("2026-05-03T00:00:00Z"),
+                key_id: "0011223344556677".into(),
+                signature: "c2ln".into(),
+                frontier: json!({"size": size, "peaks": []}),
+            },
+        )
+        .await
+        .unwrap();
+}
+
 pub async fn audit_search_filters_by_user_record_action_and_time(store: Arc<dyn Store>) {
     let suffix = Uuid::now_v7().simple().to_string();
     let who = format!("pc.{}", &suffix[..12]);
@@ -1342,6 +1379,7 @@ pub async fn audit_search_filters_by_user_record_action_and_time(store: Arc<dyn 
     ] {
         store.audit_only(e).await.unwrap();
     }
+    sequence_all(store.as_ref(), 4).await;
     let search = |q: AuditQuery| {
         let store = store.clone();
         async move {

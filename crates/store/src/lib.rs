@@ -193,7 +193,9 @@ pub trait Store: Send + Sync + 'static {
     async fn next_reference(&self, scope: &str) -> StoreResult<i64>;
 
     /// Audit records matching every filter of `query`, newest first, at most `query.limit`.
-    /// Reading the trail is itself audited by the caller (this port does not).
+    /// Every record that has its place in the Merkle log is searchable; an adapter may also
+    /// return records not yet sequenced (PostgreSQL does, SQLite does not, so that indexing
+    /// stays off the write path). Reading the trail is itself audited by the caller.
     async fn audit_search(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRow>>;
 
     /// Break-glass requests matching the filter, newest first (at most 1,000).

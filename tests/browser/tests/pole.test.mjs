@@ -497,8 +497,9 @@ test("an officer asks for emergency access, a supervisor approves, and professio
   const psd = await signedIn(sc, "browser.psd");
   await psd.goto(`${base}/alerts`);
   await psd.getByRole("heading", { level: 1, name: "Protective-monitoring alerts" }).waitFor();
-  // The monitor looks at the trail every few seconds.
-  for (let i = 0; i < 20 && !(await psd.locator("main").innerText()).includes("asked for access outside"); i++) {
+  // The monitor looks at the trail every few seconds, and alerts are listed once the
+  // checkpointer has given them their place in the log (every ten seconds).
+  for (let i = 0; i < 40 && !(await psd.locator("main").innerText()).includes("asked for access outside"); i++) {
     await new Promise((r) => setTimeout(r, 1000));
     await psd.reload();
   }
@@ -507,6 +508,10 @@ test("an officer asks for emergency access, a supervisor approves, and professio
   await shot(psd, "30-alerts");
   await psd.goto(`${base}/audit?user=browser.response`);
   await psd.getByRole("heading", { level: 1, name: "Audit trail" }).waitFor();
+  for (let i = 0; i < 30 && !(await psd.locator("main").innerText()).includes("view"); i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    await psd.reload();
+  }
   assert.match(await psd.locator("main").innerText(), /break glass request/);
   await checkAccessibility(psd, "audit trail");
   await shot(psd, "31-audit");

@@ -226,6 +226,7 @@ async fn a_second_person_approves_time_limited_read_access_to_one_record() {
     // Request and decisions raised alerts.
     // (The background round may have raised some already: count what is in the trail.)
     app.running.monitor.run_once().await.unwrap();
+    app.running.audit.checkpoint_round(true).await.unwrap();
     let bg = app
         .store
         .audit_search(&bluelamp_store::AuditQuery {

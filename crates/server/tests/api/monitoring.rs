@@ -134,7 +134,9 @@ async fn volume_flagged_records_denials_and_name_searches_raise_alerts_once() {
             .any(|s| s.contains("the surname of mensah"))
     );
 
-    // Professional standards see the alerts and close one; the closing is audited.
+    // Professional standards see the alerts (once sequenced into the log, which the
+    // checkpointer does within seconds) and close one; the closing is audited.
+    app.running.audit.checkpoint_round(true).await.unwrap();
     let psd = app
         .sign_in_as(&user(
             "ds.psd",
@@ -195,6 +197,7 @@ async fn volume_flagged_records_denials_and_name_searches_raise_alerts_once() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    app.running.audit.checkpoint_round(true).await.unwrap();
     let page = psd
         .client
         .get(app.url("/alerts"))
