@@ -40,7 +40,7 @@ async function signedIn(context, username) {
   await page.getByRole("heading", { level: 1, name: "Sign in to Bluelamp" }).waitFor();
   await page.getByLabel("User name").fill(username);
   await page.getByLabel("Password").fill(passwords[username]);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.getByRole("link", { name: "Sign out" }).or(page.getByRole("button", { name: "Sign out" })).waitFor();
   return page;
 }
@@ -240,7 +240,7 @@ test("five wrong passwords lock an account; an administrator releases it", async
     await page.goto(`${base}/sign-in`);
     await page.getByLabel("User name").fill("browser.target");
     await page.getByLabel("Password").fill(`wrong-password-${i}`);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await page.getByRole("alert").getByText("There is a problem").waitFor();
   }
   await checkAccessibility(page, "sign in with an error");
@@ -248,7 +248,7 @@ test("five wrong passwords lock an account; an administrator releases it", async
   // Now even the right password is refused, with the same message.
   await page.getByLabel("User name").fill("browser.target");
   await page.getByLabel("Password").fill(passwords["browser.target"]);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   assert.match(await page.getByRole("alert").innerText(), /locked/);
 
   const admin = await signedIn(await browser.newContext({ viewport: { width: 1024, height: 800 } }), "browser.admin");
@@ -355,7 +355,7 @@ test("set up two-step verification, then sign in with password and a code from t
 
   await page.getByLabel("User name").fill("browser.mfa");
   await page.getByLabel("Password").fill(passwords["browser.mfa"]);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.getByRole("heading", { level: 1, name: "Enter the code from your authenticator app" }).waitFor();
   await checkAccessibility(page, "enter your code");
   await shot(page, "13-enter-code");
