@@ -19,7 +19,7 @@ mkdirSync(artifacts, { recursive: true });
 const bin = process.env.BLUELAMP_BIN;
 if (!bin) throw new Error("Set BLUELAMP_BIN to the bluelamp binary (cargo build, then target/debug/bluelamp)");
 
-let server, browser, base;
+let server, browser, base, dataDir;
 const passwords = {};
 
 // Creates a user with the CLI (as force IT would create the first administrator) and keeps
@@ -62,7 +62,7 @@ async function shot(page, name) {
 }
 
 before(async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), "bluelamp-browser-"));
+  dataDir = mkdtempSync(join(tmpdir(), "bluelamp-browser-"));
   addUser(dataDir, "browser.officer", ["officer", "supervisor"], "CID", "OFFICIAL-SENSITIVE");
   addUser(dataDir, "browser.admin", ["administrator"], "IT", "OFFICIAL");
   addUser(dataDir, "browser.target", ["officer"], "RESPONSE", "OFFICIAL");
@@ -71,6 +71,7 @@ before(async () => {
   addUser(dataDir, "browser.response", ["officer"], "RESPONSE", "OFFICIAL-SENSITIVE");
   addUser(dataDir, "browser.psd", ["professional_standards"], "PSD", "SECRET");
   addUser(dataDir, "browser.passkey", ["investigator"], "CID", "OFFICIAL");
+  addUser(dataDir, "browser.idle", ["officer"], "RESPONSE", "OFFICIAL");
   server = spawn(bin, ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir], { stdio: ["ignore", "pipe", "pipe"] });
   base = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("the server did not start within 30 s")), 30000);
@@ -550,5 +551,28 @@ test("add a passkey with Chromium's virtual authenticator, then sign in with it 
   await page.goto(`${site}/account/passkeys`);
   assert.doesNotMatch(await page.locator("table").innerText(), /Not yet/, "the passkey has been used");
   await shot(page, "50-passkeys");
+  await context.close();
+});
+
+test("a session left idle for 30 minutes ends, and the next page asks you to sign in again", async () => {
+  const context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
+  const page = await signedIn(context, "browser.idle");
+  await page.goto(`${base}/persons`);
+  await page.getByRole("heading", { level: 1, name: "Persons" }).waitFor();
+  // Half an hour passes without a request: move this user's sessions' last activity back
+  // 31 minutes in the embedded database, as the clock would.
+  execFileSync("python3", ["-c", `
+import json, sqlite3, datetime
+db = sqlite3.connect(${JSON.stringify(join(dataDir, "bluelamp.db"))}, timeout=30)
+then = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=31)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+for id_hash, text in db.execute("SELECT id_hash, session FROM sessions WHERE username = 'browser.idle'").fetchall():
+    s = json.loads(text)
+    s["last_seen_at"] = then
+    db.execute("UPDATE sessions SET last_seen_at = ?, session = ? WHERE id_hash = ?", (then, json.dumps(s), id_hash))
+db.commit()
+`]);
+  await page.goto(`${base}/persons`);
+  await page.getByRole("heading", { level: 1, name: "Sign in to Bluelamp" }).waitFor();
+  assert.match(page.url(), /\/sign-in\?next=%2Fpersons/);
   await context.close();
 });
