@@ -144,6 +144,81 @@ pub fn principal_from_claims(
 }
 
 impl IdentityService {
+    /// A request to the API with the identity provider's access token (already validated):
+    /// the user the claims describe, for this request only. The token may write only if it
+    /// carries `write_scope`. A user disabled here is refused whatever the provider says.
+    pub async fn authenticate_bearer_claims(
+        &self,
+        claims: &Map<String, Value>,
+        mapping: &ClaimMapping,
+        write_scope: &str,
+        token: &str,
+        context: &RequestContext,
+    ) -> Result<Result<crate::identity::Authenticated, String>, AppError> {
+        let (principal, rank) = match principal_from_claims(claims, mapping) {
+            Ok(p) => p,
+            Err(why) => return Ok(Err(why)),
+        };
+        if self
+            .store
+            .user(&principal.username)
+            .await?
+            .is_some_and(|a| a.disabled || a.locked_at.is_some())
+        {
+            return Ok(Err(
+                "the user's Bluelamp account is disabled or locked".into()
+            ));
+        }
+        let now = self.clock.now();
+        let at = |name: &str| {
+            claims
+                .get(name)
+                .and_then(Value::as_i64)
+                .and_then(|s| jiff::Timestamp::from_second(s).ok())
+        };
+        let scopes_claim = claims
+            .get("scp")
+            .or_else(|| claims.get("scope"))
+            .map(|v| -> Vec<String> {
+                match v {
+                    Value::String(s) => s.split_whitespace().map(String::from).collect(),
+                    Value::Array(a) => a
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(String::from)
+                        .collect(),
+                    _ => Vec::new(),
+                }
+            })
+            .unwrap_or_default();
+        let mut scopes = vec!["read".to_string()];
+        if scopes_claim.iter().any(|s| s == write_scope) {
+            scopes.push("write".into());
+        }
+        let session = bluelamp_store::Session {
+            id_hash: crate::identity::hash_secret(token),
+            kind: SessionKind::ApiToken,
+            username: principal.username.clone(),
+            csrf_token: String::new(),
+            label: "identity provider access token".into(),
+            scopes,
+            created_at: at("iat").unwrap_or(now),
+            last_seen_at: now,
+            expires_at: at("exp").unwrap_or(now),
+            ended_at: None,
+            source_address: context.source_address.clone(),
+            user_agent: context.user_agent.clone(),
+        };
+        Ok(Ok(crate::identity::Authenticated {
+            principal,
+            session,
+            account_rank: rank,
+            // The provider authenticated the user (and checked a second factor when the
+            // mapping requires one).
+            mfa_enrolled: true,
+        }))
+    }
+
     /// Records a single sign-on that failed before a user was known (a refused or invalid
     /// response from the identity provider, an expired attempt).
     pub async fn audit_sso_failure(

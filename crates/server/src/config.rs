@@ -44,6 +44,12 @@ pub struct FileConfig {
     pub oidc_client_secret_file: Option<PathBuf>,
     /// Scopes to ask for beyond `openid` (default `profile email`).
     pub oidc_scopes: Option<String>,
+    /// The audience of the provider's access tokens for Bluelamp's API (default: the client
+    /// id); such tokens are then accepted as `Authorization: Bearer` on `/api`.
+    pub oidc_api_audience: Option<String>,
+    /// The scope an access token needs to change anything through the API (default
+    /// `bluelamp.write`); without it the token may only read.
+    pub oidc_write_scope: Option<String>,
     /// The sign-in button's words (default "Sign in with your force account").
     pub oidc_button_label: Option<String>,
     /// The claims that carry the user name, display name, roles, unit, clearance,
@@ -68,6 +74,7 @@ pub struct SsoSettings {
     pub client: bluelamp_oidc::ClientConfig,
     pub mapping: bluelamp_app::sso::ClaimMapping,
     pub label: String,
+    pub write_scope: String,
 }
 
 impl FileConfig {
@@ -117,6 +124,7 @@ impl FileConfig {
                     .split_whitespace()
                     .map(String::from)
                     .collect(),
+                api_audience: self.oidc_api_audience.clone().filter(|a| !a.is_empty()),
             },
             mapping: bluelamp_app::sso::ClaimMapping {
                 username: pick(&self.oidc_claim_username, d.username),
@@ -132,6 +140,11 @@ impl FileConfig {
                     .clone()
                     .filter(|s| !s.is_empty()),
             },
+            write_scope: self
+                .oidc_write_scope
+                .clone()
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "bluelamp.write".into()),
             label: self
                 .oidc_button_label
                 .clone()

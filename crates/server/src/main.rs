@@ -515,7 +515,7 @@ async fn serve(settings: Settings) -> Result<(), String> {
             "Single sign-on through {} (client {}).",
             s.client.issuer, s.client.client_id
         );
-        bluelamp_web::sso::Sso::new(s.client, s.mapping, s.label)
+        bluelamp_web::sso::Sso::new(s.client, s.mapping, s.label, s.write_scope)
     });
     let running = start_with(
         listener,

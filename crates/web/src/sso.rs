@@ -13,6 +13,8 @@ pub struct Sso {
     pub mapping: ClaimMapping,
     /// The sign-in button's words ("Sign in with your force account").
     pub label: String,
+    /// The scope an API access token needs to write.
+    pub write_scope: String,
     provider: Arc<OnceCell<Provider>>,
 }
 
@@ -26,11 +28,17 @@ impl std::fmt::Debug for Sso {
 }
 
 impl Sso {
-    pub fn new(config: ClientConfig, mapping: ClaimMapping, label: String) -> Self {
+    pub fn new(
+        config: ClientConfig,
+        mapping: ClaimMapping,
+        label: String,
+        write_scope: String,
+    ) -> Self {
         Self {
             config,
             mapping,
             label,
+            write_scope,
             provider: Arc::new(OnceCell::new()),
         }
     }

@@ -186,3 +186,21 @@ fn only_https_or_loopback_providers_are_accepted() {
         Err(OidcError::Insecure("http://idp.force.example".into()))
     );
 }
+
+#[test]
+fn an_access_token_for_the_api_needs_its_audience_but_no_nonce() {
+    let mut c = claims();
+    c.as_object_mut().unwrap().remove("nonce");
+    c["aud"] = json!("api://bluelamp");
+    c["scp"] = json!("bluelamp.read bluelamp.write");
+    let t = sign("RS256", "rsa-1", &c);
+    let got = validate_access_token(&t, &jwks(), ISSUER, "api://bluelamp", now()).unwrap();
+    assert_eq!(got["scp"], "bluelamp.read bluelamp.write");
+    assert!(matches!(
+        validate_access_token(&t, &jwks(), ISSUER, CLIENT, now()),
+        Err(OidcError::InvalidToken(m)) if m.contains("aud")
+    ));
+    c["exp"] = json!(now().as_second() - 600);
+    let old = sign("RS256", "rsa-1", &c);
+    assert!(validate_access_token(&old, &jwks(), ISSUER, "api://bluelamp", now()).is_err());
+}

@@ -3,7 +3,7 @@
 
 use bluelamp_app::Caller;
 use bluelamp_app::identity::{IdentityService, UserInput};
-use bluelamp_server::{Running, SecurityOptions, services, start, system_clock};
+use bluelamp_server::{Running, SecurityOptions, services, system_clock};
 use bluelamp_store::Store;
 use bluelamp_store_sqlite::SqliteStore;
 use reqwest::{Client, Response, StatusCode};
@@ -72,14 +72,35 @@ pub async fn spawn_app_at(
     options: SecurityOptions,
     clock: Arc<dyn bluelamp_domain::Clock>,
 ) -> TestApp {
+    spawn_app_full(options, clock, None).await
+}
+
+/// With single sign-on through `sso`.
+pub async fn spawn_app_sso(options: SecurityOptions, sso: bluelamp_web::sso::Sso) -> TestApp {
+    spawn_app_full(options, system_clock(), Some(sso)).await
+}
+
+async fn spawn_app_full(
+    options: SecurityOptions,
+    clock: Arc<dyn bluelamp_domain::Clock>,
+    sso: Option<bluelamp_web::sso::Sso>,
+) -> TestApp {
     let dir = std::env::temp_dir().join(format!("bluelamp-api-{}", uuid::Uuid::now_v7()));
     let db_path = dir.join("bluelamp.db");
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db_path).await.unwrap());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let signer = Arc::new(bluelamp_audit::Signer::generate().unwrap());
-    let running = start(listener, store.clone(), clock.clone(), options, signer)
-        .await
-        .unwrap();
+    let running = bluelamp_server::start_with(
+        listener,
+        store.clone(),
+        clock.clone(),
+        options,
+        signer,
+        sso,
+        None,
+    )
+    .await
+    .unwrap();
     let (_, identity) = services(store.clone(), clock, options).unwrap();
     let mut app = TestApp {
         base: format!("http://{}", running.addr),

@@ -15,3 +15,4 @@ mod monitoring;
 mod pages;
 mod records;
 mod security;
+mod sso_bearer;
