@@ -11,6 +11,7 @@ pub mod audit_trail;
 pub mod break_glass;
 pub mod custody;
 pub mod diff;
+pub mod duplicates;
 pub mod error;
 pub mod identity;
 pub mod monitoring;

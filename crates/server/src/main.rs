@@ -69,6 +69,11 @@ enum Command {
         #[command(subcommand)]
         command: UsersCommand,
     },
+    /// Find person records that are likely the same person.
+    Duplicates {
+        #[command(subcommand)]
+        command: DuplicatesCommand,
+    },
     /// Load realistic synthetic UK data (deterministic from the seed): persons with their
     /// objects, locations, events and links.
     DemoData {
@@ -81,6 +86,26 @@ enum Command {
         /// Records written per transaction.
         #[arg(long, default_value_t = 2000)]
         batch: usize,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum DuplicatesCommand {
+    /// Compare every person with those who share a blocking key (names that sound alike,
+    /// variants, dates of birth, identifiers) and print the likely pairs, highest score
+    /// first, with why. Audited.
+    Scan {
+        /// The match weight a pair must reach [default: the model's threshold, 16].
+        #[arg(long)]
+        threshold: Option<f64>,
+        /// Print at most this many pairs.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Print JSON lines instead of text.
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -274,6 +299,54 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!(
                 "Created {}. First password (shown once): {password}",
                 account.principal.username
+            );
+            Ok(())
+        }
+        Command::Duplicates {
+            command:
+                DuplicatesCommand::Scan {
+                    threshold,
+                    limit,
+                    json,
+                    store,
+                },
+        } => {
+            let settings = task_settings(&file, store)?;
+            let store = open_store(settings.database_url.as_deref(), &settings.data_dir)
+                .await
+                .map_err(|e| e.to_string())?;
+            let started = std::time::Instant::now();
+            let report = bluelamp_app::duplicates::scan(
+                &store,
+                &system_clock(),
+                &bluelamp_app::Caller::system("duplicates-scan"),
+                threshold.unwrap_or(bluelamp_search::DEFAULT_THRESHOLD),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            for c in report.candidates.iter().take(limit) {
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::json!({
+                            "a": c.a, "b": c.b, "a_summary": c.a_summary, "b_summary": c.b_summary,
+                            "weight": c.weight, "why": c.explanation,
+                        })
+                    );
+                } else {
+                    println!(
+                        "{:6.1}  {}  {}\n        {}  {}\n        {}",
+                        c.weight, c.a, c.a_summary, c.b, c.b_summary, c.explanation
+                    );
+                }
+            }
+            eprintln!(
+                "{} persons, {} comparisons, {} likely pairs ({} shown) in {:.1} s",
+                report.persons,
+                report.comparisons,
+                report.candidates.len(),
+                report.candidates.len().min(limit),
+                started.elapsed().as_secs_f64()
             );
             Ok(())
         }

@@ -9,7 +9,7 @@ mod directory;
 mod rows;
 
 use async_trait::async_trait;
-use bluelamp_domain::{AuditEntry, RecordId, Version};
+use bluelamp_domain::{AuditEntry, RecordId, RecordKind, Version};
 use bluelamp_store::migrations::{Migration, verify_applied};
 use bluelamp_store::support::{
     ChangeProgress, gate_history, gate_links, gate_record, gate_version, mark_missing,
@@ -557,6 +557,25 @@ impl Store for PgStore {
             "SELECT {RECORD_COLUMNS} FROM records WHERE id = ANY($1)"
         ))
         .bind(&uuids)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(internal)?;
+        rows.iter().map(record_from_row).collect()
+    }
+
+    async fn scan(
+        &self,
+        kind: RecordKind,
+        after: Option<RecordId>,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {RECORD_COLUMNS} FROM records WHERE kind = $1 AND status = 'active' \
+             AND id > $2 ORDER BY id LIMIT $3"
+        ))
+        .bind(kind.as_str())
+        .bind(after.map(|a| a.0).unwrap_or(uuid::Uuid::nil()))
+        .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await
         .map_err(internal)?;

@@ -10,7 +10,7 @@ mod rows;
 mod writer;
 
 use async_trait::async_trait;
-use bluelamp_domain::{AuditEntry, RecordId, Version};
+use bluelamp_domain::{AuditEntry, RecordId, RecordKind, Version};
 use bluelamp_store::migrations::{Migration, verify_applied};
 use bluelamp_store::support::{
     ChangeProgress, gate_history, gate_links, gate_record, gate_version, mark_missing,
@@ -638,6 +638,26 @@ impl Store for SqliteStore {
             }
         }
         Ok(out)
+    }
+
+    async fn scan(
+        &self,
+        kind: RecordKind,
+        after: Option<RecordId>,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredRecord>> {
+        let sql = format!(
+            "SELECT {RECORD_COLUMNS} FROM records WHERE kind = ? AND status = 'active' \
+             AND id > ? ORDER BY id LIMIT ?"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(kind.as_str())
+            .bind(after.map(|a| a.to_string()).unwrap_or_default())
+            .bind(i64::from(limit))
+            .fetch_all(&self.readers)
+            .await
+            .map_err(internal)?;
+        rows.iter().map(record_from_row).collect()
     }
 
     async fn audit_only(&self, audit: AuditEntry) -> StoreResult<()> {

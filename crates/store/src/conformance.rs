@@ -46,6 +46,7 @@ macro_rules! store_conformance_tests {
             references_count_up_once_per_scope,
             audit_search_filters_by_user_record_action_and_time,
             break_glass_grants_are_versioned_and_filtered,
+            scan_reads_every_active_record_of_a_kind_in_pages,
             audit_records_are_sequenced_once_with_their_checkpoint,
         );
     };
@@ -1520,4 +1521,33 @@ pub async fn break_glass_grants_are_versioned_and_filtered(store: Arc<dyn Store>
         .await
         .unwrap();
     assert_eq!(by_id[0].reason, "Urgent safeguarding enquiry");
+}
+
+pub async fn scan_reads_every_active_record_of_a_kind_in_pages(store: Arc<dyn Store>) {
+    let mut made = Vec::new();
+    for i in 0..7 {
+        let rec = person(&format!("Scan{i}"));
+        made.push(rec.id);
+        store.apply(create(rec)).await.unwrap();
+    }
+    let mut other = person("NotAPerson");
+    other.kind = RecordKind::Object;
+    other.subtype = Some("vehicle".into());
+    store.apply(create(other)).await.unwrap();
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.scan(RecordKind::Person, after, 3).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.len() <= 3);
+        assert!(page.iter().all(|r| r.kind == RecordKind::Person));
+        after = page.last().map(|r| r.id);
+        seen.extend(page.into_iter().map(|r| r.id));
+    }
+    made.sort();
+    let mut mine: Vec<RecordId> = seen.into_iter().filter(|id| made.contains(id)).collect();
+    mine.sort();
+    assert_eq!(mine, made, "every person once, in pages");
 }

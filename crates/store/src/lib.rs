@@ -24,7 +24,7 @@ pub use directory::*;
 pub use types::*;
 
 use async_trait::async_trait;
-use bluelamp_domain::{AuditEntry, RecordId, Version};
+use bluelamp_domain::{AuditEntry, RecordId, RecordKind, Version};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -200,4 +200,14 @@ pub trait Store: Send + Sync + 'static {
 
     /// Break-glass requests matching the filter, newest first (at most 1,000).
     async fn grants(&self, filter: &GrantFilter) -> StoreResult<Vec<AccessGrant>>;
+
+    /// Up to `limit` active records of `kind` after `after` in id order: how system
+    /// processes (a duplicate scan, a reindex) read everything, page by page. Not a
+    /// consultation: the process audits what it does with them.
+    async fn scan(
+        &self,
+        kind: RecordKind,
+        after: Option<RecordId>,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredRecord>>;
 }

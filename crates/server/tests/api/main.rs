@@ -10,6 +10,7 @@ mod auditors;
 mod bad_input;
 mod break_glass;
 mod custody;
+mod duplicates;
 mod helpers;
 mod monitoring;
 mod pages;
