@@ -19,6 +19,7 @@ use bluelamp_store::{
 };
 use jiff::SignedDuration;
 use serde_json::json;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The longest a grant may last.
@@ -38,7 +39,18 @@ pub struct BreakGlass {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     access: Access,
+    /// Each user's approved grants, as last read, and when: every request asks, and most
+    /// users have none. Expiry is still checked at each use; a decision made on this node
+    /// clears the requester's entry at once, one made on another node shows within
+    /// [`GRANT_CACHE_TTL`].
+    cache: Arc<std::sync::Mutex<GrantCache>>,
 }
+
+/// Approved grants by user, with when they were read.
+type GrantCache = HashMap<Username, (std::time::Instant, Vec<AccessGrant>)>;
+
+/// How long a user's approved grants are reused before they are read again.
+pub const GRANT_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl BreakGlass {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, access: Access) -> Self {
@@ -46,6 +58,7 @@ impl BreakGlass {
             store,
             clock,
             access,
+            cache: Arc::default(),
         }
     }
 
@@ -54,6 +67,13 @@ impl BreakGlass {
             .principal()
             .map(|p| p.username.clone())
             .ok_or_else(|| AppError::Forbidden("Only a person can ask for access".into()))
+    }
+
+    fn cache_lock(&self) -> std::sync::MutexGuard<'_, GrantCache> {
+        match self.cache.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
     }
 
     /// Asks for access to a record. The same answer whether or not the record exists.
@@ -314,6 +334,7 @@ impl BreakGlass {
                 audit: Some(audit),
             })
             .await?;
+        self.cache_lock().remove(&grant.username);
         done.grants
             .into_iter()
             .next()
@@ -323,14 +344,30 @@ impl BreakGlass {
     /// The grants in force for a user now (checked on every request).
     pub async fn active_for(&self, username: &Username) -> Result<Vec<ActiveGrant>, AppError> {
         let now = self.clock.now();
-        Ok(self
-            .store
-            .grants(&GrantFilter {
-                username: Some(username.clone()),
-                status: Some(GrantStatus::Approved),
-                ..Default::default()
-            })
-            .await?
+        let cached = self
+            .cache_lock()
+            .get(username)
+            .and_then(|(at, grants)| (at.elapsed() < GRANT_CACHE_TTL).then(|| grants.clone()));
+        let approved = match cached {
+            Some(g) => g,
+            None => {
+                let g = self
+                    .store
+                    .grants(&GrantFilter {
+                        username: Some(username.clone()),
+                        status: Some(GrantStatus::Approved),
+                        ..Default::default()
+                    })
+                    .await?;
+                let mut cache = self.cache_lock();
+                if cache.len() > 10_000 {
+                    cache.retain(|_, (at, _)| at.elapsed() < GRANT_CACHE_TTL);
+                }
+                cache.insert(username.clone(), (std::time::Instant::now(), g.clone()));
+                g
+            }
+        };
+        Ok(approved
             .into_iter()
             .filter(|g| g.active_at(now))
             .map(|g| ActiveGrant {
