@@ -81,10 +81,13 @@ pub async fn spawn_app_sso(options: SecurityOptions, sso: bluelamp_web::sso::Sso
 }
 
 async fn spawn_app_full(
-    options: SecurityOptions,
+    mut options: SecurityOptions,
     clock: Arc<dyn bluelamp_domain::Clock>,
     sso: Option<bluelamp_web::sso::Sso>,
 ) -> TestApp {
+    // Protective monitoring looks at the trail once at start; tests that exercise it run
+    // its rounds themselves, so no alert lands in the middle of another test's counts.
+    options.monitoring.every_seconds = 3_600;
     let dir = std::env::temp_dir().join(format!("bluelamp-api-{}", uuid::Uuid::now_v7()));
     let db_path = dir.join("bluelamp.db");
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db_path).await.unwrap());
@@ -228,6 +231,18 @@ impl TestApp {
 
     pub async fn audit_count(&self) -> usize {
         self.store.audit_entries(0, 1_000_000).await.unwrap().len()
+    }
+
+    /// Audit records made by one user (background processes, such as protective
+    /// monitoring raising alerts, write records of their own at any moment).
+    pub async fn audit_count_by(&self, user_id: &str) -> usize {
+        self.store
+            .audit_entries(0, 1_000_000)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| r.entry.actor.user_id == user_id)
+            .count()
     }
 
     pub async fn record_count(&self) -> u64 {

@@ -718,7 +718,7 @@ async fn need_to_know_holds_on_every_endpoint_and_every_refusal_is_audited() {
         }
         for (name, id) in ids {
             let visible = v.sees.contains(&name);
-            let before = app.audit_count().await;
+            let before = app.audit_count_by(v.name).await;
             for path in [
                 format!("/api/v1/persons/{id}"),
                 format!("/api/v1/records/{id}/history"),
@@ -746,12 +746,21 @@ async fn need_to_know_holds_on_every_endpoint_and_every_refusal_is_audited() {
                 }
             }
             assert_eq!(
-                app.audit_count().await,
+                app.audit_count_by(v.name).await,
                 before + 5,
                 "each attempt is audited"
             );
             if !visible {
-                let audit = last_audit(&app).await;
+                let audit = app
+                    .store
+                    .audit_entries(0, 1_000_000)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .rev()
+                    .find(|r| r.entry.actor.user_id == v.name)
+                    .unwrap()
+                    .entry;
                 assert_eq!(audit.outcome, AuditOutcome::Denied, "{} {name}", v.name);
                 assert!(
                     audit.details["decision"]["policies"]
