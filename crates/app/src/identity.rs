@@ -338,14 +338,7 @@ impl IdentityService {
         }
         let base = account.version;
         if !password_ok || account.password_hash.is_none() {
-            let window_start = now - self.policy.lockout_window;
-            account.failed_sign_ins.retain(|t| *t > window_start);
-            account.failed_sign_ins.push(now);
-            let lock = account.failed_sign_ins.len() >= self.policy.lockout_failures;
-            if lock {
-                account.locked_at = Some(now);
-            }
-            account.updated_at = now;
+            let lock = self.count_failure(&mut account, now);
             let audit = self.audit(
                 actor,
                 AuditAction::SignIn,
@@ -363,7 +356,6 @@ impl IdentityService {
         }
         account.failed_sign_ins.clear();
         account.updated_at = now;
-        let principal = account.principal.clone();
         let mfa_required = account.totp.as_ref().is_some_and(|t| t.confirmed);
         if !mfa_required {
             account.last_sign_in_at = Some(now);
@@ -380,42 +372,17 @@ impl IdentityService {
                 now + self.policy.absolute_timeout,
             )
         };
-        let (secret, session) = self.new_session(
-            &principal.username,
-            SessionKind::Browser,
-            String::new(),
+        self.open_session(
+            account,
+            Some(base),
             scopes,
             expires,
+            Vec::new(),
             context,
-        )?;
-        let mut ctx = context.clone();
-        ctx.session_id = Some(session_ref(&session.id_hash));
-        let audit = self.audit(
-            principal.actor(),
-            AuditAction::SignIn,
-            AuditOutcome::Success,
             service,
-            &ctx,
             json!({ "method": "password", "mfa": if mfa_required { "pending" } else { "not enrolled" } }),
-        );
-        self.store
-            .directory_apply(DirectoryChange {
-                ops: vec![
-                    DirectoryOp::PutUser {
-                        account: Box::new(account),
-                        base_version: Some(base),
-                    },
-                    DirectoryOp::CreateSession(Box::new(session.clone())),
-                ],
-                audit: Some(audit),
-            })
-            .await?;
-        Ok(SignedIn {
-            secret,
-            session,
-            principal,
-            mfa_required,
-        })
+        )
+        .await
     }
 
     /// The second step of signing in: a code from the authenticator app (or a recovery code)
@@ -468,14 +435,7 @@ impl IdentityService {
             account.recovery_codes.remove(pos);
             "recovery_code"
         } else {
-            let window_start = now - self.policy.lockout_window;
-            account.failed_sign_ins.retain(|t| *t > window_start);
-            account.failed_sign_ins.push(now);
-            let lock = account.failed_sign_ins.len() >= self.policy.lockout_failures;
-            if lock {
-                account.locked_at = Some(now);
-            }
-            account.updated_at = now;
+            let lock = self.count_failure(&mut account, now);
             let audit = self.audit(
                 account.principal.actor(),
                 AuditAction::SignIn,
@@ -490,43 +450,18 @@ impl IdentityService {
         account.failed_sign_ins.clear();
         account.last_sign_in_at = Some(now);
         account.updated_at = now;
-        let principal = account.principal.clone();
-        let (secret, session) = self.new_session(
-            &principal.username,
-            SessionKind::Browser,
-            String::new(),
+        let details = json!({ "method": method, "stage": "mfa", "recovery_codes_left": account.recovery_codes.len() });
+        self.open_session(
+            account,
+            Some(base),
             vec!["read".into(), "write".into()],
             now + self.policy.absolute_timeout,
-            context,
-        )?;
-        ctx.session_id = Some(session_ref(&session.id_hash));
-        let audit = self.audit(
-            principal.actor(),
-            AuditAction::SignIn,
-            AuditOutcome::Success,
-            "bluelamp-web",
+            vec![DirectoryOp::EndSession { id_hash, at: now }],
             &ctx,
-            json!({ "method": method, "stage": "mfa", "recovery_codes_left": account.recovery_codes.len() }),
-        );
-        self.store
-            .directory_apply(DirectoryChange {
-                ops: vec![
-                    DirectoryOp::PutUser {
-                        account: Box::new(account),
-                        base_version: Some(base),
-                    },
-                    DirectoryOp::EndSession { id_hash, at: now },
-                    DirectoryOp::CreateSession(Box::new(session.clone())),
-                ],
-                audit: Some(audit),
-            })
-            .await?;
-        Ok(SignedIn {
-            secret,
-            session,
-            principal,
-            mfa_required: false,
-        })
+            "bluelamp-web",
+            details,
+        )
+        .await
     }
 
     /// Starts (or restarts) setting up an authenticator app for the caller: a new secret,
@@ -643,16 +578,104 @@ impl IdentityService {
         caller: &Caller,
         username: &str,
     ) -> Result<UserAccount, AppError> {
-        let decision = self
-            .require_admin(caller, "reset two-step verification")
+        self.admin_change(
+            caller,
+            username,
+            "reset two-step verification",
+            "mfa_reset",
+            |a| {
+                a.totp = None;
+                a.recovery_codes.clear();
+            },
+        )
+        .await
+    }
+
+    /// Opens a browser session for a user who has just proved who they are: the account as
+    /// updated by the sign-in, any `extra` directory writes, the new session and the sign-in
+    /// audit record (with `details`) are written as one change.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn open_session(
+        &self,
+        account: UserAccount,
+        base: Option<Version>,
+        scopes: Vec<String>,
+        expires_at: Timestamp,
+        extra: Vec<DirectoryOp>,
+        context: &RequestContext,
+        service: &str,
+        details: serde_json::Value,
+    ) -> Result<SignedIn, AppError> {
+        let principal = account.principal.clone();
+        let mfa_required = scopes.iter().any(|s| s == MFA_PENDING);
+        let (secret, session) = self.new_session(
+            &principal.username,
+            SessionKind::Browser,
+            String::new(),
+            scopes,
+            expires_at,
+            context,
+        )?;
+        let mut ctx = context.clone();
+        ctx.session_id = Some(session_ref(&session.id_hash));
+        let audit = self.audit(
+            principal.actor(),
+            AuditAction::SignIn,
+            AuditOutcome::Success,
+            service,
+            &ctx,
+            details,
+        );
+        let mut ops = vec![DirectoryOp::PutUser {
+            account: Box::new(account),
+            base_version: base,
+        }];
+        ops.extend(extra);
+        ops.push(DirectoryOp::CreateSession(Box::new(session.clone())));
+        self.store
+            .directory_apply(DirectoryChange {
+                ops,
+                audit: Some(audit),
+            })
             .await?;
+        Ok(SignedIn {
+            secret,
+            session,
+            principal,
+            mfa_required,
+        })
+    }
+
+    /// Counts a failed attempt (wrong password or code) against the account; enough of them
+    /// within the lockout window lock it. Returns whether it is now locked.
+    fn count_failure(&self, account: &mut UserAccount, now: Timestamp) -> bool {
+        let window_start = now - self.policy.lockout_window;
+        account.failed_sign_ins.retain(|t| *t > window_start);
+        account.failed_sign_ins.push(now);
+        let lock = account.failed_sign_ins.len() >= self.policy.lockout_failures;
+        if lock {
+            account.locked_at = Some(now);
+        }
+        account.updated_at = now;
+        lock
+    }
+
+    /// An administrator's change to another user's account: checked, applied, audited.
+    async fn admin_change(
+        &self,
+        caller: &Caller,
+        username: &str,
+        what: &str,
+        operation: &str,
+        change: impl FnOnce(&mut UserAccount),
+    ) -> Result<UserAccount, AppError> {
+        let decision = self.require_admin(caller, what).await?;
         let mut account = self.get_user(caller, username).await?;
         let base = account.version;
-        account.totp = None;
-        account.recovery_codes.clear();
+        change(&mut account);
         account.updated_at = self.clock.now();
         let audit = caller.audit(&self.clock, AuditAction::ManageUser).with_details(json!({
-            "operation": "mfa_reset", "user": account.principal.username.as_str(), "decision": decision,
+            "operation": operation, "user": account.principal.username.as_str(), "decision": decision,
         }));
         self.put_account(account, base, audit).await
     }
@@ -1058,18 +1081,17 @@ impl IdentityService {
         caller: &Caller,
         username: &str,
     ) -> Result<UserAccount, AppError> {
-        let decision = self
-            .require_admin(caller, "release a locked account")
-            .await?;
-        let mut account = self.get_user(caller, username).await?;
-        let base = account.version;
-        account.locked_at = None;
-        account.failed_sign_ins.clear();
-        account.updated_at = self.clock.now();
-        let audit = caller.audit(&self.clock, AuditAction::ManageUser).with_details(json!({
-            "operation": "release_lock", "user": account.principal.username.as_str(), "decision": decision,
-        }));
-        self.put_account(account, base, audit).await
+        self.admin_change(
+            caller,
+            username,
+            "release a locked account",
+            "release_lock",
+            |a| {
+                a.locked_at = None;
+                a.failed_sign_ins.clear();
+            },
+        )
+        .await
     }
 
     /// Sets a user's password: an administrator resetting it, or the user changing their own.
@@ -1135,14 +1157,7 @@ impl IdentityService {
         };
         if !verify_password(current.to_string(), hash).await {
             let now = self.clock.now();
-            let window_start = now - self.policy.lockout_window;
-            account.failed_sign_ins.retain(|t| *t > window_start);
-            account.failed_sign_ins.push(now);
-            let lock = account.failed_sign_ins.len() >= self.policy.lockout_failures;
-            if lock {
-                account.locked_at = Some(now);
-            }
-            account.updated_at = now;
+            let lock = self.count_failure(&mut account, now);
             let base = account.version;
             let audit = caller
                 .audit(&self.clock, AuditAction::ManageUser)

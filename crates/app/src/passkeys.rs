@@ -3,12 +3,12 @@
 //! checks a PIN or biometric (user verification is required). A deployment may require
 //! passkeys (the SECRET tier): other sign-ins then only let the user register one.
 
-use crate::identity::{IdentityService, SignedIn, session_ref};
+use crate::identity::{IdentityService, SignedIn};
 use crate::{AppError, Caller};
 use bluelamp_domain::{
     Actor, AuditAction, AuditOutcome, RequestContext, Username, ValidationErrors,
 };
-use bluelamp_store::{Passkey, SessionKind, UserAccount};
+use bluelamp_store::{Passkey, UserAccount};
 use bluelamp_webauthn::{
     AssertionResponse, Credential, RegistrationResponse, RelyingParty, b64, unb64,
 };
@@ -239,44 +239,18 @@ impl IdentityService {
         account.last_sign_in_at = Some(now);
         account.failed_sign_ins.clear();
         account.updated_at = now;
-        let principal = account.principal.clone();
-        let (secret, session) = self.new_session(
-            &principal.username,
-            SessionKind::Browser,
-            String::new(),
+        let base = account.version;
+        self.open_session(
+            account,
+            Some(base),
             vec!["read".into(), "write".into(), PASSKEY_SCOPE.into()],
             now + self.policy.absolute_timeout,
+            Vec::new(),
             context,
-        )?;
-        let mut ctx = context.clone();
-        ctx.session_id = Some(session_ref(&session.id_hash));
-        let audit = self.audit(
-            principal.actor(),
-            AuditAction::SignIn,
-            AuditOutcome::Success,
             service,
-            &ctx,
             json!({ "method": "passkey", "passkey": name }),
-        );
-        let base = account.version;
-        self.store
-            .directory_apply(bluelamp_store::DirectoryChange {
-                ops: vec![
-                    bluelamp_store::DirectoryOp::PutUser {
-                        account: Box::new(account),
-                        base_version: Some(base),
-                    },
-                    bluelamp_store::DirectoryOp::CreateSession(Box::new(session.clone())),
-                ],
-                audit: Some(audit),
-            })
-            .await?;
-        Ok(SignedIn {
-            secret,
-            session,
-            principal,
-            mfa_required: false,
-        })
+        )
+        .await
     }
 
     /// The caller's passkeys.

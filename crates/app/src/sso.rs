@@ -4,12 +4,12 @@
 //! sign-in (and the change audited); a user an administrator has disabled here stays out.
 
 use crate::AppError;
-use crate::identity::{IdentityService, SignedIn, session_ref};
+use crate::identity::{IdentityService, SignedIn};
 use bluelamp_domain::{
     Actor, AuditAction, AuditOutcome, Classification, Compartment, Principal, RequestContext, Role,
     Unit, Username,
 };
-use bluelamp_store::{DirectoryChange, DirectoryOp, SessionKind, UserAccount};
+use bluelamp_store::{SessionKind, UserAccount};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 
@@ -324,23 +324,6 @@ impl IdentityService {
         account.rank = rank;
         account.last_sign_in_at = Some(now);
         account.updated_at = now;
-        let (secret, session) = self.new_session(
-            &principal.username,
-            SessionKind::Browser,
-            String::new(),
-            vec!["read".to_string(), "write".to_string()],
-            now + self.policy.absolute_timeout,
-            context,
-        )?;
-        let mut ctx = context.clone();
-        ctx.session_id = Some(session_ref(&session.id_hash));
-        let ops = vec![
-            DirectoryOp::PutUser {
-                account: Box::new(account),
-                base_version: base,
-            },
-            DirectoryOp::CreateSession(Box::new(session.clone())),
-        ];
         // One audit record for the sign-in and the account refresh it made, written with them.
         let refreshed = changed.then(|| {
             json!({
@@ -354,30 +337,20 @@ impl IdentityService {
                 },
             })
         });
-        let audit = self.audit(
-            principal.actor(),
-            AuditAction::SignIn,
-            AuditOutcome::Success,
+        self.open_session(
+            account,
+            base,
+            vec!["read".to_string(), "write".to_string()],
+            now + self.policy.absolute_timeout,
+            Vec::new(),
+            context,
             service,
-            &ctx,
             json!({
                 "method": "oidc", "issuer": issuer, "sub": sub, "amr": amr,
                 "account_from_identity_provider": refreshed,
             }),
-        );
-        // Ops are applied in order: the user, then their session.
-        self.store
-            .directory_apply(DirectoryChange {
-                ops,
-                audit: Some(audit),
-            })
-            .await?;
-        Ok(SignedIn {
-            secret,
-            session,
-            principal,
-            mfa_required: false,
-        })
+        )
+        .await
     }
 }
 
