@@ -27,6 +27,18 @@ fn cookie_header(state: &AppState, name: &str, value: &str, clear: bool) -> Head
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
+/// A redirect that sets (`Some`) or clears (`None`) cookies.
+fn redirect_with_cookies(state: &AppState, to: &str, cookies: &[(&str, Option<&str>)]) -> Response {
+    let mut resp = Redirect::to(to).into_response();
+    for (name, value) in cookies {
+        resp.headers_mut().append(
+            header::SET_COOKIE,
+            cookie_header(state, name, value.unwrap_or(""), value.is_none()),
+        );
+    }
+    resp
+}
+
 fn anonymous_chrome(state: &AppState) -> Chrome {
     Chrome {
         user: String::new(),
@@ -202,17 +214,14 @@ async fn sign_in(State(state): State<AppState>, req: axum::extract::Request) -> 
             } else {
                 next.clone()
             };
-            let mut resp = Redirect::to(&target).into_response();
-            let h = resp.headers_mut();
-            h.append(
-                header::SET_COOKIE,
-                cookie_header(&state, SESSION_COOKIE, &signed_in.secret, false),
-            );
-            h.append(
-                header::SET_COOKIE,
-                cookie_header(&state, SIGN_IN_COOKIE, "", true),
-            );
-            resp
+            redirect_with_cookies(
+                &state,
+                &target,
+                &[
+                    (SESSION_COOKIE, Some(&signed_in.secret)),
+                    (SIGN_IN_COOKIE, None),
+                ],
+            )
         }
         Err(AppError::Forbidden(msg)) => sign_in_page(
             &state,
@@ -345,12 +354,7 @@ async fn code_submit(State(state): State<AppState>, req: axum::extract::Request)
         .await
     {
         Ok(signed_in) => {
-            let mut resp = Redirect::to(&next).into_response();
-            resp.headers_mut().append(
-                header::SET_COOKIE,
-                cookie_header(&state, SESSION_COOKIE, &signed_in.secret, false),
-            );
-            resp
+            redirect_with_cookies(&state, &next, &[(SESSION_COOKIE, Some(&signed_in.secret))])
         }
         Err(AppError::Forbidden(msg)) if msg == bluelamp_app::identity::CODE_REFUSED => {
             code_page(&state, StatusCode::UNAUTHORIZED, &secret, next, Some(msg))
@@ -466,12 +470,7 @@ async fn sign_out(State(state): State<AppState>, user: CurrentUser, _csrf: FormD
     {
         return error_page(&state, &user, e);
     }
-    let mut resp = Redirect::to("/sign-in?signed_out=1").into_response();
-    resp.headers_mut().append(
-        header::SET_COOKIE,
-        cookie_header(&state, SESSION_COOKIE, "", true),
-    );
-    resp
+    redirect_with_cookies(&state, "/sign-in?signed_out=1", &[(SESSION_COOKIE, None)])
 }
 
 // ------------------------------------------------------------------ account
@@ -649,12 +648,7 @@ async fn sign_out_everywhere(
     if let Err(e) = state.identity.sign_out_everywhere(&user.caller).await {
         return error_page(&state, &user, e);
     }
-    let mut resp = Redirect::to("/sign-in?signed_out=1").into_response();
-    resp.headers_mut().append(
-        header::SET_COOKIE,
-        cookie_header(&state, SESSION_COOKIE, "", true),
-    );
-    resp
+    redirect_with_cookies(&state, "/sign-in?signed_out=1", &[(SESSION_COOKIE, None)])
 }
 
 async fn password_form(State(state): State<AppState>, user: CurrentUser) -> Response {
@@ -1075,12 +1069,7 @@ async fn sso_start(State(state): State<AppState>, Query(q): Query<SignInQuery>) 
             use base64::Engine;
             let value = base64::engine::general_purpose::URL_SAFE_NO_PAD
                 .encode(serde_json::to_vec(&pending).unwrap_or_default());
-            let mut resp = Redirect::to(&url).into_response();
-            resp.headers_mut().append(
-                header::SET_COOKIE,
-                cookie_header(&state, SSO_COOKIE, &value, false),
-            );
-            resp
+            redirect_with_cookies(&state, &url, &[(SSO_COOKIE, Some(&value))])
         }
         Err(e) => {
             tracing::error!(error = %e, "single sign-on could not start");
@@ -1193,19 +1182,14 @@ async fn sso_callback(
         )
         .await
     {
-        Ok(signed_in) => {
-            let mut resp = Redirect::to(&next).into_response();
-            let h = resp.headers_mut();
-            h.append(
-                header::SET_COOKIE,
-                cookie_header(&state, SESSION_COOKIE, &signed_in.secret, false),
-            );
-            h.append(
-                header::SET_COOKIE,
-                cookie_header(&state, SSO_COOKIE, "", true),
-            );
-            resp
-        }
+        Ok(signed_in) => redirect_with_cookies(
+            &state,
+            &next,
+            &[
+                (SESSION_COOKIE, Some(&signed_in.secret)),
+                (SSO_COOKIE, None),
+            ],
+        ),
         Err(AppError::Forbidden(msg)) => sso_failed(&state, StatusCode::FORBIDDEN, msg, next),
         Err(e) => {
             tracing::error!(error = %e, "single sign-on failed");
@@ -1299,19 +1283,14 @@ async fn passkey_sign_in(
         .sign_in_passkey(&rp, &challenge, &form.credential, &context, "bluelamp-web")
         .await
     {
-        Ok(signed_in) => {
-            let mut resp = Redirect::to(&next).into_response();
-            let h = resp.headers_mut();
-            h.append(
-                header::SET_COOKIE,
-                cookie_header(&state, SESSION_COOKIE, &signed_in.secret, false),
-            );
-            h.append(
-                header::SET_COOKIE,
-                cookie_header(&state, SIGN_IN_COOKIE, "", true),
-            );
-            resp
-        }
+        Ok(signed_in) => redirect_with_cookies(
+            &state,
+            &next,
+            &[
+                (SESSION_COOKIE, Some(&signed_in.secret)),
+                (SIGN_IN_COOKIE, None),
+            ],
+        ),
         Err(AppError::Forbidden(msg)) => again(StatusCode::UNAUTHORIZED, &msg),
         Err(e) => {
             tracing::error!(error = %e, "passkey sign-in failed");
