@@ -127,17 +127,6 @@ fn item(row: AuditRow) -> Item {
     }
 }
 
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b':' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 async fn search(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -163,11 +152,11 @@ async fn search(
                     {
                         older = Some(format!(
                             "/audit?user={}&record={}&action={}&from={}&to={}&before={}",
-                            encode(p.user.trim()),
-                            encode(p.record.trim()),
-                            encode(p.action.trim()),
-                            encode(p.from.trim()),
-                            encode(p.to.trim()),
+                            super::urlencode(p.user.trim()),
+                            super::urlencode(p.record.trim()),
+                            super::urlencode(p.action.trim()),
+                            super::urlencode(p.from.trim()),
+                            super::urlencode(p.to.trim()),
                             last.seq
                         ));
                     }

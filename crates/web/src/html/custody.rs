@@ -372,21 +372,11 @@ async fn board_rows(
         .unwrap_or_else(|| state.pole.clock().now());
     Ok(BoardRows {
         station: station_key(station),
-        station_query: url_encode(&station_key(station)),
+        station_query: super::urlencode(&station_key(station)),
         items: rows.iter().map(board_item).collect(),
         alerts: board_alerts(rows.iter().map(|r| &r.status), now),
         updated: local(now).strftime("%H:%M:%S").to_string(),
     })
-}
-
-fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            b' ' => "+".to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 async fn board(
@@ -1460,6 +1450,8 @@ struct RecordPage {
     entries: Vec<EntryView>,
     sections: Vec<SectionView>,
     at_value: String,
+    /// The suite, for the link back to its board.
+    station_query: String,
     print: bool,
 }
 
@@ -1530,7 +1522,6 @@ fn record_page(
     field_errors: &HashMap<String, String>,
     print: bool,
 ) -> RecordPage {
-    let now = state.pole.clock().now();
     let at_value = data
         .filter(|_| open.is_some())
         .map(|d| d.get("at").to_string())
@@ -1565,15 +1556,9 @@ fn record_page(
             &user.auth.principal.display_name,
             &default_rank(&user.auth.account_rank),
         ),
-        at_value: if at_value.is_empty() {
-            String::new()
-        } else {
-            at_value
-        },
-        print: {
-            let _ = now;
-            print
-        },
+        at_value,
+        station_query: super::urlencode(&view.custody.booking.station),
+        print,
     }
 }
 
