@@ -260,9 +260,14 @@ pub fn list_query(
 }
 
 fn parse_id(s: &str) -> Result<RecordId, ApiError> {
+    parse_id_field(s, "id")
+}
+
+/// A record id from the request, or a problem naming `field`.
+pub(crate) fn parse_id_field(s: &str, field: &str) -> Result<RecordId, ApiError> {
     s.parse::<RecordId>().map_err(|m| ApiError::BadRequest {
         detail: m,
-        field: Some("id".into()),
+        field: Some(field.into()),
     })
 }
 

@@ -2,7 +2,7 @@
 //! entries, and the suite board.
 
 use crate::AppState;
-use crate::api::{ApiJson, MarkingView, marking_view};
+use crate::api::{ApiJson, MarkingView, marking_view, parse_id_field};
 use crate::caller::CurrentUser;
 use crate::error::{ApiError, Problem};
 use axum::extract::{Path, Query, State};
@@ -152,13 +152,6 @@ pub struct BoardParams {
     pub station: String,
 }
 
-fn parse_id(s: &str, field: &str) -> Result<RecordId, ApiError> {
-    s.parse::<RecordId>().map_err(|m| ApiError::BadRequest {
-        detail: m,
-        field: Some(field.into()),
-    })
-}
-
 fn parse_marking(m: Option<MarkingInput>) -> Result<Option<Marking>, ApiError> {
     match m {
         None => Ok(None),
@@ -178,7 +171,7 @@ pub async fn book_in(
     ApiJson(body): ApiJson<BookInRequest>,
 ) -> Result<(StatusCode, HeaderMap, Json<CustodyResponse>), ApiError> {
     let input = BookIn {
-        person_id: parse_id(&body.person_id, "person_id")?,
+        person_id: parse_id_field(&body.person_id, "person_id")?,
         booking: body.booking,
         custody_officer: body.custody_officer,
         risk: body.risk,
@@ -203,7 +196,7 @@ pub async fn get_custody(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<CustodyResponse>, ApiError> {
-    let id = parse_id(&id, "id")?;
+    let id = parse_id_field(&id, "id")?;
     Ok(Json(s.custody.get(&user.caller, id).await?.into()))
 }
 
@@ -220,7 +213,7 @@ pub async fn add_entry(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<NewEntryRequest>,
 ) -> Result<Json<CustodyResponse>, ApiError> {
-    let id = parse_id(&id, "id")?;
+    let id = parse_id_field(&id, "id")?;
     let at = match body.at.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(t) => Some(
