@@ -14,7 +14,7 @@ use bluelamp_app::custody::{
 };
 use bluelamp_domain::custody::{Booking, ClockStatus, Entry, EntryKind, Officer};
 use bluelamp_domain::pole::input::MarkingInput;
-use bluelamp_domain::{Marking, RecordId};
+use bluelamp_domain::Marking;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
