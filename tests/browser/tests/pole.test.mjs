@@ -449,6 +449,13 @@ test("book a detainee in, record two cell visits and a review, and see the board
   assert.match(await page.getByRole("alert").innerText(), /inspector/i);
   await checkAccessibility(page, "custody record with a refused entry");
 
+  // The printable custody record carries every entry and no forms.
+  await page.getByRole("link", { name: "Printable custody record" }).click();
+  await page.getByText("Printed").waitFor();
+  assert.match(await page.locator("main").innerText(), /Cell visit[\s\S]*Insp 12 Khan/);
+  assert.equal(await page.locator("form").count(), 0);
+  await checkAccessibility(page, "printable custody record");
+
   await page.goto(`${base}/custody?station=Eastgate`);
   const after = page.getByRole("row").filter({ hasText: number });
   assert.match(await after.locator("td").nth(6).innerText(), /^\d\d:\d\d$/, "the board shows the last visit");
