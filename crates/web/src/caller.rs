@@ -242,39 +242,36 @@ impl FromRequestParts<AppState> for CurrentUser {
                 "This token may only read: create a token with the write scope.".into(),
             )));
         }
-        // A deployment that requires two-step verification sends a user without it to set
-        // it up before anything else.
-        if state.require_mfa && !auth.mfa_enrolled {
-            let path = parts.uri.path();
-            let allowed = path.starts_with("/account/mfa") || path == "/sign-out";
-            if !allowed {
-                return Err(if is_api {
-                    AuthRejection::Api(ApiError::Forbidden(
-                        "Set up two-step verification on your account page first.".into(),
-                    ))
-                } else {
-                    AuthRejection::SetUpMfa
-                });
-            }
-        }
-        // A deployment that requires passkeys (the SECRET tier) lets any other session do
-        // nothing but register a passkey and sign out.
-        if state.require_webauthn
+        // A deployment that requires a second factor (an authenticator app) or passkeys (the
+        // SECRET tier) lets a session without it do nothing but set it up and sign out.
+        let setup = if state.require_mfa && !auth.mfa_enrolled {
+            Some((
+                "/account/mfa",
+                "Set up two-step verification on your account page first.",
+                AuthRejection::SetUpMfa,
+            ))
+        } else if state.require_webauthn
             && !auth
                 .session
                 .scopes
                 .iter()
                 .any(|s| s == bluelamp_app::passkeys::PASSKEY_SCOPE)
         {
+            Some((
+                "/account/passkeys",
+                "This deployment requires signing in with a passkey.",
+                AuthRejection::SetUpPasskey,
+            ))
+        } else {
+            None
+        };
+        if let Some((page, message, page_rejection)) = setup {
             let path = parts.uri.path();
-            let allowed = path.starts_with("/account/passkeys") || path == "/sign-out";
-            if !allowed {
+            if !(path.starts_with(page) || path == "/sign-out") {
                 return Err(if is_api {
-                    AuthRejection::Api(ApiError::Forbidden(
-                        "This deployment requires signing in with a passkey.".into(),
-                    ))
+                    AuthRejection::Api(ApiError::Forbidden(message.into()))
                 } else {
-                    AuthRejection::SetUpPasskey
+                    page_rejection
                 });
             }
         }
