@@ -12,9 +12,9 @@ use axum::{Json, Router};
 use bluelamp_app::custody::{
     BoardRow, BookIn, CustodyView, Detainee, DetentionDecision, RightsInput, RiskInput,
 };
+use bluelamp_domain::Marking;
 use bluelamp_domain::custody::{Booking, ClockStatus, Entry, EntryKind, Officer};
 use bluelamp_domain::pole::input::MarkingInput;
-use bluelamp_domain::Marking;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
