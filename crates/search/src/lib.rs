@@ -1,7 +1,7 @@
 //! Person matching for Bluelamp search and duplicate detection: the pure part.
 //!
-//! Nothing here does I/O, reads the clock or keeps an index: these are the functions an
-//! index, a search API and a duplicate scan are built from.
+//! Apart from [`index`], nothing here does I/O or reads the clock: these are the functions
+//! a search API and a duplicate scan are built from.
 //!
 //! - [`normalise`]: folding names to comparable forms (case, accents, transliteration,
 //!   apostrophes, particles, double-barrelled surnames).
@@ -14,11 +14,17 @@
 //!   against a date-of-birth query (date, year, month, range, age at a date).
 //! - [`features`] and [`score`]: the Fellegi-Sunter match model, its per-field
 //!   explanation, and the blocking keys that let a duplicate scan scale.
+//! - [`query`]: reading the search box (names, dates of birth, postcodes, registrations,
+//!   phone numbers, identifiers, words).
+//! - [`index`]: the tantivy index those are matched in, with the need-to-know pre-filter
+//!   inside it; the one part of this crate that does I/O.
 
 pub mod dob;
 pub mod features;
+pub mod index;
 pub mod normalise;
 pub mod phonetic;
+pub mod query;
 pub mod score;
 pub mod similarity;
 pub mod variants;

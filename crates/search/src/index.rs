@@ -1,0 +1,1209 @@
+//! The search index: a tantivy projection of the POLE store.
+//!
+//! One document per current person, object, location and event (links are found through
+//! the records they join). A document holds what search matches on (folded names and their
+//! sound-alike codes, name-variant groups, date-of-birth terms, identifiers, registrations,
+//! phone numbers, postcodes at three precisions, folded words) and the record's marking as
+//! access terms, so that the need-to-know pre-filter runs inside the index: a record the
+//! user may not see is never a candidate, so it can change neither a count nor a rank.
+//!
+//! Ranking never uses corpus statistics (no BM25: its inverse document frequencies would
+//! let hidden records move visible ones). Candidates are gathered with constant-score
+//! clauses weighted like the match model, and persons are then re-ranked by the
+//! Fellegi-Sunter score of [`crate::score`] against the query, with its explanation as the
+//! reason shown.
+//!
+//! The index holds nothing that is not in the store: it can always be thrown away and
+//! rebuilt.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Mutex;
+
+use bluelamp_domain::pole::{Event, Location, Object, ObjectDetails, Person};
+use bluelamp_domain::values::{DateOfBirth, Gender, PersonIdentifier};
+use bluelamp_domain::{Marking, RecordId, RecordKind, Visibility};
+use jiff::civil::Date;
+use serde::Serialize;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{
+    BooleanQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery, RegexQuery, TermQuery,
+};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
+};
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+use crate::dob::{DobQuery, DobQueryMatch, matches_query};
+use crate::features::{NameFeatures, PersonFeatures};
+use crate::normalise::fold;
+use crate::query::{ParsedQuery, PostcodeQuery, dob_of_query};
+use crate::score::{FieldScore, score};
+use crate::variants::variant_groups;
+
+/// Bumped whenever the schema or what is indexed changes: an index written by another
+/// version is rebuilt from the store.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// At most this many person candidates are re-ranked by the match model; a search that
+/// finds more says its count is at least this.
+pub const PERSON_CANDIDATES: usize = 300;
+
+/// Counts of other kinds are exact; pages of them are served up to this far.
+pub const MAX_OFFSET: usize = 1_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("search index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("search index: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("search index: {0}")]
+    Other(String),
+}
+
+impl From<tantivy::directory::error::OpenDirectoryError> for IndexError {
+    fn from(e: tantivy::directory::error::OpenDirectoryError) -> Self {
+        IndexError::Other(e.to_string())
+    }
+}
+
+impl From<tantivy::query::QueryParserError> for IndexError {
+    fn from(e: tantivy::query::QueryParserError) -> Self {
+        IndexError::Other(e.to_string())
+    }
+}
+
+pub type IndexResult<T> = Result<T, IndexError>;
+
+#[derive(Debug, Clone, Copy)]
+struct Fields {
+    id: Field,
+    kind: Field,
+    subtype: Field,
+    summary: Field,
+    body: Field,
+    acl_rank: Field,
+    acl_comp: Field,
+    acl_open: Field,
+    acl_team: Field,
+    acl_officer: Field,
+    acl_ounit: Field,
+    words: Field,
+    p_fam: Field,
+    p_fcode: Field,
+    p_given: Field,
+    p_gvar: Field,
+    p_gcode: Field,
+    p_dob: Field,
+    p_year: Field,
+    ident: Field,
+    vrm: Field,
+    phone: Field,
+    pc: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let stored_string = STRING | STORED;
+    let words = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("default")
+            .set_index_option(IndexRecordOption::Basic),
+    );
+    let fields = Fields {
+        id: b.add_text_field("id", stored_string.clone()),
+        kind: b.add_text_field("kind", STRING),
+        subtype: b.add_text_field("subtype", STORED),
+        summary: b.add_text_field("summary", STORED),
+        body: b.add_text_field("body", STORED),
+        acl_rank: b.add_u64_field("acl_rank", INDEXED | FAST),
+        acl_comp: b.add_text_field("acl_comp", STRING),
+        acl_open: b.add_text_field("acl_open", STRING),
+        acl_team: b.add_text_field("acl_team", STRING),
+        acl_officer: b.add_text_field("acl_officer", STRING),
+        acl_ounit: b.add_text_field("acl_ounit", STRING),
+        words: b.add_text_field("words", words),
+        p_fam: b.add_text_field("p_fam", STRING),
+        p_fcode: b.add_text_field("p_fcode", STRING),
+        p_given: b.add_text_field("p_given", STRING),
+        p_gvar: b.add_text_field("p_gvar", STRING),
+        p_gcode: b.add_text_field("p_gcode", STRING),
+        p_dob: b.add_text_field("p_dob", STRING),
+        p_year: b.add_u64_field("p_year", INDEXED),
+        ident: b.add_text_field("ident", stored_string.clone()),
+        vrm: b.add_text_field("vrm", stored_string.clone()),
+        phone: b.add_text_field("phone", stored_string.clone()),
+        pc: b.add_text_field("pc", stored_string),
+    };
+    (b.build(), fields)
+}
+
+/// A record as the index takes it.
+#[derive(Debug, Clone, Copy)]
+pub struct IndexRecord<'a> {
+    pub id: RecordId,
+    pub kind: RecordKind,
+    pub subtype: Option<&'a str>,
+    pub summary: &'a str,
+    pub marking: &'a Marking,
+    pub body: &'a serde_json::Value,
+}
+
+/// One change to apply to the index.
+#[derive(Debug, Clone)]
+pub enum IndexOp {
+    /// Add the record, replacing any earlier document for it.
+    Put(TantivyDocument),
+    /// Remove the record's document (deleted, merged away).
+    Remove(RecordId),
+}
+
+/// A search over the index: what was typed, parsed, and which kind to page through.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    pub query: ParsedQuery,
+    /// A structured person search's gender (scored; never a filter).
+    pub gender: Option<Gender>,
+    /// Only this kind; `None` gives the first page of every kind.
+    pub kind: Option<RecordKind>,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+/// One record found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    pub id: RecordId,
+    #[serde(serialize_with = "kind_str")]
+    pub kind: RecordKind,
+    pub subtype: Option<String>,
+    pub summary: String,
+    /// How well it matched: for persons the match model's weight, otherwise the sum of the
+    /// matching clauses' weights.
+    pub score: f64,
+    /// Why it matched ("surname sounds like Smith; year of birth matches").
+    pub reason: String,
+    /// Per-field scores for persons (empty for other kinds).
+    pub fields: Vec<FieldScore>,
+}
+
+fn kind_str<S: serde::Serializer>(k: &RecordKind, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(k.as_str())
+}
+
+/// The hits of one kind.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KindResults {
+    #[serde(serialize_with = "kind_str")]
+    pub kind: RecordKind,
+    /// How many records of this kind match (for persons, up to [`PERSON_CANDIDATES`]).
+    pub total: usize,
+    /// False when there were more than could be counted.
+    pub total_exact: bool,
+    pub hits: Vec<Hit>,
+}
+
+/// The searchable kinds, in the order results are shown.
+pub const SEARCHABLE: [RecordKind; 4] = [
+    RecordKind::Person,
+    RecordKind::Object,
+    RecordKind::Location,
+    RecordKind::Event,
+];
+
+/// The tantivy index and its one writer.
+pub struct SearchIndex {
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    f: Fields,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex").finish_non_exhaustive()
+    }
+}
+
+/// The file beside the index that says which schema wrote it.
+const VERSION_FILE: &str = "bluelamp-schema-version";
+
+/// The writer's memory: enough that a full rebuild writes few segments.
+const WRITER_MEMORY: usize = 128 * 1024 * 1024;
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it when there is none. The flag is true when the
+    /// index is new (or was written by another schema version and has been discarded): it
+    /// must be rebuilt from the store before its results are complete.
+    pub fn open(dir: &Path) -> IndexResult<(Self, bool)> {
+        std::fs::create_dir_all(dir)?;
+        let version_path = dir.join(VERSION_FILE);
+        let current = std::fs::read_to_string(&version_path)
+            .ok()
+            .and_then(|s| s.trim().parse::<u32>().ok());
+        let (schema, f) = schema();
+        let fresh = current != Some(SCHEMA_VERSION);
+        if fresh {
+            // Another version's index (or a half-made one): start again.
+            for entry in std::fs::read_dir(dir)? {
+                let path = entry?.path();
+                if path.is_file() {
+                    std::fs::remove_file(&path)?;
+                }
+            }
+        }
+        let directory = tantivy::directory::MmapDirectory::open(dir)?;
+        let index = Index::open_or_create(directory, schema)?;
+        if fresh {
+            std::fs::write(&version_path, SCHEMA_VERSION.to_string())?;
+        }
+        Ok((Self::from_index(index, f, 2, WRITER_MEMORY)?, fresh))
+    }
+
+    /// An index in memory (tests, and deployments that rebuild on every start).
+    pub fn in_memory() -> IndexResult<Self> {
+        let (schema, f) = schema();
+        Self::from_index(Index::create_in_ram(schema), f, 1, 20 * 1024 * 1024)
+    }
+
+    fn from_index(index: Index, f: Fields, threads: usize, memory: usize) -> IndexResult<Self> {
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let writer = index.writer_with_num_threads(threads, memory)?;
+        Ok(Self {
+            reader,
+            writer: Mutex::new(writer),
+            f,
+        })
+    }
+
+    fn writer(&self) -> IndexResult<std::sync::MutexGuard<'_, IndexWriter>> {
+        self.writer
+            .lock()
+            .map_err(|_| IndexError::Other("the index writer was poisoned by a panic".into()))
+    }
+
+    /// Applies changes without committing them: searches do not see them until
+    /// [`SearchIndex::commit`].
+    pub fn stage(&self, ops: Vec<IndexOp>) -> IndexResult<()> {
+        let writer = self.writer()?;
+        for op in ops {
+            match op {
+                IndexOp::Put(doc) => {
+                    if let Some(id) = doc.get_first(self.f.id).and_then(|v| v.as_str()) {
+                        writer.delete_term(Term::from_field_text(self.f.id, id));
+                    }
+                    writer.add_document(doc)?;
+                }
+                IndexOp::Remove(id) => {
+                    writer.delete_term(Term::from_field_text(self.f.id, &id.to_string()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes staged changes durable and visible to searches.
+    pub fn commit(&self) -> IndexResult<()> {
+        self.writer()?.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Removes every document (staged: a rebuild stages the new documents, then commits
+    /// both at once, so searches see the old index until the new one is complete).
+    pub fn stage_clear(&self) -> IndexResult<()> {
+        self.writer()?.delete_all_documents()?;
+        Ok(())
+    }
+
+    /// Throws away staged changes (a rebuild that failed half way).
+    pub fn rollback(&self) -> IndexResult<()> {
+        self.writer()?.rollback()?;
+        Ok(())
+    }
+
+    /// How many records are searchable.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The document for a record, or `None` for a kind that is not indexed (links) or a
+    /// body that no longer reads as its kind.
+    pub fn document(&self, r: &IndexRecord<'_>) -> Option<TantivyDocument> {
+        let f = &self.f;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.id, r.id.to_string());
+        doc.add_text(f.kind, r.kind.as_str());
+        if let Some(s) = r.subtype {
+            doc.add_text(f.subtype, s);
+        }
+        doc.add_text(f.summary, r.summary);
+        add_access(&mut doc, f, r.marking);
+        let mut words = String::new();
+        match r.kind {
+            RecordKind::Person => {
+                let person: Person = serde_json::from_value(r.body.clone()).ok()?;
+                add_person(&mut doc, f, &person);
+                doc.add_text(f.body, r.body.to_string());
+            }
+            RecordKind::Object => {
+                let object: Object = serde_json::from_value(r.body.clone()).ok()?;
+                add_object(&mut doc, f, &object, &mut words);
+            }
+            RecordKind::Location => {
+                let location: Location = serde_json::from_value(r.body.clone()).ok()?;
+                add_location(&mut doc, f, &location, &mut words);
+            }
+            RecordKind::Event => {
+                let event: Event = serde_json::from_value(r.body.clone()).ok()?;
+                words.push_str(event.title.as_str());
+                words.push(' ');
+                words.push_str(event.event_type.label());
+                if let Some(n) = &event.narrative {
+                    words.push(' ');
+                    words.push_str(n.as_str());
+                }
+            }
+            RecordKind::Link => return None,
+        }
+        if !words.is_empty() {
+            doc.add_text(f.words, fold(&words));
+        }
+        Some(doc)
+    }
+
+    /// Searches as someone with `visibility` (`None`: a system process, no filter).
+    pub fn search(
+        &self,
+        req: &SearchRequest,
+        visibility: Option<&Visibility>,
+    ) -> IndexResult<Vec<KindResults>> {
+        let searcher = self.reader.searcher();
+        let access = self.access_filter(&searcher, visibility)?;
+        let kinds: Vec<RecordKind> = match req.kind {
+            Some(k) if SEARCHABLE.contains(&k) => vec![k],
+            Some(_) => vec![],
+            None => SEARCHABLE.to_vec(),
+        };
+        let limit = req.limit.clamp(1, 100);
+        let offset = req.offset.min(MAX_OFFSET);
+        let mut out = Vec::new();
+        for kind in kinds {
+            let results = if kind == RecordKind::Person {
+                self.search_persons(&searcher, req, &access, offset, limit)?
+            } else {
+                self.search_other(&searcher, kind, &req.query, &access, offset, limit)?
+            };
+            if let Some(r) = results {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The need-to-know pre-filter as a query: classification within clearance, no
+    /// compartment the user lacks, and for a restricted record a named team, officer or
+    /// (for a supervisor) officer's unit. Mirrors [`Visibility::allows`]; a property test
+    /// holds the two together.
+    fn access_filter(
+        &self,
+        searcher: &tantivy::Searcher,
+        visibility: Option<&Visibility>,
+    ) -> IndexResult<Option<Box<dyn Query>>> {
+        let Some(v) = visibility else {
+            return Ok(None);
+        };
+        let f = &self.f;
+        let max = u64::try_from(v.max_rank).unwrap_or(0);
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
+            Occur::Must,
+            Box::new(RangeQuery::new(
+                std::ops::Bound::Included(Term::from_field_u64(f.acl_rank, 0)),
+                std::ops::Bound::Included(Term::from_field_u64(f.acl_rank, max)),
+            )),
+        )];
+        // Every compartment anything in the index carries, less those the user holds.
+        let mut lacking: BTreeSet<String> = BTreeSet::new();
+        for segment in searcher.segment_readers() {
+            let inverted = segment.inverted_index(f.acl_comp)?;
+            let mut stream = inverted.terms().stream()?;
+            while stream.advance() {
+                let name = String::from_utf8_lossy(stream.key()).into_owned();
+                if !v.compartments.contains(&name) {
+                    lacking.insert(name);
+                }
+            }
+        }
+        for c in lacking {
+            clauses.push((Occur::MustNot, term_query(f.acl_comp, &c)));
+        }
+        let mut open: Vec<(Occur, Box<dyn Query>)> = vec![
+            (Occur::Should, term_query(f.acl_open, "1")),
+            (Occur::Should, term_query(f.acl_team, &v.unit)),
+            (Occur::Should, term_query(f.acl_officer, &v.user_id)),
+        ];
+        if v.supervisor {
+            open.push((Occur::Should, term_query(f.acl_ounit, &v.unit)));
+        }
+        clauses.push((Occur::Must, Box::new(BooleanQuery::new(open))));
+        Ok(Some(Box::new(ConstScoreQuery::new(
+            Box::new(BooleanQuery::new(clauses)),
+            0.0,
+        ))))
+    }
+
+    fn filtered(
+        &self,
+        kind: RecordKind,
+        access: &Option<Box<dyn Query>>,
+        criteria: Vec<(Occur, Box<dyn Query>)>,
+    ) -> BooleanQuery {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
+            Occur::Must,
+            Box::new(ConstScoreQuery::new(
+                term_query(self.f.kind, kind.as_str()),
+                0.0,
+            )),
+        )];
+        if let Some(a) = access {
+            clauses.push((Occur::Must, a.box_clone()));
+        }
+        clauses.extend(criteria);
+        BooleanQuery::new(clauses)
+    }
+
+    fn search_persons(
+        &self,
+        searcher: &tantivy::Searcher,
+        req: &SearchRequest,
+        access: &Option<Box<dyn Query>>,
+        offset: usize,
+        limit: usize,
+    ) -> IndexResult<Option<KindResults>> {
+        let f = &self.f;
+        let q = &req.query;
+        let names = q.family_and_given();
+        let mut identity: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if let Some((family, given)) = &names {
+            family_clauses(f, family, 1.0, &mut identity);
+            if let Some(g) = given {
+                given_clauses(f, g, &mut identity);
+                // Given and family names swapped.
+                if let Some(first) = g.split_whitespace().next() {
+                    family_clauses(f, first, 0.6, &mut identity);
+                }
+                given_clauses(f, family, &mut identity);
+            }
+        }
+        for id in &q.identifiers {
+            identity.push((Occur::Should, boosted(term_query(f.ident, &id.value), 20.0)));
+        }
+        let mut criteria: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let dob = q.dob.map(|d| dob_clauses(f, &d));
+        match (identity.is_empty(), dob) {
+            (true, None) => return Ok(None),
+            (true, Some(d)) => criteria.push((Occur::Must, d)),
+            (false, d) => {
+                criteria.push((Occur::Must, Box::new(BooleanQuery::new(identity))));
+                if let Some(d) = d {
+                    criteria.push((Occur::Should, d));
+                }
+            }
+        }
+        let query = self.filtered(RecordKind::Person, access, criteria);
+        let found = searcher.search(
+            &query,
+            &TopDocs::with_limit(PERSON_CANDIDATES).order_by_score(),
+        )?;
+        let gathered = found.len();
+
+        let query_features = names
+            .as_ref()
+            .map(|(family, given)| NameFeatures::new(family, given.as_deref(), None));
+        let probe = PersonFeatures {
+            name: query_features
+                .clone()
+                .unwrap_or_else(|| NameFeatures::new("", None, None)),
+            aliases: vec![],
+            dob: q
+                .dob
+                .as_ref()
+                .and_then(dob_of_query)
+                .unwrap_or(DateOfBirth::Unknown),
+            gender: req.gender.unwrap_or(Gender::NotKnown),
+            identifiers: q
+                .identifiers
+                .iter()
+                .filter_map(|i| i.id_type.map(|t| (t, i.value.clone())))
+                .collect(),
+            postcodes: vec![],
+        };
+        let mut hits = Vec::with_capacity(found.len());
+        for (_, address) in found {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let Some(person) = doc
+                .get_first(f.body)
+                .and_then(|v| v.as_str())
+                .and_then(|b| serde_json::from_str::<Person>(b).ok())
+            else {
+                continue;
+            };
+            let candidate = PersonFeatures::from_person(&person, &[]);
+            let mut s = score(&probe, &candidate);
+            if query_features.is_none() {
+                s.fields
+                    .retain(|x| !matches!(x.field, "family_name" | "given_name" | "name_order"));
+            }
+            if let Some(dq) = &q.dob
+                && dob_of_query(dq).is_none()
+            {
+                s.fields.retain(|x| x.field != "date_of_birth");
+                s.fields.push(range_field(&person.date_of_birth, dq));
+            }
+            // An identifier typed without a recognisable type still counts when it is one
+            // of the person's.
+            for id in q.identifiers.iter().filter(|i| i.id_type.is_none()) {
+                if candidate.identifiers.iter().any(|(_, v)| *v == id.value) {
+                    s.fields.insert(
+                        0,
+                        FieldScore {
+                            field: "identifier",
+                            level: "agree".into(),
+                            weight: 19.0,
+                            reason: format!("reference {} matches", id.value),
+                        },
+                    );
+                }
+            }
+            s.weight = s.fields.iter().map(|x| x.weight).sum();
+            if s.weight <= 0.0 {
+                continue;
+            }
+            hits.push(self.hit(&doc, RecordKind::Person, s.weight, s.explain(), s.fields)?);
+        }
+        hits.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.summary.cmp(&b.summary))
+                .then_with(|| a.id.0.cmp(&b.id.0))
+        });
+        let total = hits.len();
+        let page = hits.into_iter().skip(offset).take(limit).collect();
+        Ok(Some(KindResults {
+            kind: RecordKind::Person,
+            total,
+            total_exact: gathered < PERSON_CANDIDATES,
+            hits: page,
+        }))
+    }
+
+    fn search_other(
+        &self,
+        searcher: &tantivy::Searcher,
+        kind: RecordKind,
+        q: &ParsedQuery,
+        access: &Option<Box<dyn Query>>,
+        offset: usize,
+        limit: usize,
+    ) -> IndexResult<Option<KindResults>> {
+        let f = &self.f;
+        let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        match kind {
+            RecordKind::Object => {
+                for v in &q.vrms {
+                    any.push((Occur::Should, boosted(vrm_query(f, v)?, 10.0)));
+                }
+                for p in &q.phones {
+                    any.push((Occur::Should, boosted(term_query(f.phone, p), 10.0)));
+                }
+                for id in &q.identifiers {
+                    any.push((Occur::Should, boosted(term_query(f.ident, &id.value), 10.0)));
+                }
+            }
+            RecordKind::Location => {
+                for p in &q.postcodes {
+                    any.push((Occur::Should, boosted(term_query(f.pc, &p.term()), 10.0)));
+                }
+                for id in &q.identifiers {
+                    any.push((Occur::Should, boosted(term_query(f.ident, &id.value), 10.0)));
+                }
+            }
+            _ => {}
+        }
+        if let Some(w) = words_query(f, &q.words) {
+            any.push((Occur::Should, w));
+        }
+        if any.is_empty() {
+            return Ok(None);
+        }
+        let query = self.filtered(
+            kind,
+            access,
+            vec![(Occur::Must, Box::new(BooleanQuery::new(any)))],
+        );
+        let (found, total) = searcher.search(
+            &query,
+            &(
+                TopDocs::with_limit(limit)
+                    .and_offset(offset)
+                    .order_by_score(),
+                Count,
+            ),
+        )?;
+        let mut hits = Vec::with_capacity(found.len());
+        for (s, address) in found {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let reason = other_reason(f, &doc, q);
+            hits.push(self.hit(&doc, kind, f64::from(s), reason, vec![])?);
+        }
+        Ok(Some(KindResults {
+            kind,
+            total,
+            total_exact: true,
+            hits,
+        }))
+    }
+
+    fn hit(
+        &self,
+        doc: &TantivyDocument,
+        kind: RecordKind,
+        score: f64,
+        reason: String,
+        fields: Vec<FieldScore>,
+    ) -> IndexResult<Hit> {
+        let text = |field: Field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
+        let id = text(self.f.id)
+            .and_then(|s| s.parse::<RecordId>().ok())
+            .ok_or_else(|| IndexError::Other("a document has no record id".into()))?;
+        Ok(Hit {
+            id,
+            kind,
+            subtype: text(self.f.subtype),
+            summary: text(self.f.summary).unwrap_or_default(),
+            score: (score * 100.0).round() / 100.0,
+            reason,
+            fields,
+        })
+    }
+
+    /// Every record id in the index (tests and consistency checks).
+    pub fn ids(&self) -> IndexResult<Vec<RecordId>> {
+        let searcher = self.reader.searcher();
+        let found = searcher.search(
+            &tantivy::query::AllQuery,
+            &TopDocs::with_limit(usize::try_from(searcher.num_docs()).unwrap_or(1).max(1))
+                .order_by_score(),
+        )?;
+        let mut ids = Vec::with_capacity(found.len());
+        for (_, a) in found {
+            let doc: TantivyDocument = searcher.doc::<TantivyDocument>(a)?;
+            if let Some(id) = doc
+                .get_first(self.f.id)
+                .and_then(|v| v.as_str())
+                .and_then(|s| s.parse::<RecordId>().ok())
+            {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Ids of the records a search with only the access filter returns (tests of the
+    /// pre-filter).
+    pub fn visible_ids(&self, visibility: Option<&Visibility>) -> IndexResult<Vec<RecordId>> {
+        let searcher = self.reader.searcher();
+        let Some(filter) = self.access_filter(&searcher, visibility)? else {
+            return self.ids();
+        };
+        let limit = usize::try_from(searcher.num_docs()).unwrap_or(1).max(1);
+        let found: Vec<(f32, DocAddress)> =
+            searcher.search(&filter, &TopDocs::with_limit(limit).order_by_score())?;
+        let mut ids = Vec::new();
+        for (_, a) in found {
+            let doc: TantivyDocument = searcher.doc(a)?;
+            if let Some(id) = doc
+                .get_first(self.f.id)
+                .and_then(|v| v.as_str())
+                .and_then(|s| s.parse::<RecordId>().ok())
+            {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
+    }
+}
+
+fn term_query(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::Basic,
+    ))
+}
+
+fn boosted(q: Box<dyn Query>, score: f32) -> Box<dyn Query> {
+    Box::new(ConstScoreQuery::new(q, score))
+}
+
+fn add_access(doc: &mut TantivyDocument, f: &Fields, m: &Marking) {
+    doc.add_u64(
+        f.acl_rank,
+        u64::try_from(m.classification.rank()).unwrap_or(u64::MAX),
+    );
+    for c in &m.compartments {
+        doc.add_text(f.acl_comp, c.as_str());
+    }
+    match &m.restriction {
+        None => doc.add_text(f.acl_open, "1"),
+        Some(r) => {
+            for t in &r.teams {
+                doc.add_text(f.acl_team, t.as_str());
+            }
+            for o in &r.officers {
+                doc.add_text(f.acl_officer, o);
+            }
+            for u in &r.officer_units {
+                doc.add_text(f.acl_ounit, u.as_str());
+            }
+        }
+    }
+}
+
+fn add_person(doc: &mut TantivyDocument, f: &Fields, person: &Person) {
+    let features = PersonFeatures::from_person(person, &[]);
+    let mut seen: BTreeSet<(u32, String)> = BTreeSet::new();
+    let mut add = |doc: &mut TantivyDocument, slot: u32, field: Field, value: String| {
+        if !value.is_empty() && seen.insert((slot, value.clone())) {
+            doc.add_text(field, value);
+        }
+    };
+    for n in features.names() {
+        for k in &n.family_keys {
+            add(doc, 0, f.p_fam, k.clone());
+        }
+        for c in &n.family_codes {
+            add(doc, 1, f.p_fcode, c.clone());
+        }
+        add(doc, 1, f.p_fcode, format!("s:{}", n.family_soundex));
+        for g in &n.given {
+            add(doc, 2, f.p_given, g.clone());
+        }
+        if let Some(first) = n.first_given() {
+            for group in variant_groups(first) {
+                add(doc, 3, f.p_gvar, group.to_string());
+            }
+            add(
+                doc,
+                2,
+                f.p_given,
+                format!("i:{}", first.chars().next().unwrap_or(' ')),
+            );
+        }
+        for c in &n.given_codes {
+            add(doc, 4, f.p_gcode, c.clone());
+        }
+    }
+    match person.date_of_birth {
+        DateOfBirth::Full(d) => {
+            doc.add_text(
+                f.p_dob,
+                format!("d:{:04}-{:02}-{:02}", d.year(), d.month(), d.day()),
+            );
+            doc.add_text(f.p_dob, format!("ym:{:04}-{:02}", d.year(), d.month()));
+            doc.add_text(f.p_dob, format!("y:{:04}", d.year()));
+            doc.add_u64(f.p_year, u64::try_from(d.year()).unwrap_or(0));
+        }
+        DateOfBirth::MonthYear { year, month } => {
+            doc.add_text(f.p_dob, format!("pm:{year:04}-{month:02}"));
+            doc.add_text(f.p_dob, format!("ym:{year:04}-{month:02}"));
+            doc.add_text(f.p_dob, format!("y:{year:04}"));
+            doc.add_u64(f.p_year, u64::try_from(year).unwrap_or(0));
+        }
+        DateOfBirth::Year(year) => {
+            doc.add_text(f.p_dob, format!("py:{year:04}"));
+            doc.add_text(f.p_dob, format!("y:{year:04}"));
+            doc.add_u64(f.p_year, u64::try_from(year).unwrap_or(0));
+        }
+        DateOfBirth::Unknown => {}
+    }
+    for id in &person.identifiers {
+        let value = match id {
+            PersonIdentifier::Ni(ni) => ni.without_suffix().to_owned(),
+            other => other.value_str().to_ascii_uppercase(),
+        };
+        add(doc, 5, f.ident, value.clone());
+        add(doc, 5, f.ident, crate::query::compact(&value));
+    }
+}
+
+fn add_object(doc: &mut TantivyDocument, f: &Fields, o: &Object, words: &mut String) {
+    let mut w = |s: &str| {
+        words.push_str(s);
+        words.push(' ');
+    };
+    match &o.details {
+        ObjectDetails::Vehicle {
+            vrm,
+            make,
+            model,
+            colour,
+            vin,
+        } => {
+            doc.add_text(f.vrm, vrm.as_str());
+            if let Some(v) = vin {
+                doc.add_text(f.ident, v.as_str());
+            }
+            for s in [make, model, colour].into_iter().flatten() {
+                w(s.as_str());
+            }
+        }
+        ObjectDetails::Phone {
+            number,
+            imei,
+            make,
+            model,
+        } => {
+            if let Some(n) = number {
+                doc.add_text(f.phone, n.as_str());
+            }
+            if let Some(i) = imei {
+                doc.add_text(f.ident, i.as_str());
+            }
+            for s in [make, model].into_iter().flatten() {
+                w(s.as_str());
+            }
+        }
+        ObjectDetails::Weapon {
+            weapon_type,
+            serial_number,
+        } => {
+            w(weapon_type.as_str());
+            if let Some(s) = serial_number {
+                doc.add_text(f.ident, crate::query::compact(s.as_str()));
+            }
+        }
+        ObjectDetails::Document {
+            document_type,
+            number,
+            ..
+        } => {
+            w(document_type.as_str());
+            if let Some(s) = number {
+                doc.add_text(f.ident, crate::query::compact(s.as_str()));
+            }
+        }
+        ObjectDetails::Property {
+            category,
+            serial_number,
+        } => {
+            w(category.as_str());
+            if let Some(s) = serial_number {
+                doc.add_text(f.ident, crate::query::compact(s.as_str()));
+            }
+        }
+        ObjectDetails::Drugs {
+            drug_type,
+            quantity,
+        } => {
+            w(drug_type.as_str());
+            if let Some(q) = quantity {
+                w(q.as_str());
+            }
+        }
+    }
+    if let Some(d) = &o.description {
+        w(d.as_str());
+    }
+}
+
+fn add_location(doc: &mut TantivyDocument, f: &Fields, l: &Location, words: &mut String) {
+    for line in &l.address_lines {
+        words.push_str(line.as_str());
+        words.push(' ');
+    }
+    if let Some(t) = &l.town {
+        words.push_str(t.as_str());
+        words.push(' ');
+    }
+    if let Some(p) = &l.postcode {
+        doc.add_text(f.pc, PostcodeQuery::Full(p.as_str().to_owned()).term());
+        doc.add_text(f.pc, PostcodeQuery::Sector(p.sector().to_owned()).term());
+        doc.add_text(
+            f.pc,
+            PostcodeQuery::District(p.district().to_owned()).term(),
+        );
+        words.push_str(p.as_str());
+        words.push(' ');
+    }
+    if let Some(u) = &l.uprn {
+        doc.add_text(f.ident, u.as_str());
+    }
+    if let Some(d) = &l.description {
+        words.push_str(d.as_str());
+    }
+}
+
+/// A family name's clauses: the whole name or a part of it (8), a typo of it (4), a
+/// sound-alike code (3), its Soundex (2). `scale` lowers them for the swapped reading.
+fn family_clauses(f: &Fields, family: &str, scale: f32, out: &mut Vec<(Occur, Box<dyn Query>)>) {
+    let n = NameFeatures::new(family, None, None);
+    for k in &n.family_keys {
+        out.push((Occur::Should, boosted(term_query(f.p_fam, k), 8.0 * scale)));
+        let len = k.chars().count();
+        if len >= 4 {
+            let distance = if len >= 8 { 2 } else { 1 };
+            out.push((
+                Occur::Should,
+                boosted(
+                    Box::new(FuzzyTermQuery::new(
+                        Term::from_field_text(f.p_fam, k),
+                        distance,
+                        true,
+                    )),
+                    4.0 * scale,
+                ),
+            ));
+        }
+    }
+    for c in &n.family_codes {
+        out.push((
+            Occur::Should,
+            boosted(term_query(f.p_fcode, c), 3.0 * scale),
+        ));
+    }
+    if !n.family_soundex.is_empty() {
+        out.push((
+            Occur::Should,
+            boosted(
+                term_query(f.p_fcode, &format!("s:{}", n.family_soundex)),
+                2.0 * scale,
+            ),
+        ));
+    }
+}
+
+/// Given names' clauses: each given name (6), its variants (4), its sound-alike code (2),
+/// a typo of the first (3), and its initial (1).
+fn given_clauses(f: &Fields, given: &str, out: &mut Vec<(Occur, Box<dyn Query>)>) {
+    let n = NameFeatures::new("x", Some(given), None);
+    for g in &n.given {
+        if g.chars().count() > 1 {
+            out.push((Occur::Should, boosted(term_query(f.p_given, g), 6.0)));
+        }
+    }
+    if let Some(first) = n.first_given() {
+        if first.chars().count() > 1 {
+            for group in variant_groups(first) {
+                out.push((
+                    Occur::Should,
+                    boosted(term_query(f.p_gvar, &group.to_string()), 4.0),
+                ));
+            }
+            if first.chars().count() >= 4 {
+                out.push((
+                    Occur::Should,
+                    boosted(
+                        Box::new(FuzzyTermQuery::new(
+                            Term::from_field_text(f.p_given, first),
+                            1,
+                            true,
+                        )),
+                        3.0,
+                    ),
+                ));
+            }
+        }
+        if let Some(i) = first.chars().next() {
+            out.push((
+                Occur::Should,
+                boosted(term_query(f.p_given, &format!("i:{i}")), 1.0),
+            ));
+        }
+    }
+    for c in &n.given_codes {
+        out.push((Occur::Should, boosted(term_query(f.p_gcode, c), 2.0)));
+    }
+}
+
+/// A date-of-birth query's clauses: the exact terms it allows (5), with day and month
+/// swapped (4), partial records it could be (3); a range or age matches on birth years.
+fn dob_clauses(f: &Fields, q: &DobQuery) -> Box<dyn Query> {
+    let mut terms: Vec<(String, f32)> = Vec::new();
+    match *q {
+        DobQuery::Date(d) => {
+            terms.push((
+                format!("d:{:04}-{:02}-{:02}", d.year(), d.month(), d.day()),
+                5.0,
+            ));
+            if d.day() <= 12 && d.day() != d.month() {
+                terms.push((
+                    format!("d:{:04}-{:02}-{:02}", d.year(), d.day(), d.month()),
+                    4.0,
+                ));
+            }
+            terms.push((format!("pm:{:04}-{:02}", d.year(), d.month()), 3.0));
+            terms.push((format!("py:{:04}", d.year()), 3.0));
+        }
+        DobQuery::MonthYear { year, month } => {
+            terms.push((format!("ym:{year:04}-{month:02}"), 5.0));
+            terms.push((format!("py:{year:04}"), 3.0));
+        }
+        DobQuery::Year(year) => terms.push((format!("y:{year:04}"), 5.0)),
+        DobQuery::Range { .. } | DobQuery::AgeAt { .. } | DobQuery::AgeBetween { .. } => {
+            let Some((from, to)) = q.interval() else {
+                return Box::new(tantivy::query::EmptyQuery);
+            };
+            let y = |d: Date| u64::try_from(d.year()).unwrap_or(0);
+            return boosted(
+                Box::new(RangeQuery::new(
+                    std::ops::Bound::Included(Term::from_field_u64(f.p_year, y(from))),
+                    std::ops::Bound::Included(Term::from_field_u64(f.p_year, y(to))),
+                )),
+                3.0,
+            );
+        }
+    }
+    Box::new(BooleanQuery::new(
+        terms
+            .into_iter()
+            .map(|(t, s)| (Occur::Should, boosted(term_query(f.p_dob, &t), s)))
+            .collect(),
+    ))
+}
+
+/// How a recorded date of birth stands to a range or age query.
+fn range_field(dob: &DateOfBirth, q: &DobQuery) -> FieldScore {
+    let (level, weight, reason) = match matches_query(dob, q) {
+        DobQueryMatch::Yes | DobQueryMatch::Transposed => {
+            ("in_range", 5.75, "date of birth in range")
+        }
+        DobQueryMatch::Possible => (
+            "possibly_in_range",
+            2.0,
+            "partial date of birth could be in range",
+        ),
+        DobQueryMatch::No if *dob == DateOfBirth::Unknown => ("unknown", 0.0, ""),
+        DobQueryMatch::No => ("out_of_range", -4.28, "date of birth out of range"),
+    };
+    FieldScore {
+        field: "date_of_birth",
+        level: level.into(),
+        weight,
+        reason: reason.into(),
+    }
+}
+
+/// Every word must match: exactly (2) or, for words of five letters or more, with one typo
+/// (1); the last word may also be the start of a word, for search as you type.
+fn words_query(f: &Fields, words: &[String]) -> Option<Box<dyn Query>> {
+    if words.is_empty() {
+        return None;
+    }
+    let mut all: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let term = Term::from_field_text(f.words, w);
+        let mut one: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Should, boosted(term_query(f.words, w), 2.0))];
+        if w.chars().count() >= 5 {
+            one.push((
+                Occur::Should,
+                boosted(Box::new(FuzzyTermQuery::new(term.clone(), 1, true)), 1.0),
+            ));
+        }
+        if i + 1 == words.len() && w.chars().count() >= 2 {
+            one.push((
+                Occur::Should,
+                boosted(Box::new(FuzzyTermQuery::new_prefix(term, 0, false)), 1.0),
+            ));
+        }
+        all.push((Occur::Must, Box::new(BooleanQuery::new(one))));
+    }
+    Some(Box::new(BooleanQuery::new(all)))
+}
+
+/// A registration query: exact, or a pattern with `*` (any run) and `?` (one character).
+fn vrm_query(f: &Fields, pattern: &str) -> IndexResult<Box<dyn Query>> {
+    if !pattern.contains(['*', '?']) {
+        return Ok(term_query(f.vrm, pattern));
+    }
+    let regex: String = pattern
+        .chars()
+        .map(|c| match c {
+            '*' => "[A-Z0-9]*".to_owned(),
+            '?' => "[A-Z0-9]".to_owned(),
+            c => c.to_string(),
+        })
+        .collect();
+    Ok(Box::new(RegexQuery::from_pattern(&regex, f.vrm)?))
+}
+
+/// Why an object, location or event matched.
+fn other_reason(f: &Fields, doc: &TantivyDocument, q: &ParsedQuery) -> String {
+    let values = |field: Field| -> Vec<String> {
+        doc.get_all(field)
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect()
+    };
+    let mut reasons: Vec<String> = Vec::new();
+    let vrms = values(f.vrm);
+    for p in &q.vrms {
+        if vrms.iter().any(|v| wildcard_match(p, v)) {
+            reasons.push(format!("registration matches {p}"));
+        }
+    }
+    let phones = values(f.phone);
+    for p in &q.phones {
+        if phones.contains(p) {
+            reasons.push(format!("phone number {p}"));
+        }
+    }
+    let idents = values(f.ident);
+    for id in &q.identifiers {
+        if idents.contains(&id.value) {
+            reasons.push(format!("reference {} matches", id.value));
+        }
+    }
+    let pcs = values(f.pc);
+    for p in &q.postcodes {
+        if pcs.contains(&p.term()) {
+            reasons.push(match p {
+                PostcodeQuery::Full(s) => format!("postcode {s}"),
+                PostcodeQuery::Sector(s) => format!("postcode sector {s}"),
+                PostcodeQuery::District(s) => format!("postcode district {s}"),
+            });
+        }
+    }
+    if reasons.is_empty() && !q.words.is_empty() {
+        reasons.push(format!("words match: {}", q.words.join(", ")));
+    }
+    reasons.join("; ")
+}
+
+/// Whether `value` fits a pattern with `*` and `?`.
+pub fn wildcard_match(pattern: &str, value: &str) -> bool {
+    fn go(p: &[u8], v: &[u8]) -> bool {
+        match (p.first(), v.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => go(&p[1..], v) || (!v.is_empty() && go(p, &v[1..])),
+            (Some(b'?'), Some(_)) => go(&p[1..], &v[1..]),
+            (Some(a), Some(b)) if a == b => go(&p[1..], &v[1..]),
+            _ => false,
+        }
+    }
+    go(pattern.as_bytes(), value.as_bytes())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,487 @@
+use super::*;
+use crate::query::parse_query;
+use bluelamp_domain::pole::input::{EventInput, LocationInput, ObjectInput, PersonInput};
+use bluelamp_domain::{Classification, Compartment, Restriction, Unit};
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+fn today() -> Date {
+    Date::new(2026, 11, 30).unwrap()
+}
+
+struct Fixture {
+    index: SearchIndex,
+    n: u64,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        Self {
+            index: SearchIndex::in_memory().unwrap(),
+            n: 0,
+        }
+    }
+
+    fn id(&mut self) -> RecordId {
+        self.n += 1;
+        RecordId(uuid::Uuid::from_u128(u128::from(self.n)))
+    }
+
+    fn put(&mut self, kind: RecordKind, body: Value, summary: &str, marking: &Marking) -> RecordId {
+        let id = self.stage(kind, body, summary, marking);
+        self.index.commit().unwrap();
+        id
+    }
+
+    fn stage(
+        &mut self,
+        kind: RecordKind,
+        body: Value,
+        summary: &str,
+        marking: &Marking,
+    ) -> RecordId {
+        let id = self.id();
+        let doc = self
+            .index
+            .document(&IndexRecord {
+                id,
+                kind,
+                subtype: None,
+                summary,
+                marking,
+                body: &body,
+            })
+            .unwrap();
+        self.index.stage(vec![IndexOp::Put(doc)]).unwrap();
+        id
+    }
+
+    fn person(&mut self, input: Value) -> RecordId {
+        self.person_marked(input, &Marking::official())
+    }
+
+    fn person_marked(&mut self, input: Value, marking: &Marking) -> RecordId {
+        let input: PersonInput = serde_json::from_value(input).unwrap();
+        let (p, _) = Person::parse(&input, today()).unwrap();
+        let summary = format!(
+            "{}, {}",
+            p.family_name.as_str(),
+            p.given_names.as_ref().map(|g| g.as_str()).unwrap_or("")
+        );
+        self.put(
+            RecordKind::Person,
+            serde_json::to_value(&p).unwrap(),
+            &summary,
+            marking,
+        )
+    }
+
+    fn object(&mut self, input: Value) -> RecordId {
+        let input: ObjectInput = serde_json::from_value(input).unwrap();
+        let (o, _) = Object::parse(&input).unwrap();
+        self.put(
+            RecordKind::Object,
+            serde_json::to_value(&o).unwrap(),
+            "object",
+            &Marking::official(),
+        )
+    }
+
+    fn location(&mut self, input: Value) -> RecordId {
+        let input: LocationInput = serde_json::from_value(input).unwrap();
+        let (l, _) = Location::parse(&input).unwrap();
+        self.put(
+            RecordKind::Location,
+            serde_json::to_value(&l).unwrap(),
+            &l.summary(),
+            &Marking::official(),
+        )
+    }
+
+    fn event(&mut self, input: Value) -> RecordId {
+        let input: EventInput = serde_json::from_value(input).unwrap();
+        let (e, _) = Event::parse(&input).unwrap();
+        self.put(
+            RecordKind::Event,
+            serde_json::to_value(&e).unwrap(),
+            &e.summary(),
+            &Marking::official(),
+        )
+    }
+
+    fn search_as(&self, text: &str, kind: RecordKind, v: Option<&Visibility>) -> KindResults {
+        let req = SearchRequest {
+            query: parse_query(text, today()).unwrap(),
+            gender: None,
+            kind: Some(kind),
+            offset: 0,
+            limit: 100,
+        };
+        let mut r = self.index.search(&req, v).unwrap();
+        r.pop().unwrap_or(KindResults {
+            kind,
+            total: 0,
+            total_exact: true,
+            hits: vec![],
+        })
+    }
+
+    fn ids(&self, text: &str, kind: RecordKind) -> Vec<RecordId> {
+        self.search_as(text, kind, None)
+            .hits
+            .into_iter()
+            .map(|h| h.id)
+            .collect()
+    }
+
+    fn first(&self, text: &str) -> Option<Hit> {
+        self.search_as(text, RecordKind::Person, None)
+            .hits
+            .into_iter()
+            .next()
+    }
+}
+
+fn person(family: &str, given: &str, dob: &str) -> Value {
+    json!({ "family_name": family, "given_names": given, "date_of_birth": dob })
+}
+
+#[test]
+fn names_are_found_exactly_with_typos_and_by_sound() {
+    let mut f = Fixture::new();
+    let smith = f.person(person("Smith", "John", "1980-05-12"));
+    let _other = f.person(person("Brown", "Mary", "1975-01-01"));
+    assert_eq!(f.ids("John Smith", RecordKind::Person), [smith]);
+    for typed in ["Jon Smiht", "John Smyth", "john SMITHE", "SMITH, John"] {
+        let hit = f
+            .first(typed)
+            .unwrap_or_else(|| panic!("{typed} finds nothing"));
+        assert_eq!(hit.id, smith, "{typed}");
+        assert!(!hit.reason.is_empty());
+    }
+    let hit = f.first("Smyth").unwrap();
+    assert!(hit.reason.contains("like Smith"), "{}", hit.reason);
+}
+
+#[test]
+fn nicknames_accents_double_barrels_swaps_initials_and_aliases() {
+    let mut f = Fixture::new();
+    let william = f.person(person("Jones", "William", "1970"));
+    let lukasz = f.person(person("Kowalski", "Łukasz", ""));
+    let double = f.person(person("Smith-Jones", "Margaret", "1990-02-03"));
+    let alias = f.person(json!({
+        "family_name": "Taylor", "given_names": "Susan",
+        "other_names": [{ "family_name": "Wright", "name_type": "maiden" }]
+    }));
+    assert_eq!(f.first("Bill Jones").unwrap().id, william);
+    assert_eq!(f.first("Lukasz Kowalski").unwrap().id, lukasz);
+    assert_eq!(f.first("Peggy Smith-Jones").unwrap().id, double);
+    assert!(
+        f.ids("Margaret Smith", RecordKind::Person)
+            .contains(&double)
+    );
+    assert_eq!(f.first("Kowalski, Lukasz").unwrap().id, lukasz);
+    assert_eq!(f.first("Kowalski Lukasz").unwrap().id, lukasz, "swapped");
+    assert_eq!(f.first("W Jones").unwrap().id, william, "initial");
+    assert_eq!(f.first("Susan Wright").unwrap().id, alias, "maiden name");
+}
+
+#[test]
+fn dates_of_birth_exact_partial_transposed_and_ranges() {
+    let mut f = Fixture::new();
+    let a = f.person(person("Smith", "John", "1980-05-12"));
+    let b = f.person(person("Smith", "John", "1982"));
+    let c = f.person(person("Smith", "John", "1990-03-04"));
+    // The exact date ranks first; the partial record that could be it follows.
+    let ids = f.ids("John Smith 12/05/1980", RecordKind::Person);
+    assert_eq!(ids[0], a);
+    let ids = f.ids("John Smith 1982", RecordKind::Person);
+    assert_eq!(ids[0], b);
+    // Day and month transposed.
+    let hit = f.first("John Smith 03/04/1990").unwrap();
+    assert_eq!(hit.id, c);
+    let ids = f.ids("John Smith 04/03/1990", RecordKind::Person);
+    assert_eq!(ids[0], c);
+    // A range, without a name.
+    let ids = f.ids("1979-1981", RecordKind::Person);
+    assert_eq!(ids, [a]);
+    // A date alone.
+    assert_eq!(f.ids("12/05/1980", RecordKind::Person)[0], a);
+}
+
+#[test]
+fn identifiers_find_their_person() {
+    let mut f = Fixture::new();
+    let p = f.person(json!({
+        "family_name": "Smith",
+        "identifiers": [
+            { "type": "pnc", "value": "2024/0123456F" },
+            { "type": "ni", "value": "QQ123456C" }
+        ]
+    }));
+    f.person(person("Jones", "Ann", ""));
+    let hit = f.first("2024/123456F").unwrap();
+    assert_eq!(hit.id, p);
+    assert!(hit.reason.contains("PNC"), "{}", hit.reason);
+    assert_eq!(
+        f.first("QQ 12 34 56 C").map(|h| h.id),
+        None,
+        "spaces split a token"
+    );
+    assert_eq!(f.first("QQ123456").unwrap().id, p);
+}
+
+#[test]
+fn vehicles_by_partial_registration_and_phones_in_any_format() {
+    let mut f = Fixture::new();
+    let car = f.object(json!({ "details": { "kind": "vehicle", "vrm": "AB12 CDE", "make": "Ford", "colour": "Blue" } }));
+    let van = f.object(json!({ "details": { "kind": "vehicle", "vrm": "AB13XYZ" } }));
+    let phone = f.object(json!({ "details": { "kind": "phone", "number": "07700 900123" } }));
+    assert_eq!(f.ids("AB12*", RecordKind::Object), [car]);
+    let mut both = f.ids("AB1*", RecordKind::Object);
+    both.sort_by_key(|i| i.0);
+    assert_eq!(both, [car, van]);
+    assert_eq!(f.ids("ab12 cde", RecordKind::Object), [car]);
+    assert_eq!(f.ids("AB1? CDE", RecordKind::Object), [car]);
+    assert_eq!(f.ids("+447700900123", RecordKind::Object), [phone]);
+    assert_eq!(f.ids("07700900123", RecordKind::Object), [phone]);
+    assert_eq!(f.ids("blue ford", RecordKind::Object), [car]);
+}
+
+#[test]
+fn locations_by_postcode_sector_district_and_address_words() {
+    let mut f = Fixture::new();
+    let home = f.location(json!({ "address_lines": ["12 Acacia Avenue"], "town": "Leeds", "postcode": "LS1 4AP", "location_type": "residential" }));
+    let shop = f.location(json!({ "address_lines": ["1 Briggate"], "town": "Leeds", "postcode": "LS1 6HB", "location_type": "commercial" }));
+    assert_eq!(f.ids("LS1 4AP", RecordKind::Location), [home]);
+    assert_eq!(f.ids("ls14ap", RecordKind::Location), [home]);
+    assert_eq!(f.ids("LS1 4", RecordKind::Location), [home]);
+    let mut district = f.ids("LS1", RecordKind::Location);
+    district.sort_by_key(|i| i.0);
+    assert_eq!(district, [home, shop]);
+    assert_eq!(f.ids("acacia avenue", RecordKind::Location), [home]);
+    assert_eq!(f.ids("acacia avenu", RecordKind::Location), [home], "typo");
+    assert_eq!(f.ids("brigg", RecordKind::Location), [shop], "as you type");
+}
+
+#[test]
+fn events_by_words_in_their_narrative() {
+    let mut f = Fixture::new();
+    let e = f.event(json!({
+        "event_type": "crime", "title": "Burglary", "starts_at": "2026-01-02T03:04:00Z",
+        "narrative": "Entry forced through the rear garden shed window."
+    }));
+    f.event(
+        json!({ "event_type": "incident", "title": "Noise", "starts_at": "2026-01-02T03:04:00Z" }),
+    );
+    assert_eq!(f.ids("garden shed", RecordKind::Event), [e]);
+    assert_eq!(f.ids("burglary window", RecordKind::Event), [e]);
+    assert!(
+        f.ids("garden bicycle", RecordKind::Event).is_empty(),
+        "every word must match"
+    );
+}
+
+#[test]
+fn a_record_put_twice_is_one_document_and_removal_removes_it() {
+    let mut f = Fixture::new();
+    let id = f.person(person("Smith", "John", ""));
+    let body = serde_json::to_value(
+        Person::parse(
+            &serde_json::from_value(person("Smythe", "John", "")).unwrap(),
+            today(),
+        )
+        .unwrap()
+        .0,
+    )
+    .unwrap();
+    let m = Marking::official();
+    let doc = f
+        .index
+        .document(&IndexRecord {
+            id,
+            kind: RecordKind::Person,
+            subtype: None,
+            summary: "SMYTHE, John",
+            marking: &m,
+            body: &body,
+        })
+        .unwrap();
+    f.index.stage(vec![IndexOp::Put(doc.clone())]).unwrap();
+    f.index.stage(vec![IndexOp::Put(doc)]).unwrap();
+    f.index.commit().unwrap();
+    assert_eq!(f.index.len(), 1);
+    assert_eq!(f.first("John Smythe").unwrap().summary, "SMYTHE, John");
+    f.index.stage(vec![IndexOp::Remove(id)]).unwrap();
+    f.index.commit().unwrap();
+    assert!(f.index.is_empty());
+}
+
+#[test]
+fn staged_changes_are_invisible_until_committed_and_a_rollback_drops_them() {
+    let mut f = Fixture::new();
+    f.person(person("Smith", "John", ""));
+    f.index.stage_clear().unwrap();
+    assert_eq!(
+        f.index.len(),
+        1,
+        "a rebuild in progress still serves the old index"
+    );
+    f.index.rollback().unwrap();
+    assert_eq!(f.index.len(), 1);
+}
+
+fn viewer(rank: i16, comps: &[&str], unit: &str, user: &str, supervisor: bool) -> Visibility {
+    Visibility {
+        max_rank: rank,
+        compartments: comps.iter().map(|c| c.to_string()).collect(),
+        unit: unit.into(),
+        user_id: user.into(),
+        supervisor,
+    }
+}
+
+fn marking(
+    class: Classification,
+    comps: &[&str],
+    restriction: Option<(&[&str], &[&str], &[&str])>,
+) -> Marking {
+    Marking::new(
+        class,
+        comps
+            .iter()
+            .map(|c| Compartment::parse(c).unwrap())
+            .collect(),
+        vec![],
+    )
+    .with_restriction(restriction.map(|(teams, officers, units)| Restriction {
+        teams: teams.iter().map(|t| Unit::parse(t).unwrap()).collect(),
+        officers: officers.iter().map(|o| o.to_string()).collect(),
+        officer_units: units.iter().map(|u| Unit::parse(u).unwrap()).collect(),
+    }))
+}
+
+#[test]
+fn hidden_records_change_neither_counts_nor_ranking() {
+    let officer = viewer(2, &[], "RESPONSE", "u-1", false);
+    let visible = [
+        person("Smith", "John", "1980-05-12"),
+        person("Smyth", "Jon", "1980"),
+        person("Smith", "Jane", ""),
+        person("Smithson", "John", "1981-01-01"),
+    ];
+    let hidden = [
+        (
+            person("Smith", "John", "1980-05-12"),
+            marking(Classification::Secret, &[], None),
+        ),
+        (
+            person("Smith", "John", "1980-05-12"),
+            marking(Classification::Official, &["OP-HERON"], None),
+        ),
+        (
+            person("Smith", "John", "1980"),
+            marking(
+                Classification::Official,
+                &[],
+                Some((&["CID"], &["u-9"], &["CID"])),
+            ),
+        ),
+    ];
+    let mut with_hidden = Fixture::new();
+    let mut without = Fixture::new();
+    for (i, p) in visible.iter().enumerate() {
+        with_hidden.person(p.clone());
+        without.person(p.clone());
+        // Interleave hidden records so they sit between visible ones in the index.
+        if let Some((h, m)) = hidden.get(i) {
+            with_hidden.person_marked(h.clone(), m);
+            without.id();
+        }
+    }
+    for text in ["John Smith", "Smith", "John Smith 1980", "J Smith", "1980"] {
+        let a = with_hidden.search_as(text, RecordKind::Person, Some(&officer));
+        let b = without.search_as(text, RecordKind::Person, Some(&officer));
+        assert_eq!(a, b, "{text}");
+        assert!(a.total > 0, "{text}");
+    }
+    // The analyst with every clearance sees them all.
+    let analyst = viewer(3, &["OP-HERON"], "CID", "u-9", false);
+    assert_eq!(
+        with_hidden
+            .search_as("John Smith", RecordKind::Person, Some(&analyst))
+            .total,
+        without
+            .search_as("John Smith", RecordKind::Person, Some(&analyst))
+            .total
+            + 3
+    );
+}
+
+const COMPS: [&str; 3] = ["OP-HERON", "OP-KESTREL", "OP-MERLIN"];
+const UNITS: [&str; 3] = ["CID", "RESPONSE", "INTEL"];
+
+fn arb_marking() -> impl Strategy<Value = Marking> {
+    (
+        1i16..=3,
+        proptest::sample::subsequence(COMPS.to_vec(), 0..=2),
+        proptest::option::of((
+            proptest::sample::subsequence(UNITS.to_vec(), 0..=2),
+            proptest::sample::subsequence(vec!["u-1", "u-2"], 0..=1),
+            proptest::sample::subsequence(UNITS.to_vec(), 0..=1),
+        )),
+    )
+        .prop_map(|(rank, comps, r)| {
+            let class = Classification::from_rank(rank).unwrap();
+            match r {
+                Some((t, o, u)) => marking(class, &comps, Some((&t, &o, &u))),
+                None => marking(class, &comps, None),
+            }
+        })
+}
+
+fn arb_viewer() -> impl Strategy<Value = Visibility> {
+    (
+        1i16..=3,
+        proptest::sample::subsequence(COMPS.to_vec(), 0..=3),
+        proptest::sample::select(UNITS.to_vec()),
+        proptest::sample::select(vec!["u-1", "u-2", "u-3"]),
+        any::<bool>(),
+    )
+        .prop_map(|(rank, comps, unit, user, sup)| viewer(rank, &comps, unit, user, sup))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+    /// The index's access filter and the domain's `Visibility::allows` (itself held to
+    /// the Cedar policies by the authz property test) agree on every record.
+    #[test]
+    fn the_index_pre_filter_agrees_with_visibility(
+        markings in proptest::collection::vec(arb_marking(), 1..25),
+        viewers in proptest::collection::vec(arb_viewer(), 1..6),
+    ) {
+        let mut f = Fixture::new();
+        let body = serde_json::to_value(
+            Person::parse(&serde_json::from_value(person("Smith", "John", "")).unwrap(), today())
+                .unwrap()
+                .0,
+        )
+        .unwrap();
+        let mut ids = Vec::new();
+        for m in &markings {
+            ids.push(f.stage(RecordKind::Person, body.clone(), "SMITH, John", m));
+        }
+        f.index.commit().unwrap();
+        for v in &viewers {
+            let mut got = f.index.visible_ids(Some(v)).unwrap();
+            got.sort_by_key(|i| i.0);
+            let want: Vec<RecordId> = ids
+                .iter()
+                .zip(&markings)
+                .filter(|(_, m)| v.allows(m))
+                .map(|(i, _)| *i)
+                .collect();
+            prop_assert_eq!(got, want);
+        }
+    }
+}
