@@ -17,6 +17,7 @@ pub mod identity;
 pub mod monitoring;
 pub mod passkeys;
 pub mod pole;
+pub mod search;
 pub mod sso;
 pub mod totp;
 

@@ -131,8 +131,22 @@ fn surname(display_name: &str) -> Option<String> {
 fn is_consultation(a: AuditAction) -> bool {
     matches!(
         a,
-        AuditAction::View | AuditAction::ViewHistory | AuditAction::List
+        AuditAction::View | AuditAction::ViewHistory | AuditAction::List | AuditAction::Search
     )
+}
+
+/// The surname a list or search looked for, lower case: a list's name filter (its first
+/// word), or a search's family name.
+fn searched_surname(e: &AuditEntry) -> Option<String> {
+    let text = match e.action {
+        AuditAction::List => e.details.get("summary_prefix")?.as_str()?,
+        AuditAction::Search => e.details.get("family_name")?.as_str()?,
+        _ => return None,
+    };
+    let first = text
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .find(|w| !w.is_empty())?;
+    Some(first.to_lowercase())
 }
 
 impl Monitor {
@@ -199,13 +213,7 @@ impl Monitor {
         now: Timestamp,
         rows: &[AuditRow],
     ) -> Result<(), AppError> {
-        let searched = rows.iter().any(|r| {
-            r.entry.action == AuditAction::List
-                && r.entry
-                    .details
-                    .get("summary_prefix")
-                    .is_some_and(Value::is_string)
-        });
+        let searched = rows.iter().any(|r| searched_surname(&r.entry).is_some());
         let fresh = st
             .surnames_at
             .is_some_and(|t| now.duration_since(t) < SignedDuration::from_mins(5));
@@ -512,41 +520,34 @@ impl Monitor {
             }
         }
 
-        if e.action == AuditAction::List
-            && let Some(prefix) = e.details.get("summary_prefix").and_then(Value::as_str)
+        if let Some(wanted) = searched_surname(e)
+            && let Some(owners) = st.surnames.get(&wanted).cloned()
         {
-            let wanted = prefix
-                .split(|c: char| c == ',' || c.is_whitespace())
-                .next()
-                .unwrap_or("")
-                .to_lowercase();
-            if let Some(owners) = st.surnames.get(&wanted).cloned() {
-                let own = owners.contains(&user);
-                let colleagues: Vec<&String> = owners.iter().filter(|o| **o != user).collect();
-                let whose = if own {
-                    "their own surname".to_string()
-                } else {
+            let own = owners.contains(&user);
+            let colleagues: Vec<&String> = owners.iter().filter(|o| **o != user).collect();
+            let whose = if own {
+                "their own surname".to_string()
+            } else {
+                format!(
+                    "the surname of {}",
+                    colleagues
+                        .iter()
+                        .map(|c| c.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            if Self::first_in(st, rule::OWN_OR_COLLEAGUE_NAME, &user, &wanted, e.at, day) {
+                out.push(self.alert(
+                    rule::OWN_OR_COLLEAGUE_NAME,
+                    row,
                     format!(
-                        "the surname of {}",
-                        colleagues
-                            .iter()
-                            .map(|c| c.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                };
-                if Self::first_in(st, rule::OWN_OR_COLLEAGUE_NAME, &user, &wanted, e.at, day) {
-                    out.push(self.alert(
-                        rule::OWN_OR_COLLEAGUE_NAME,
-                        row,
-                        format!(
-                            "{} searched for {whose} (\"{prefix}\")",
-                            e.actor.display_name
-                        ),
-                        vec![row.seq],
-                        Vec::new(),
-                    ));
-                }
+                        "{} searched for {whose} (\"{wanted}\")",
+                        e.actor.display_name
+                    ),
+                    vec![row.seq],
+                    Vec::new(),
+                ));
             }
         }
 

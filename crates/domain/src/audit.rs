@@ -51,6 +51,9 @@ pub enum AuditAction {
     ViewHistory,
     /// A list or filter query; `subjects` holds the ids returned.
     List,
+    /// A search (the box, a structured person search, search before create); `details`
+    /// holds what was searched for and the counts, `subjects` the records returned.
+    Search,
     /// Bulk load (demo data, migration).
     BulkCreate,
     /// A sign-in attempt (outcome success, failed or denied).
@@ -87,6 +90,7 @@ impl AuditAction {
             AuditAction::View => "view",
             AuditAction::ViewHistory => "view_history",
             AuditAction::List => "list",
+            AuditAction::Search => "search",
             AuditAction::BulkCreate => "bulk_create",
             AuditAction::SignIn => "sign_in",
             AuditAction::SignOut => "sign_out",

@@ -12,4 +12,4 @@ pub mod envelope;
 pub mod relay;
 
 pub use envelope::{EventEnvelope, PersonReference, TypedIdentifier};
-pub use relay::{Bus, BusMessage, Relay};
+pub use relay::{Bus, BusMessage, Relay, Sink};

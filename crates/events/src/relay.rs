@@ -2,8 +2,13 @@
 //! and marks them delivered. Delivery is at least once: if the process stops after
 //! publishing but before marking, the events go again on restart, and consumers
 //! de-duplicate on `eventId`.
+//!
+//! A [`Sink`] is a consumer that must not miss an event (the search index): each batch is
+//! handed to every sink, and only when all of them say it is durable is it published to the
+//! bus and marked delivered. A sink that fails leaves the batch pending, to be offered
+//! again on the next round; sinks apply events idempotently, so a repeat does no harm.
 
-use bluelamp_store::{Store, StoreResult};
+use bluelamp_store::{Store, StoreError, StoreResult};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,13 +52,24 @@ impl Default for Bus {
     }
 }
 
-/// Moves outbox events to the bus.
+/// A consumer that must see every event: it returns only once the batch is durable on its
+/// side (see the module documentation).
+#[async_trait::async_trait]
+pub trait Sink: Send + Sync {
+    /// For logs.
+    fn name(&self) -> &'static str;
+    /// Takes a batch of events, oldest first.
+    async fn deliver(&self, batch: &[BusMessage]) -> Result<(), String>;
+}
+
+/// Moves outbox events to the sinks and the bus.
 #[derive(Clone)]
 pub struct Relay {
     store: Arc<dyn Store>,
     bus: Bus,
     wake: Arc<Notify>,
     batch: u32,
+    sinks: Vec<Arc<dyn Sink>>,
 }
 
 impl Relay {
@@ -63,7 +79,14 @@ impl Relay {
             bus,
             wake: Arc::new(Notify::new()),
             batch: 500,
+            sinks: Vec::new(),
         }
+    }
+
+    /// Adds a consumer that must see every event before it counts as delivered.
+    pub fn with_sink(mut self, sink: Arc<dyn Sink>) -> Self {
+        self.sinks.push(sink);
+        self
     }
 
     /// Call after a commit that wrote outbox rows, so delivery does not wait for the poll.
@@ -80,12 +103,21 @@ impl Relay {
                 return Ok(total);
             }
             let seqs: Vec<i64> = pending.iter().map(|r| r.seq).collect();
-            for row in pending {
-                self.bus.publish(BusMessage {
+            let messages: Vec<BusMessage> = pending
+                .into_iter()
+                .map(|row| BusMessage {
                     seq: row.seq,
                     event_type: row.event.event_type,
                     payload: Arc::new(row.event.payload),
-                });
+                })
+                .collect();
+            for sink in &self.sinks {
+                sink.deliver(&messages).await.map_err(|e| {
+                    StoreError::Unavailable(format!("{} could not take events: {e}", sink.name()))
+                })?;
+            }
+            for msg in messages {
+                self.bus.publish(msg);
             }
             self.store.outbox_mark_delivered(&seqs).await?;
             total += seqs.len();
@@ -219,6 +251,53 @@ mod tests {
         assert_eq!(first.payload["additionalInformation"]["id"], a.to_string());
         assert_eq!(second.payload["additionalInformation"]["id"], b.to_string());
         assert!(first.seq < second.seq);
+    }
+
+    /// A sink that fails until told otherwise, recording what it was given.
+    #[derive(Default)]
+    struct Flaky {
+        fail: std::sync::atomic::AtomicBool,
+        seen: std::sync::Mutex<Vec<i64>>,
+    }
+
+    #[async_trait::async_trait]
+    impl Sink for Flaky {
+        fn name(&self) -> &'static str {
+            "flaky"
+        }
+        async fn deliver(&self, batch: &[BusMessage]) -> Result<(), String> {
+            if self.fail.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err("down".into());
+            }
+            self.seen
+                .lock()
+                .unwrap()
+                .extend(batch.iter().map(|m| m.seq));
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failing_sink_keeps_events_pending_until_it_takes_them() {
+        let store = store().await;
+        create_person(&store).await;
+        let sink = Arc::new(Flaky::default());
+        sink.fail.store(true, std::sync::atomic::Ordering::SeqCst);
+        let bus = Bus::new(16);
+        let mut rx = bus.subscribe();
+        let relay = Relay::new(store.clone(), bus).with_sink(sink.clone());
+        let err = relay.drain().await.unwrap_err();
+        assert!(err.to_string().contains("flaky"), "{err}");
+        assert_eq!(store.outbox_pending(10).await.unwrap().len(), 1);
+        assert!(
+            rx.try_recv().is_err(),
+            "nothing reaches the bus before the sinks"
+        );
+        sink.fail.store(false, std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(relay.drain().await.unwrap(), 1);
+        assert_eq!(sink.seen.lock().unwrap().len(), 1);
+        assert!(store.outbox_pending(10).await.unwrap().is_empty());
+        assert!(rx.try_recv().is_ok());
     }
 
     #[tokio::test]

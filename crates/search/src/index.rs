@@ -22,7 +22,7 @@ use std::sync::Mutex;
 
 use bluelamp_domain::pole::{Event, Location, Object, ObjectDetails, Person};
 use bluelamp_domain::values::{DateOfBirth, Gender, PersonIdentifier};
-use bluelamp_domain::{Marking, RecordId, RecordKind, Visibility};
+use bluelamp_domain::{Classification, Marking, RecordId, RecordKind, Version, Visibility};
 use jiff::civil::Date;
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
@@ -84,6 +84,7 @@ struct Fields {
     subtype: Field,
     summary: Field,
     body: Field,
+    version: Field,
     acl_rank: Field,
     acl_comp: Field,
     acl_open: Field,
@@ -118,7 +119,8 @@ fn schema() -> (Schema, Fields) {
         subtype: b.add_text_field("subtype", STORED),
         summary: b.add_text_field("summary", STORED),
         body: b.add_text_field("body", STORED),
-        acl_rank: b.add_u64_field("acl_rank", INDEXED | FAST),
+        version: b.add_i64_field("version", STORED),
+        acl_rank: b.add_u64_field("acl_rank", INDEXED | FAST | STORED),
         acl_comp: b.add_text_field("acl_comp", STRING),
         acl_open: b.add_text_field("acl_open", STRING),
         acl_team: b.add_text_field("acl_team", STRING),
@@ -145,6 +147,7 @@ fn schema() -> (Schema, Fields) {
 pub struct IndexRecord<'a> {
     pub id: RecordId,
     pub kind: RecordKind,
+    pub version: Version,
     pub subtype: Option<&'a str>,
     pub summary: &'a str,
     pub marking: &'a Marking,
@@ -178,6 +181,9 @@ pub struct Hit {
     pub id: RecordId,
     #[serde(serialize_with = "kind_str")]
     pub kind: RecordKind,
+    /// The version indexed (the one a consultation of this result names).
+    pub version: Version,
+    pub classification: Classification,
     pub subtype: Option<String>,
     pub summary: String,
     /// How well it matched: for persons the match model's weight, otherwise the sum of the
@@ -342,6 +348,7 @@ impl SearchIndex {
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, r.id.to_string());
         doc.add_text(f.kind, r.kind.as_str());
+        doc.add_i64(f.version, r.version);
         if let Some(s) = r.subtype {
             doc.add_text(f.subtype, s);
         }
@@ -688,9 +695,21 @@ impl SearchIndex {
         let id = text(self.f.id)
             .and_then(|s| s.parse::<RecordId>().ok())
             .ok_or_else(|| IndexError::Other("a document has no record id".into()))?;
+        let version = doc
+            .get_first(self.f.version)
+            .and_then(|v| v.as_i64())
+            .unwrap_or(0);
+        let classification = doc
+            .get_first(self.f.acl_rank)
+            .and_then(|v| v.as_u64())
+            .and_then(|r| i16::try_from(r).ok())
+            .and_then(Classification::from_rank)
+            .unwrap_or(Classification::Secret);
         Ok(Hit {
             id,
             kind,
+            version,
+            classification,
             subtype: text(self.f.subtype),
             summary: text(self.f.summary).unwrap_or_default(),
             score: (score * 100.0).round() / 100.0,

@@ -104,6 +104,58 @@ impl ParsedQuery {
     }
 }
 
+impl ParsedQuery {
+    /// What the search looks for, in words, one part each ("name John Smith", "born in
+    /// 1980", "registration AB12*"), to show the user how their search was read.
+    pub fn describe(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some((family, given)) = self.family_and_given() {
+            out.push(match given {
+                Some(g) => format!("name {g} {family}"),
+                None => format!("name {family}"),
+            });
+        }
+        if let Some(d) = &self.dob {
+            out.push(describe_dob(d));
+        }
+        for i in &self.identifiers {
+            out.push(match i.id_type {
+                Some(t) => format!("{} {}", t.label(), i.value),
+                None => format!("reference {}", i.value),
+            });
+        }
+        for p in &self.phones {
+            out.push(format!("phone {p}"));
+        }
+        for v in &self.vrms {
+            out.push(format!("registration {v}"));
+        }
+        for p in &self.postcodes {
+            out.push(match p {
+                PostcodeQuery::Full(s) => format!("postcode {s}"),
+                PostcodeQuery::Sector(s) => format!("postcode sector {s}"),
+                PostcodeQuery::District(s) => format!("postcode district {s}"),
+            });
+        }
+        if !self.words.is_empty() {
+            out.push(format!("words {}", self.words.join(" ")));
+        }
+        out
+    }
+}
+
+fn describe_dob(d: &DobQuery) -> String {
+    let date = |d: Date| format!("{:02}/{:02}/{:04}", d.day(), d.month(), d.year());
+    match *d {
+        DobQuery::Date(x) => format!("born {} (or with day and month swapped)", date(x)),
+        DobQuery::Year(y) => format!("born in {y}"),
+        DobQuery::MonthYear { year, month } => format!("born in {month:02}/{year}"),
+        DobQuery::Range { from, to } => format!("born {} to {}", date(from), date(to)),
+        DobQuery::AgeAt { age, on } => format!("aged {age} on {}", date(on)),
+        DobQuery::AgeBetween { min, max, on } => format!("aged {min} to {max} on {}", date(on)),
+    }
+}
+
 /// Why a search text was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QueryError {
@@ -419,6 +471,14 @@ mod tests {
         );
         assert_eq!(q.dob, Some(DobQuery::Date(Date::new(1980, 5, 12).unwrap())));
         assert_eq!(q.words, ["john", "smith"]);
+        assert_eq!(
+            q.describe(),
+            [
+                "name John Smith",
+                "born 12/05/1980 (or with day and month swapped)",
+                "words john smith"
+            ]
+        );
     }
 
     #[test]

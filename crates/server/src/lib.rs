@@ -67,6 +67,8 @@ pub struct Running {
     pub shutdown: watch::Sender<bool>,
     pub handle: tokio::task::JoinHandle<()>,
     pub bus: Bus,
+    /// The search index (tests wait for it).
+    pub search: bluelamp_app::search::Search,
 }
 
 /// How a deployment is secured.
@@ -270,10 +272,12 @@ pub async fn start(
     options: SecurityOptions,
     signer: Arc<bluelamp_audit::Signer>,
 ) -> std::io::Result<Running> {
-    start_with(listener, store, clock, options, signer, None, None).await
+    start_with(listener, store, clock, options, signer, None, None, None).await
 }
 
-/// [`start`], with single sign-on through an OpenID Connect provider.
+/// [`start`], with single sign-on through an OpenID Connect provider, and the search index
+/// in `search_dir` (in memory, rebuilt at start, when `None`).
+#[allow(clippy::too_many_arguments)]
 pub async fn start_with(
     listener: TcpListener,
     store: Arc<dyn Store>,
@@ -282,6 +286,7 @@ pub async fn start_with(
     signer: Arc<bluelamp_audit::Signer>,
     sso: Option<bluelamp_web::sso::Sso>,
     public_url: Option<String>,
+    search_dir: Option<&Path>,
 ) -> std::io::Result<Running> {
     let addr = listener.local_addr()?;
     let audit = bluelamp_app::audit_log::AuditLog::new(
@@ -293,6 +298,14 @@ pub async fn start_with(
     let bus = Bus::default();
     let relay = Relay::new(store.clone(), bus.clone());
     let (pole, identity) = services(store, clock.clone(), options)?;
+    let search = bluelamp_app::search::Search::open(
+        pole.store().clone(),
+        clock.clone(),
+        pole.access().clone(),
+        search_dir,
+    )
+    .map_err(|e| std::io::Error::other(format!("cannot open the search index: {e}")))?;
+    let relay = relay.with_sink(Arc::new(search.clone()));
     let pole = pole.with_relay_waker(relay.waker());
     let monitor = bluelamp_app::monitoring::Monitor::new(
         pole.store().clone(),
@@ -315,6 +328,7 @@ pub async fn start_with(
             pole.access().clone(),
         ),
         custody: bluelamp_app::CustodyService::new(pole.clone()),
+        search: search.clone(),
         audit: bluelamp_app::audit_trail::AuditTrail::new(
             pole.store().clone(),
             clock.clone(),
@@ -334,6 +348,16 @@ pub async fn start_with(
     let relay_task =
         tokio::spawn(relay.run(Duration::from_secs(2), retain, clock.clone(), rx.clone()));
     let audit_task = tokio::spawn(audit.clone().run(rx.clone()));
+    if search.needs_rebuild() {
+        // A new (or discarded) index fills from the store in the background; searches
+        // answer meanwhile, flagged incomplete.
+        let rebuilding = search.clone();
+        tokio::spawn(async move {
+            if let Err(e) = rebuilding.rebuild().await {
+                tracing::error!(error = %e, "could not build the search index; run `bluelamp reindex`");
+            }
+        });
+    }
     let monitor_task = tokio::spawn(monitor.clone().run(
         Duration::from_secs(options.monitoring.every_seconds.max(1)),
         rx.clone(),
@@ -364,6 +388,7 @@ pub async fn start_with(
         shutdown,
         handle,
         bus,
+        search,
     })
 }
 

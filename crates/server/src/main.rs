@@ -69,6 +69,13 @@ enum Command {
         #[command(subcommand)]
         command: UsersCommand,
     },
+    /// Rebuild the search index (<data-dir>/search) from the database, then exit. Stop the
+    /// server first: it holds the index while it runs (and rebuilds it by itself when it
+    /// finds it missing or written by another version).
+    Reindex {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Find person records that are likely the same person.
     Duplicates {
         #[command(subcommand)]
@@ -299,6 +306,36 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!(
                 "Created {}. First password (shown once): {password}",
                 account.principal.username
+            );
+            Ok(())
+        }
+        Command::Reindex { store } => {
+            let settings = task_settings(&file, store)?;
+            let store = open_store(settings.database_url.as_deref(), &settings.data_dir)
+                .await
+                .map_err(|e| e.to_string())?;
+            let (pole, _) = services(store.clone(), system_clock(), Default::default())
+                .map_err(|e| e.to_string())?;
+            let dir = settings.data_dir.join("search");
+            let search = bluelamp_app::search::Search::open(
+                store,
+                system_clock(),
+                pole.access().clone(),
+                Some(&dir),
+            )
+            .map_err(|e| {
+                format!(
+                    "cannot open the search index at {}: {e} (is the server running? stop it first)",
+                    dir.display()
+                )
+            })?;
+            let report = search.rebuild().await.map_err(|e| e.to_string())?;
+            let rate = report.records as f64 / report.seconds.max(0.001);
+            println!(
+                "Indexed {} records in {:.1} s ({rate:.0} records/s) at {}",
+                report.records,
+                report.seconds,
+                dir.display()
             );
             Ok(())
         }
@@ -598,6 +635,7 @@ async fn serve(settings: Settings) -> Result<(), String> {
         signer,
         sso,
         settings.public_url.clone(),
+        Some(&settings.data_dir.join("search")),
     )
     .await
     .map_err(|e| e.to_string())?;

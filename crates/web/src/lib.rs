@@ -7,6 +7,7 @@ pub mod api;
 pub mod api_audit;
 pub mod api_break_glass;
 pub mod api_custody;
+pub mod api_search;
 pub mod api_users;
 mod assets;
 pub mod caller;
@@ -37,6 +38,8 @@ pub struct AppState {
     pub audit: bluelamp_app::audit_trail::AuditTrail,
     pub alerts: bluelamp_app::monitoring::Alerts,
     pub break_glass: bluelamp_app::break_glass::BreakGlass,
+    /// The search index and audited searches over it.
+    pub search: bluelamp_app::search::Search,
     /// Single sign-on through the force's OpenID Connect provider, when configured.
     pub sso: Option<sso::Sso>,
     /// Users must sign in with a passkey (the SECRET tier).
@@ -62,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(api_users::routes())
         .merge(api_custody::routes())
+        .merge(api_search::routes())
         .merge(api_audit::routes())
         .merge(api_break_glass::routes())
         .merge(html::routes())

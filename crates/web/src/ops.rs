@@ -19,6 +19,7 @@ async fn healthz() -> Json<Value> {
 async fn readyz(State(s): State<AppState>) -> (StatusCode, Json<Value>) {
     let store = s.pole.store();
     let outbox = store.outbox_backlog(OUTBOX_COUNT_CAP).await;
+    let search = s.search.status().await;
     match (store.ping().await, outbox) {
         (Ok(()), Ok(pending)) => (
             StatusCode::OK,
@@ -28,6 +29,14 @@ async fn readyz(State(s): State<AppState>) -> (StatusCode, Json<Value>) {
                 "store": store.backend(),
                 // Events committed but not yet delivered to the bus, counted up to the cap.
                 "outbox_pending": pending,
+                // The search index: how many records it holds, whether it is being
+                // rebuilt, and how many committed changes it has yet to take (its lag: the
+                // relay marks an event delivered only once the index has committed it).
+                "search": {
+                    "documents": search.documents,
+                    "state": if search.rebuilding { "rebuilding" } else { "current" },
+                    "lag_events": pending,
+                },
             })),
         ),
         (Err(e), _) | (_, Err(e)) => {

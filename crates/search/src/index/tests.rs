@@ -46,6 +46,7 @@ impl Fixture {
             .document(&IndexRecord {
                 id,
                 kind,
+                version: 1,
                 subtype: None,
                 summary,
                 marking,
@@ -301,6 +302,7 @@ fn a_record_put_twice_is_one_document_and_removal_removes_it() {
         .document(&IndexRecord {
             id,
             kind: RecordKind::Person,
+            version: 2,
             subtype: None,
             summary: "SMYTHE, John",
             marking: &m,

@@ -101,6 +101,7 @@ async fn spawn_app_full(
         signer,
         sso,
         None,
+        None,
     )
     .await
     .unwrap();

@@ -15,5 +15,6 @@ mod helpers;
 mod monitoring;
 mod pages;
 mod records;
+mod search;
 mod security;
 mod sso_bearer;

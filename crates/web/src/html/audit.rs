@@ -18,7 +18,7 @@ use bluelamp_store::AuditRow;
 
 use super::forms::ErrorLink;
 
-const ACTIONS: [AuditAction; 19] = [
+const ACTIONS: [AuditAction; 20] = [
     AuditAction::View,
     AuditAction::ViewHistory,
     AuditAction::List,
@@ -38,6 +38,7 @@ const ACTIONS: [AuditAction; 19] = [
     AuditAction::BreakGlassRequest,
     AuditAction::BreakGlassDecision,
     AuditAction::Export,
+    AuditAction::Search,
 ];
 
 struct Subject {

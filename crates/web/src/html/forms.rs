@@ -189,6 +189,15 @@ pub struct ErrorLink {
     pub message: String,
 }
 
+impl From<&bluelamp_domain::FieldError> for ErrorLink {
+    fn from(e: &bluelamp_domain::FieldError) -> Self {
+        Self {
+            target: e.field.clone(),
+            message: e.message.clone(),
+        }
+    }
+}
+
 /// Puts each validation error beside its field. `map` turns an input path
 /// (`identifiers.1.value`) into a form field name; errors with no field go to the summary,
 /// linked to the first field.

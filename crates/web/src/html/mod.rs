@@ -10,6 +10,7 @@ mod custody;
 mod display;
 pub mod forms;
 pub mod passkeys;
+mod search;
 
 use crate::AppState;
 use crate::api::{ListParams, link_label, list_query};
@@ -1566,6 +1567,7 @@ pub fn routes() -> Router<AppState> {
         .merge(audit::routes())
         .merge(break_glass::routes())
         .merge(passkeys::routes())
+        .merge(search::routes())
         .route("/", get(home))
         .route("/api/docs", get(api_docs))
         .route("/records/{id}", get(show_any))

@@ -1,0 +1,532 @@
+//! Search: the tantivy index (crates/search) kept in step with the store, and audited
+//! searches over it.
+//!
+//! Keeping in step: the index is a [`Sink`] of the outbox relay. For each batch of events it
+//! loads the records they name as they are now, replaces their documents (or removes them
+//! when they are gone), and commits before the relay marks the batch delivered; so a crash
+//! at any point either leaves the batch pending (offered again) or already in the index, and
+//! a repeat only replaces a document with the same one. Nothing is lost or doubled.
+//!
+//! Rebuilding ([`Search::rebuild`], `bluelamp reindex`, and on start when the index is new
+//! or was written by another version): every record is read with [`Store::scan`] and staged
+//! behind a cleared index, so searches keep answering from the old index until the new one
+//! commits. Records that change while it runs are noted and indexed again, as they are
+//! then, just before the commit.
+//!
+//! Searching: the caller's need-to-know pre-filter goes into the index query (so hidden
+//! records change no count and no rank); every search is audited with what was asked, the
+//! counts and the records returned, and nothing is returned unless that audit record
+//! committed.
+
+use crate::{Access, AppError, Caller};
+use bluelamp_authz::Action;
+use bluelamp_domain::audit::AuditSubject;
+use bluelamp_domain::values::Gender;
+use bluelamp_domain::{AuditAction, Clock, RecordId, RecordKind, ValidationErrors, time};
+use bluelamp_events::{BusMessage, Sink};
+use bluelamp_search::DobQuery;
+use bluelamp_search::index::{
+    Hit, IndexOp, IndexRecord, KindResults, SEARCHABLE, SearchIndex, SearchRequest,
+};
+use bluelamp_search::query::{ParsedQuery, parse_dob_query, parse_query};
+use bluelamp_store::{Store, StoredRecord};
+use serde_json::json;
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Records read per page by a rebuild.
+const REBUILD_PAGE: u32 = 5_000;
+
+/// What a search asks for.
+#[derive(Debug, Clone, Default)]
+pub struct SearchInput {
+    /// The search box.
+    pub q: String,
+    /// A structured person search: family name, given names, date of birth (as the box
+    /// takes it: `12/05/1980`, `05/1980`, `1980`, `1975-1980`), age now, gender.
+    pub family_name: String,
+    pub given_names: String,
+    pub dob: String,
+    pub age: Option<u8>,
+    pub gender: String,
+    /// Only this kind (`person`, `object`, `location`, `event`).
+    pub kind: Option<RecordKind>,
+    /// 1-based.
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// What a search found: per kind, the count and a page of hits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchOutcome {
+    pub results: Vec<KindResults>,
+    /// The query as understood (shown back to the user).
+    pub understood: ParsedQuery,
+    /// False while the index is being rebuilt: results may be incomplete.
+    pub complete: bool,
+}
+
+impl SearchOutcome {
+    pub fn total(&self) -> usize {
+        self.results.iter().map(|r| r.total).sum()
+    }
+}
+
+/// How the index stands, for `/readyz` and operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SearchStatus {
+    pub documents: u64,
+    pub rebuilding: bool,
+}
+
+/// What a rebuild did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RebuildReport {
+    pub records: u64,
+    pub seconds: f64,
+}
+
+#[derive(Default)]
+struct State {
+    rebuilding: bool,
+    /// Records changed while a rebuild ran.
+    touched: HashSet<RecordId>,
+}
+
+/// The search index and its use cases.
+#[derive(Clone)]
+pub struct Search {
+    index: Arc<SearchIndex>,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    access: Access,
+    state: Arc<tokio::sync::Mutex<State>>,
+    fresh: bool,
+}
+
+fn index_error(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(e.to_string())
+}
+
+fn join_error(e: tokio::task::JoinError) -> AppError {
+    AppError::Internal(format!("search task failed: {e}"))
+}
+
+impl Search {
+    /// Opens the index in `dir` (or in memory when `None`, rebuilt on every start).
+    pub fn open(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        access: Access,
+        dir: Option<&Path>,
+    ) -> Result<Self, AppError> {
+        let (index, fresh) = match dir {
+            Some(d) => SearchIndex::open(d).map_err(index_error)?,
+            None => (SearchIndex::in_memory().map_err(index_error)?, true),
+        };
+        Ok(Self {
+            index: Arc::new(index),
+            store,
+            clock,
+            access,
+            state: Arc::default(),
+            fresh,
+        })
+    }
+
+    /// Whether the index was created empty (or discarded) when opened and so must be rebuilt
+    /// before its results are complete.
+    pub fn needs_rebuild(&self) -> bool {
+        self.fresh
+    }
+
+    pub async fn status(&self) -> SearchStatus {
+        let rebuilding = self.state.lock().await.rebuilding;
+        SearchStatus {
+            documents: self.index.len(),
+            rebuilding,
+        }
+    }
+
+    /// Rebuilds the index from the store (see the module documentation).
+    pub async fn rebuild(&self) -> Result<RebuildReport, AppError> {
+        let started = Instant::now();
+        {
+            let mut st = self.state.lock().await;
+            if st.rebuilding {
+                return Err(AppError::Forbidden(
+                    "the search index is already being rebuilt".into(),
+                ));
+            }
+            st.rebuilding = true;
+            st.touched.clear();
+            let index = self.index.clone();
+            let cleared = tokio::task::spawn_blocking(move || index.stage_clear())
+                .await
+                .map_err(join_error)
+                .and_then(|r| r.map_err(index_error));
+            if let Err(e) = cleared {
+                st.rebuilding = false;
+                return Err(e);
+            }
+        }
+        let staged = self.stage_everything().await;
+        let mut st = self.state.lock().await;
+        let finished = match staged {
+            Ok(records) => {
+                let touched: Vec<RecordId> = st.touched.drain().collect();
+                match self.stage_ids(&touched).await {
+                    Ok(()) => self.commit().await.map(|()| records),
+                    Err(e) => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        };
+        st.rebuilding = false;
+        match finished {
+            Ok(records) => {
+                let seconds = started.elapsed().as_secs_f64();
+                tracing::info!(records, seconds, "search index rebuilt");
+                Ok(RebuildReport { records, seconds })
+            }
+            Err(e) => {
+                let index = self.index.clone();
+                let _ = tokio::task::spawn_blocking(move || index.rollback()).await;
+                tracing::error!(error = %e, "search index rebuild failed; the old index is kept");
+                Err(e)
+            }
+        }
+    }
+
+    async fn stage_everything(&self) -> Result<u64, AppError> {
+        let mut records = 0u64;
+        for kind in SEARCHABLE {
+            let mut after = None;
+            loop {
+                let page = self.store.scan(kind, after, REBUILD_PAGE).await?;
+                let Some(last) = page.last().map(|r| r.id) else {
+                    break;
+                };
+                after = Some(last);
+                records += u64::try_from(page.len()).unwrap_or(0);
+                let index = self.index.clone();
+                tokio::task::spawn_blocking(move || {
+                    let ops = page
+                        .iter()
+                        .filter_map(|r| index.document(&index_record(r)))
+                        .map(IndexOp::Put)
+                        .collect();
+                    index.stage(ops)
+                })
+                .await
+                .map_err(join_error)?
+                .map_err(index_error)?;
+            }
+        }
+        Ok(records)
+    }
+
+    /// Stages the records as they are now: a document for each that exists, a removal for
+    /// each that does not.
+    async fn stage_ids(&self, ids: &[RecordId]) -> Result<(), AppError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let records = self.store.load(ids).await?;
+        let index = self.index.clone();
+        let ids = ids.to_vec();
+        tokio::task::spawn_blocking(move || {
+            let mut ops: Vec<IndexOp> = Vec::with_capacity(ids.len());
+            for id in &ids {
+                match records.iter().find(|r| r.id == *id) {
+                    Some(r) if r.status == bluelamp_store::RecordStatus::Active => {
+                        match index.document(&index_record(r)) {
+                            Some(doc) => ops.push(IndexOp::Put(doc)),
+                            None => ops.push(IndexOp::Remove(*id)),
+                        }
+                    }
+                    _ => ops.push(IndexOp::Remove(*id)),
+                }
+            }
+            index.stage(ops)
+        })
+        .await
+        .map_err(join_error)?
+        .map_err(index_error)
+    }
+
+    async fn commit(&self) -> Result<(), AppError> {
+        let index = self.index.clone();
+        tokio::task::spawn_blocking(move || index.commit())
+            .await
+            .map_err(join_error)?
+            .map_err(index_error)
+    }
+
+    /// Searches as the caller; audited (see the module documentation).
+    pub async fn search(
+        &self,
+        caller: &Caller,
+        input: &SearchInput,
+    ) -> Result<SearchOutcome, AppError> {
+        let today = time::london_date(self.clock.now());
+        let (query, gender) = understand(input, today)?;
+        let visibility = self
+            .access
+            .visibility(caller, Action::Search, AuditAction::Search)
+            .await?;
+        let per_page = input.per_page.clamp(1, 100);
+        let page = input.page.max(1);
+        let req = SearchRequest {
+            query: query.clone(),
+            gender,
+            kind: input.kind,
+            offset: usize::try_from((page - 1) * per_page).unwrap_or(usize::MAX),
+            limit: usize::try_from(per_page).unwrap_or(25),
+        };
+        let index = self.index.clone();
+        let results = tokio::task::spawn_blocking(move || index.search(&req, visibility.as_ref()))
+            .await
+            .map_err(join_error)?
+            .map_err(index_error)?;
+        let complete = !self.state.lock().await.rebuilding;
+        let hits: Vec<&Hit> = results.iter().flat_map(|r| r.hits.iter()).collect();
+        let mut audit = caller
+            .audit(&self.clock, AuditAction::Search)
+            .with_details(json!({
+                "q": input.q,
+                "family_name": query.family_and_given().map(|(f, _)| f),
+                "given_names": query.family_and_given().and_then(|(_, g)| g),
+                "dob": input.dob,
+                "age": input.age,
+                "gender": input.gender,
+                "kind": input.kind.map(|k| k.as_str()),
+                "page": page,
+                "per_page": per_page,
+                "counts": results
+                    .iter()
+                    .map(|r| (r.kind.as_str().to_owned(), json!(r.total)))
+                    .collect::<serde_json::Map<_, _>>(),
+                "complete": complete,
+            }));
+        audit.subjects = hits
+            .iter()
+            .map(|h| AuditSubject {
+                id: h.id,
+                kind: h.kind,
+                version: h.version,
+                classification: h.classification,
+            })
+            .collect();
+        self.store.audit_only(audit).await?;
+        Ok(SearchOutcome {
+            results,
+            understood: query,
+            complete,
+        })
+    }
+}
+
+/// The index's view of a stored record.
+fn index_record(r: &StoredRecord) -> IndexRecord<'_> {
+    IndexRecord {
+        id: r.id,
+        kind: r.kind,
+        version: r.version,
+        subtype: r.subtype.as_deref(),
+        summary: &r.summary,
+        marking: &r.marking,
+        body: &r.body,
+    }
+}
+
+/// The search as the index takes it: the box, with the structured fields on top. Bad
+/// input is refused naming the field.
+fn understand(
+    input: &SearchInput,
+    today: jiff::civil::Date,
+) -> Result<(ParsedQuery, Option<Gender>), AppError> {
+    let mut errors = ValidationErrors::new();
+    let mut query = match parse_query(&input.q, today) {
+        Ok(q) => q,
+        Err(e) => {
+            errors.push("q", e.to_string());
+            ParsedQuery::default()
+        }
+    };
+    let mut field = |name: &str, value: &str| -> Option<String> {
+        let v = value.trim();
+        if v.len() > 100 || v.chars().any(char::is_control) {
+            errors.push(
+                name,
+                "Must be 100 characters or fewer, with no control characters",
+            );
+            return None;
+        }
+        (!v.is_empty()).then(|| v.to_owned())
+    };
+    let family = field("family_name", &input.family_name);
+    let given = field("given_names", &input.given_names);
+    let dob = field("dob", &input.dob);
+    let gender_text = field("gender", &input.gender);
+    if let Some(f) = family {
+        query.names = given
+            .iter()
+            .flat_map(|g| g.split_whitespace().map(str::to_owned))
+            .chain(std::iter::once(f))
+            .collect();
+        query.family_first = false;
+    } else if given.is_some() {
+        errors.push(
+            "family_name",
+            "Enter a family name to search by given names",
+        );
+    }
+    if let Some(d) = dob {
+        match parse_dob_query(&d, today) {
+            Some(q) => query.dob = Some(q),
+            None => errors.push(
+                "dob",
+                "Enter a date of birth like 12/05/1980, 05/1980, 1980 or a range like 1975-1980",
+            ),
+        }
+    }
+    if let Some(age) = input.age {
+        if age > 130 {
+            errors.push("age", "Enter an age of 130 or under");
+        } else {
+            query.dob = Some(DobQuery::AgeAt { age, on: today });
+        }
+    }
+    let gender = match gender_text {
+        None => None,
+        Some(g) => match Gender::parse(&g) {
+            Ok(g) => Some(g),
+            Err(e) => {
+                errors.push("gender", e);
+                None
+            }
+        },
+    };
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    if query.is_empty() {
+        return Err(ValidationErrors::single(
+            "q",
+            "Enter a name, date of birth, reference, registration, phone number, postcode or words to search for",
+        )
+        .into());
+    }
+    Ok((query, gender))
+}
+
+/// The record ids a batch of events names (links are not indexed; their ends' documents do
+/// not change when a link does).
+fn event_ids(batch: &[BusMessage]) -> Vec<RecordId> {
+    let mut ids: Vec<RecordId> = Vec::new();
+    for m in batch {
+        let info = &m.payload["additionalInformation"];
+        if info["kind"].as_str() == Some(RecordKind::Link.as_str()) {
+            continue;
+        }
+        if let Some(id) = info["id"].as_str().and_then(|s| s.parse::<RecordId>().ok())
+            && !ids.contains(&id)
+        {
+            ids.push(id);
+        }
+    }
+    ids
+}
+
+#[async_trait::async_trait]
+impl Sink for Search {
+    fn name(&self) -> &'static str {
+        "search index"
+    }
+
+    async fn deliver(&self, batch: &[BusMessage]) -> Result<(), String> {
+        let ids = event_ids(batch);
+        if ids.is_empty() {
+            return Ok(());
+        }
+        // Held throughout, so a rebuild's final commit and this one never interleave.
+        let mut st = self.state.lock().await;
+        self.stage_ids(&ids).await.map_err(|e| e.to_string())?;
+        if st.rebuilding {
+            // The rebuild commits these with everything else (and stages them again,
+            // as they are then).
+            st.touched.extend(ids);
+            return Ok(());
+        }
+        self.commit().await.map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(q: &str) -> SearchInput {
+        SearchInput {
+            q: q.into(),
+            page: 1,
+            per_page: 25,
+            ..Default::default()
+        }
+    }
+
+    fn today() -> jiff::civil::Date {
+        jiff::civil::date(2026, 11, 30)
+    }
+
+    #[test]
+    fn structured_fields_override_the_box() {
+        let mut i = input("");
+        i.family_name = "Smith".into();
+        i.given_names = "John Paul".into();
+        i.dob = "1980".into();
+        let (q, _) = understand(&i, today()).unwrap();
+        assert_eq!(q.names, ["John", "Paul", "Smith"]);
+        assert_eq!(q.dob, Some(DobQuery::Year(1980)));
+        i.age = Some(45);
+        let (q, _) = understand(&i, today()).unwrap();
+        assert!(matches!(q.dob, Some(DobQuery::AgeAt { age: 45, .. })));
+    }
+
+    #[test]
+    fn bad_input_names_the_field() {
+        let mut i = input("smith");
+        i.dob = "31/02/1980".into();
+        i.gender = "robot".into();
+        let AppError::Invalid(e) = understand(&i, today()).unwrap_err() else {
+            panic!("not a validation error");
+        };
+        let fields: Vec<&str> = e.0.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["dob", "gender"]);
+        let AppError::Invalid(e) = understand(&input("  "), today()).unwrap_err() else {
+            panic!("not a validation error");
+        };
+        assert_eq!(e.0[0].field, "q");
+        assert!(matches!(
+            understand(&input(&"x".repeat(600)), today()),
+            Err(AppError::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn events_name_records_once_and_links_not_at_all() {
+        let id = RecordId::new_at(jiff::Timestamp::UNIX_EPOCH);
+        let msg = |kind: &str| BusMessage {
+            seq: 1,
+            event_type: "x".into(),
+            payload: Arc::new(
+                json!({ "additionalInformation": { "id": id.to_string(), "kind": kind } }),
+            ),
+        };
+        assert_eq!(event_ids(&[msg("person"), msg("person")]), [id]);
+        assert!(event_ids(&[msg("link")]).is_empty());
+    }
+}
