@@ -136,6 +136,11 @@ impl Search {
         })
     }
 
+    /// The index itself (benchmarks time it without the use case around it).
+    pub fn index(&self) -> &Arc<SearchIndex> {
+        &self.index
+    }
+
     /// Whether the index was created empty (or discarded) when opened and so must be rebuilt
     /// before its results are complete.
     pub fn needs_rebuild(&self) -> bool {
@@ -184,46 +189,64 @@ impl Search {
             }
             Err(e) => Err(e),
         };
-        st.rebuilding = false;
-        match finished {
-            Ok(records) => {
-                let seconds = started.elapsed().as_secs_f64();
-                tracing::info!(records, seconds, "search index rebuilt");
-                Ok(RebuildReport { records, seconds })
-            }
+        let records = match finished {
+            Ok(records) => records,
             Err(e) => {
+                // Still holding the state: no sink can commit the half-staged rebuild
+                // before it is thrown away.
                 let index = self.index.clone();
                 let _ = tokio::task::spawn_blocking(move || index.rollback()).await;
+                st.rebuilding = false;
                 tracing::error!(error = %e, "search index rebuild failed; the old index is kept");
-                Err(e)
+                return Err(e);
             }
+        };
+        st.rebuilding = false;
+        drop(st);
+        let index = self.index.clone();
+        // One segment searches fastest. A slower index is still a correct one, so a failed
+        // merge is logged, not fatal.
+        match tokio::task::spawn_blocking(move || index.merge_all()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "could not merge the rebuilt index"),
+            Err(e) => tracing::warn!(error = %e, "could not merge the rebuilt index"),
         }
+        let seconds = started.elapsed().as_secs_f64();
+        tracing::info!(records, seconds, "search index rebuilt");
+        Ok(RebuildReport { records, seconds })
     }
 
     async fn stage_everything(&self) -> Result<u64, AppError> {
         let mut records = 0u64;
+        // Pipelined: while one page's documents are built and staged on a blocking thread,
+        // the next page is read from the store.
+        let mut staging: Option<
+            tokio::task::JoinHandle<Result<(), bluelamp_search::index::IndexError>>,
+        > = None;
         for kind in SEARCHABLE {
             let mut after = None;
             loop {
                 let page = self.store.scan(kind, after, REBUILD_PAGE).await?;
+                if let Some(previous) = staging.take() {
+                    previous.await.map_err(join_error)?.map_err(index_error)?;
+                }
                 let Some(last) = page.last().map(|r| r.id) else {
                     break;
                 };
                 after = Some(last);
                 records += u64::try_from(page.len()).unwrap_or(0);
                 let index = self.index.clone();
-                tokio::task::spawn_blocking(move || {
-                    let ops = page
+                staging = Some(tokio::task::spawn_blocking(move || {
+                    let docs = page
                         .iter()
                         .filter_map(|r| index.document(&index_record(r)))
-                        .map(IndexOp::Put)
                         .collect();
-                    index.stage(ops)
-                })
-                .await
-                .map_err(join_error)?
-                .map_err(index_error)?;
+                    index.stage_new(docs)
+                }));
             }
+        }
+        if let Some(previous) = staging {
+            previous.await.map_err(join_error)?.map_err(index_error)?;
         }
         Ok(records)
     }

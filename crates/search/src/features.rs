@@ -11,7 +11,7 @@ use crate::normalise::{fold, name_tokens, surname_keys};
 use crate::phonetic::{double_metaphone, soundex};
 
 /// One name a person is known by (their own name, or an alias, maiden name, ...), folded.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NameFeatures {
     /// The family name as recorded, for explanations.
     pub display_family: String,
@@ -89,8 +89,9 @@ fn push_codes(codes: &mut Vec<String>, word: &str) {
     }
 }
 
-/// Everything the match model and blocking use about one person.
-#[derive(Debug, Clone, PartialEq)]
+/// Everything the match model and blocking use about one person. Serialisable, so the index
+/// stores it computed once and search re-ranks without re-reading the record.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PersonFeatures {
     /// The person's own name.
     pub name: NameFeatures,

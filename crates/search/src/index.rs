@@ -24,7 +24,7 @@ use bluelamp_domain::pole::{Event, Location, Object, ObjectDetails, Person};
 use bluelamp_domain::values::{DateOfBirth, Gender, PersonIdentifier};
 use bluelamp_domain::{Classification, Marking, RecordId, RecordKind, Version, Visibility};
 use jiff::civil::Date;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     BooleanQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery, RegexQuery, TermQuery,
@@ -44,11 +44,11 @@ use crate::variants::variant_groups;
 
 /// Bumped whenever the schema or what is indexed changes: an index written by another
 /// version is rebuilt from the store.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// At most this many person candidates are re-ranked by the match model; a search that
-/// finds more says its count is at least this.
-pub const PERSON_CANDIDATES: usize = 300;
+/// finds more says these are the best of more.
+pub const PERSON_CANDIDATES: usize = 100;
 
 /// Counts of other kinds are exact; pages of them are served up to this far.
 pub const MAX_OFFSET: usize = 1_000;
@@ -83,7 +83,7 @@ struct Fields {
     kind: Field,
     subtype: Field,
     summary: Field,
-    body: Field,
+    features: Field,
     version: Field,
     acl_rank: Field,
     acl_comp: Field,
@@ -118,7 +118,7 @@ fn schema() -> (Schema, Fields) {
         kind: b.add_text_field("kind", STRING),
         subtype: b.add_text_field("subtype", STORED),
         summary: b.add_text_field("summary", STORED),
-        body: b.add_text_field("body", STORED),
+        features: b.add_text_field("features", STORED),
         version: b.add_i64_field("version", STORED),
         acl_rank: b.add_u64_field("acl_rank", INDEXED | FAST | STORED),
         acl_comp: b.add_text_field("acl_comp", STRING),
@@ -232,6 +232,22 @@ impl std::fmt::Debug for SearchIndex {
     }
 }
 
+/// Small doc-store blocks: a search reads the stored fields of up to
+/// [`PERSON_CANDIDATES`] scattered documents, and each read decompresses a whole block, so
+/// blocks of a few documents each cost far less than tantivy's default 16 KB.
+fn settings() -> tantivy::IndexSettings {
+    tantivy::IndexSettings {
+        docstore_blocksize: 2_048,
+        // Uncompressed: decompressing a block per candidate cost a tenth of a search.
+        docstore_compression: tantivy::store::Compressor::None,
+        ..Default::default()
+    }
+}
+
+/// The term that marks a record with no given names (in `p_given`) or no date of birth
+/// (in `p_dob`): unknown is not a disagreement.
+const NONE: &str = "-";
+
 /// The file beside the index that says which schema wrote it.
 const VERSION_FILE: &str = "bluelamp-schema-version";
 
@@ -260,7 +276,10 @@ impl SearchIndex {
             }
         }
         let directory = tantivy::directory::MmapDirectory::open(dir)?;
-        let index = Index::open_or_create(directory, schema)?;
+        let index = Index::builder()
+            .schema(schema)
+            .settings(settings())
+            .open_or_create(directory)?;
         if fresh {
             std::fs::write(&version_path, SCHEMA_VERSION.to_string())?;
         }
@@ -270,7 +289,11 @@ impl SearchIndex {
     /// An index in memory (tests, and deployments that rebuild on every start).
     pub fn in_memory() -> IndexResult<Self> {
         let (schema, f) = schema();
-        Self::from_index(Index::create_in_ram(schema), f, 1, 20 * 1024 * 1024)
+        let index = Index::builder()
+            .schema(schema)
+            .settings(settings())
+            .create_in_ram()?;
+        Self::from_index(index, f, 1, 20 * 1024 * 1024)
     }
 
     fn from_index(index: Index, f: Fields, threads: usize, memory: usize) -> IndexResult<Self> {
@@ -312,11 +335,45 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Stages documents for records known not to be in the index (a rebuild, after
+    /// [`SearchIndex::stage_clear`]): no delete is queued for each, which at a million
+    /// records is most of a rebuild's cost.
+    pub fn stage_new(&self, docs: Vec<TantivyDocument>) -> IndexResult<()> {
+        let writer = self.writer()?;
+        for doc in docs {
+            writer.add_document(doc)?;
+        }
+        Ok(())
+    }
+
     /// Makes staged changes durable and visible to searches.
     pub fn commit(&self) -> IndexResult<()> {
         self.writer()?.commit()?;
         self.reader.reload()?;
         Ok(())
+    }
+
+    /// Merges every segment into one (after a rebuild): each search visits every segment,
+    /// walking its term dictionary for typo and sound-alike terms, so one segment is the
+    /// fastest to search. Searches continue meanwhile; later changes add small segments
+    /// that tantivy's merge policy folds in as they accumulate.
+    pub fn merge_all(&self) -> IndexResult<()> {
+        let merging = {
+            let mut writer = self.writer()?;
+            let ids = writer.index().searchable_segment_ids()?;
+            (ids.len() > 1).then(|| writer.merge(&ids))
+        };
+        // Waited for without the writer, so changes keep being indexed meanwhile.
+        if let Some(m) = merging {
+            m.wait()?;
+        }
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// How many segments searches visit.
+    pub fn segments(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
     }
 
     /// Removes every document (staged: a rebuild stages the new documents, then commits
@@ -357,20 +414,21 @@ impl SearchIndex {
         let mut words = String::new();
         match r.kind {
             RecordKind::Person => {
-                let person: Person = serde_json::from_value(r.body.clone()).ok()?;
-                add_person(&mut doc, f, &person);
-                doc.add_text(f.body, r.body.to_string());
+                let person = Person::deserialize(r.body).ok()?;
+                let features = PersonFeatures::from_person(&person, &[]);
+                add_person(&mut doc, f, &person, &features);
+                doc.add_text(f.features, serde_json::to_string(&features).ok()?);
             }
             RecordKind::Object => {
-                let object: Object = serde_json::from_value(r.body.clone()).ok()?;
+                let object = Object::deserialize(r.body).ok()?;
                 add_object(&mut doc, f, &object, &mut words);
             }
             RecordKind::Location => {
-                let location: Location = serde_json::from_value(r.body.clone()).ok()?;
+                let location = Location::deserialize(r.body).ok()?;
                 add_location(&mut doc, f, &location, &mut words);
             }
             RecordKind::Event => {
-                let event: Event = serde_json::from_value(r.body.clone()).ok()?;
+                let event = Event::deserialize(r.body).ok()?;
                 words.push_str(event.title.as_str());
                 words.push(' ');
                 words.push_str(event.event_type.label());
@@ -498,33 +556,74 @@ impl SearchIndex {
         let f = &self.f;
         let q = &req.query;
         let names = q.family_and_given();
-        let mut identity: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        // Candidates: the family name agrees (exactly, in part, with a typo or by sound), or
+        // the first given name does (names swapped), or the given name and the full date of
+        // birth agree (a changed surname), or an identifier does. Within them, agreeing
+        // given names and dates of birth rank first. Driving retrieval by the family name
+        // keeps it narrow (the way a duplicate scan blocks), so a common given name or an
+        // initial never makes a search walk a large part of the index.
+        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if let Some((family, given)) = &names {
-            family_clauses(f, family, 1.0, &mut identity);
+            let mut by_name: Vec<(Occur, Box<dyn Query>)> =
+                vec![(Occur::Should, family_any(f, family, 1.0))];
+            // Besides the family name, something else must agree (or be unknown on the
+            // record): a given name, its variant, sound or initial, or the date of birth.
+            // A record whose given name and date of birth both disagree scores below zero
+            // anyway; requiring this keeps a common surname from gathering thousands.
+            let mut also: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             if let Some(g) = given {
-                given_clauses(f, g, &mut identity);
-                // Given and family names swapped.
                 if let Some(first) = g.split_whitespace().next() {
-                    family_clauses(f, first, 0.6, &mut identity);
+                    by_name.push((Occur::Should, family_any(f, first, 0.6)));
                 }
-                given_clauses(f, family, &mut identity);
+                given_clauses(f, g, &mut also);
+                given_clauses(f, family, &mut also);
+                also.push((Occur::Should, boosted(term_query(f.p_given, NONE), 0.5)));
+                if let Some(d @ DobQuery::Date(_)) = q.dob {
+                    // A changed surname: the given name and the full date of birth agree.
+                    let mut given_any = Vec::new();
+                    given_clauses(f, g, &mut given_any);
+                    let both: Vec<(Occur, Box<dyn Query>)> = vec![
+                        (Occur::Must, Box::new(BooleanQuery::new(given_any))),
+                        (Occur::Must, dob_clauses(f, &d)),
+                    ];
+                    alternatives.push((Occur::Should, Box::new(BooleanQuery::new(both))));
+                }
             }
+            if let Some(d) = &q.dob {
+                also.push((Occur::Should, dob_clauses(f, d)));
+                also.push((Occur::Should, boosted(term_query(f.p_dob, NONE), 0.5)));
+            }
+            let by_name: Box<dyn Query> = Box::new(BooleanQuery::new(by_name));
+            alternatives.push((
+                Occur::Should,
+                if also.is_empty() {
+                    by_name
+                } else {
+                    Box::new(BooleanQuery::new(vec![
+                        (Occur::Must, by_name),
+                        (Occur::Must, Box::new(BooleanQuery::new(also))),
+                    ]))
+                },
+            ));
         }
         for id in &q.identifiers {
-            identity.push((Occur::Should, boosted(term_query(f.ident, &id.value), 20.0)));
+            alternatives.push((Occur::Should, boosted(term_query(f.ident, &id.value), 20.0)));
         }
-        let mut criteria: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let dob = q.dob.map(|d| dob_clauses(f, &d));
-        match (identity.is_empty(), dob) {
-            (true, None) => return Ok(None),
-            (true, Some(d)) => criteria.push((Occur::Must, d)),
-            (false, d) => {
-                criteria.push((Occur::Must, Box::new(BooleanQuery::new(identity))));
-                if let Some(d) = d {
-                    criteria.push((Occur::Should, d));
-                }
+        let criteria: Vec<(Occur, Box<dyn Query>)> = if !alternatives.is_empty() {
+            let mut c: Vec<(Occur, Box<dyn Query>)> =
+                vec![(Occur::Must, Box::new(BooleanQuery::new(alternatives)))];
+            // Identifiers found with a date of birth rank by it too.
+            if names.is_none()
+                && let Some(d) = &q.dob
+            {
+                c.push((Occur::Should, dob_clauses(f, d)));
             }
-        }
+            c
+        } else if let Some(d) = &q.dob {
+            vec![(Occur::Must, dob_clauses(f, d))]
+        } else {
+            return Ok(None);
+        };
         let query = self.filtered(RecordKind::Person, access, criteria);
         let found = searcher.search(
             &query,
@@ -556,14 +655,13 @@ impl SearchIndex {
         let mut hits = Vec::with_capacity(found.len());
         for (_, address) in found {
             let doc: TantivyDocument = searcher.doc(address)?;
-            let Some(person) = doc
-                .get_first(f.body)
+            let Some(candidate) = doc
+                .get_first(f.features)
                 .and_then(|v| v.as_str())
-                .and_then(|b| serde_json::from_str::<Person>(b).ok())
+                .and_then(|b| serde_json::from_str::<PersonFeatures>(b).ok())
             else {
                 continue;
             };
-            let candidate = PersonFeatures::from_person(&person, &[]);
             let mut s = score(&probe, &candidate);
             if query_features.is_none() {
                 s.fields
@@ -573,7 +671,7 @@ impl SearchIndex {
                 && dob_of_query(dq).is_none()
             {
                 s.fields.retain(|x| x.field != "date_of_birth");
-                s.fields.push(range_field(&person.date_of_birth, dq));
+                s.fields.push(range_field(&candidate.dob, dq));
             }
             // An identifier typed without a recognisable type still counts when it is one
             // of the person's.
@@ -800,8 +898,7 @@ fn add_access(doc: &mut TantivyDocument, f: &Fields, m: &Marking) {
     }
 }
 
-fn add_person(doc: &mut TantivyDocument, f: &Fields, person: &Person) {
-    let features = PersonFeatures::from_person(person, &[]);
+fn add_person(doc: &mut TantivyDocument, f: &Fields, person: &Person, features: &PersonFeatures) {
     let mut seen: BTreeSet<(u32, String)> = BTreeSet::new();
     let mut add = |doc: &mut TantivyDocument, slot: u32, field: Field, value: String| {
         if !value.is_empty() && seen.insert((slot, value.clone())) {
@@ -815,7 +912,6 @@ fn add_person(doc: &mut TantivyDocument, f: &Fields, person: &Person) {
         for c in &n.family_codes {
             add(doc, 1, f.p_fcode, c.clone());
         }
-        add(doc, 1, f.p_fcode, format!("s:{}", n.family_soundex));
         for g in &n.given {
             add(doc, 2, f.p_given, g.clone());
         }
@@ -833,6 +929,9 @@ fn add_person(doc: &mut TantivyDocument, f: &Fields, person: &Person) {
         for c in &n.given_codes {
             add(doc, 4, f.p_gcode, c.clone());
         }
+    }
+    if features.name.given.is_empty() {
+        add(doc, 2, f.p_given, NONE.to_owned());
     }
     match person.date_of_birth {
         DateOfBirth::Full(d) => {
@@ -855,7 +954,7 @@ fn add_person(doc: &mut TantivyDocument, f: &Fields, person: &Person) {
             doc.add_text(f.p_dob, format!("y:{year:04}"));
             doc.add_u64(f.p_year, u64::try_from(year).unwrap_or(0));
         }
-        DateOfBirth::Unknown => {}
+        DateOfBirth::Unknown => doc.add_text(f.p_dob, NONE),
     }
     for id in &person.identifiers {
         let value = match id {
@@ -974,14 +1073,32 @@ fn add_location(doc: &mut TantivyDocument, f: &Fields, l: &Location, words: &mut
     }
 }
 
-/// A family name's clauses: the whole name or a part of it (8), a typo of it (4), a
-/// sound-alike code (3), its Soundex (2). `scale` lowers them for the swapped reading.
-fn family_clauses(f: &Fields, family: &str, scale: f32, out: &mut Vec<(Occur, Box<dyn Query>)>) {
+/// Records whose family name agrees with `family` in any way [`family_clauses`] looks for.
+fn family_any(f: &Fields, family: &str, scale: f32) -> Box<dyn Query> {
+    let mut clauses = Vec::new();
+    family_clauses(f, family, scale, scale >= 1.0, &mut clauses);
+    if clauses.is_empty() {
+        return Box::new(tantivy::query::EmptyQuery);
+    }
+    Box::new(BooleanQuery::new(clauses))
+}
+
+/// A family name's clauses: the whole name or a part of it (8), a typo of it (4, when
+/// `typos`), a sound-alike code (3). `scale` lowers them for the swapped reading, which
+/// looks for no typos (walking the term dictionary for them is most of a search's cost).
+/// Soundex, coarser, counts in the score but does not gather candidates.
+fn family_clauses(
+    f: &Fields,
+    family: &str,
+    scale: f32,
+    typos: bool,
+    out: &mut Vec<(Occur, Box<dyn Query>)>,
+) {
     let n = NameFeatures::new(family, None, None);
     for k in &n.family_keys {
         out.push((Occur::Should, boosted(term_query(f.p_fam, k), 8.0 * scale)));
         let len = k.chars().count();
-        if len >= 4 {
+        if typos && len >= 4 {
             let distance = if len >= 8 { 2 } else { 1 };
             out.push((
                 Occur::Should,
@@ -1002,19 +1119,11 @@ fn family_clauses(f: &Fields, family: &str, scale: f32, out: &mut Vec<(Occur, Bo
             boosted(term_query(f.p_fcode, c), 3.0 * scale),
         ));
     }
-    if !n.family_soundex.is_empty() {
-        out.push((
-            Occur::Should,
-            boosted(
-                term_query(f.p_fcode, &format!("s:{}", n.family_soundex)),
-                2.0 * scale,
-            ),
-        ));
-    }
 }
 
-/// Given names' clauses: each given name (6), its variants (4), its sound-alike code (2),
-/// a typo of the first (3), and its initial (1).
+/// Given names' clauses: each given name (6), its variants (4), its sound-alike code (2) and
+/// its initial (1). A typo in a given name is weighed by the match model once the family
+/// name has found the record.
 fn given_clauses(f: &Fields, given: &str, out: &mut Vec<(Occur, Box<dyn Query>)>) {
     let n = NameFeatures::new("x", Some(given), None);
     for g in &n.given {
@@ -1028,19 +1137,6 @@ fn given_clauses(f: &Fields, given: &str, out: &mut Vec<(Occur, Box<dyn Query>)>
                 out.push((
                     Occur::Should,
                     boosted(term_query(f.p_gvar, &group.to_string()), 4.0),
-                ));
-            }
-            if first.chars().count() >= 4 {
-                out.push((
-                    Occur::Should,
-                    boosted(
-                        Box::new(FuzzyTermQuery::new(
-                            Term::from_field_text(f.p_given, first),
-                            1,
-                            true,
-                        )),
-                        3.0,
-                    ),
                 ));
             }
         }

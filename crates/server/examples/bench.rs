@@ -13,6 +13,10 @@
 //!   custody-board [--detainees N] [--requests R] [--warmup W]  the custody suite board for
 //!          N detainees booked into one suite: the app call, then the page, the polled
 //!          fragment and the API over HTTP, one request at a time
+//!   search [--persons N] [--seconds S] [--concurrency C] [--postgres URL]  full reindex
+//!          rate, then structured person searches with typos, sound-alikes, nicknames and
+//!          partial dates of birth over HTTP, against PostgreSQL pg_trgm + fuzzystrmatch on
+//!          the same people, same run
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark, not the product
 
 use bluelamp_demo::{DemoConfig, DemoItem, generate};
@@ -456,8 +460,9 @@ async fn main() {
         Some("audit-verify") => bench_audit_verify().await,
         Some("read-audit") => bench_read_audit().await,
         Some("custody-board") => bench_custody_board().await,
+        Some("search") => bench_search().await,
         _ => eprintln!(
-            "usage: bench store|api-create|api-read|authz|read-audit|audit-verify|custody-board [options]; see the top of examples/bench.rs"
+            "usage: bench store|api-create|api-read|authz|read-audit|audit-verify|custody-board|search [options]; see the top of examples/bench.rs"
         ),
     }
 }
@@ -915,4 +920,431 @@ async fn bench_custody_board() {
         .await;
         println!("{what}, {} KB: {}", size / 1024, spread(&lat));
     }
+}
+
+/// One structured person search a user might type for a known person, and that person.
+struct PersonSearch {
+    target: String,
+    family: String,
+    given: String,
+    dob: String,
+    /// typo, sound-alike, nickname, partial-dob
+    variant: &'static str,
+}
+
+/// A search for `p` as someone would type it with a mistake, deterministically by `i`: a
+/// transposition typo in the surname with the year of birth; a sound-alike spelling with
+/// the full date; a nickname with the month and year; the surname and an initial with the
+/// year.
+fn person_search(i: usize, id: &str, p: &bluelamp_domain::pole::Person) -> Option<PersonSearch> {
+    use bluelamp_domain::values::DateOfBirth;
+    let family = p.family_name.as_str().to_string();
+    let given = p
+        .given_names
+        .as_ref()?
+        .as_str()
+        .split_whitespace()
+        .next()?
+        .to_string();
+    let (year, month, full) = match p.date_of_birth {
+        DateOfBirth::Full(d) => (
+            d.year(),
+            d.month(),
+            format!("{:02}/{:02}/{}", d.day(), d.month(), d.year()),
+        ),
+        _ => return None,
+    };
+    let chars: Vec<char> = family.chars().collect();
+    if chars.len() < 4 {
+        return None;
+    }
+    let (family, given, dob, variant) = match i % 4 {
+        0 => {
+            let mut c = chars.clone();
+            c.swap(1, 2);
+            (c.into_iter().collect(), given, year.to_string(), "typo")
+        }
+        1 => {
+            let lower = family.to_lowercase();
+            let swapped = [
+                ("ph", "f"),
+                ("y", "i"),
+                ("i", "y"),
+                ("ck", "k"),
+                ("ou", "ow"),
+                ("ee", "ea"),
+                ("ai", "ay"),
+                ("s", "z"),
+            ]
+            .iter()
+            .find(|(a, _)| lower[1..].contains(a))
+            .map(|(a, b)| format!("{}{}", &lower[..1], lower[1..].replacen(a, b, 1)))
+            .unwrap_or_else(|| format!("{lower}e"));
+            (swapped, given, full, "sound-alike")
+        }
+        2 => {
+            let nick = bluelamp_search::variants::variants_of(&given)
+                .into_iter()
+                .find(|v| !v.eq_ignore_ascii_case(&given))
+                .map(str::to_string)
+                .unwrap_or(given);
+            (family, nick, format!("{month:02}/{year}"), "nickname")
+        }
+        _ => (
+            family,
+            given.chars().next()?.to_string(),
+            year.to_string(),
+            "partial-dob",
+        ),
+    };
+    Some(PersonSearch {
+        target: id.to_string(),
+        family,
+        given,
+        dob,
+        variant,
+    })
+}
+
+/// Person search at scale: N demo persons in the embedded database, the index built from
+/// them (its rate measured), structured searches with typos, sound-alikes, nicknames and
+/// partial dates of birth over HTTP at C concurrent clients (each authenticated, authorised
+/// and audited), then the same searches against PostgreSQL with pg_trgm and fuzzystrmatch
+/// indexes on the same people, in the same run.
+async fn bench_search() {
+    let persons: u64 = arg("--persons", "100000").parse().unwrap();
+    let seconds: u64 = arg("--seconds", "20").parse().unwrap();
+    let clients: usize = arg("--concurrency", "8").parse().unwrap();
+    let pg_admin = arg("--postgres", "postgres://postgres@127.0.0.1:5432/postgres");
+    let clock = system_clock();
+    let today = bluelamp_domain::time::london_date(clock.now());
+    println!("generating {persons} persons");
+    let mut records = Vec::new();
+    let mut searches = Vec::new();
+    for item in generate(DemoConfig {
+        seed: 11,
+        persons,
+        as_of: clock.now(),
+        max_classification: bluelamp_domain::Classification::Secret,
+    }) {
+        if let DemoItem::Person(id, input) = item {
+            let (p, marking) = bluelamp_domain::pole::Person::parse(&input, today).unwrap();
+            let n = records.len();
+            if n % 97 == 0
+                && searches.len() < 4_000
+                && let Some(s) = person_search(searches.len(), &id.to_string(), &p)
+            {
+                searches.push(s);
+            }
+            records.push(NewRecord {
+                id,
+                kind: RecordKind::Person,
+                marking,
+                summary: p.summary(),
+                subtype: None,
+                body: serde_json::to_value(&p).unwrap(),
+                link: None,
+            });
+        }
+    }
+    let dir = temp_dir("search");
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open(&dir.join("bluelamp.db")).await.unwrap());
+    let started = Instant::now();
+    for chunk in records.chunks(5_000) {
+        store
+            .apply(Change {
+                ops: chunk.iter().cloned().map(WriteOp::Insert).collect(),
+                audit: AuditEntry::new(
+                    clock.now(),
+                    Actor::system("bench"),
+                    AuditAction::BulkCreate,
+                    "bench",
+                    Default::default(),
+                ),
+                // Loaded without events: the index is built by the rebuild timed below.
+                events: vec![],
+            })
+            .await
+            .unwrap();
+    }
+    println!(
+        "loaded {} persons into SQLite in {:.1} s",
+        records.len(),
+        started.elapsed().as_secs_f64()
+    );
+
+    // The index, built from the store as `bluelamp reindex` builds it.
+    let index_dir = dir.join("search");
+    {
+        let (pole, _) =
+            bluelamp_server::services(store.clone(), clock.clone(), bench_options()).unwrap();
+        let search = bluelamp_app::search::Search::open(
+            store.clone(),
+            clock.clone(),
+            pole.access().clone(),
+            Some(&index_dir),
+        )
+        .unwrap();
+        let report = search.rebuild().await.unwrap();
+        println!(
+            "full reindex: {} persons in {:.1} s = {:.0} persons/s",
+            report.records,
+            report.seconds,
+            report.records as f64 / report.seconds
+        );
+        // The index alone, one search at a time, as a system caller (no filter, no audit).
+        let index = search.index().clone();
+        let requests: Vec<bluelamp_search::index::SearchRequest> = searches
+            .iter()
+            .map(|s| {
+                let text = format!("{} {} {}", s.given, s.family, s.dob);
+                bluelamp_search::index::SearchRequest {
+                    query: bluelamp_search::query::parse_query(&text, today).unwrap(),
+                    gender: None,
+                    kind: Some(RecordKind::Person),
+                    offset: 0,
+                    limit: 10,
+                }
+            })
+            .collect();
+        let mut lat = Vec::new();
+        let inproc: usize = arg("--inproc", "2000").parse().unwrap();
+        for r in requests.iter().cycle().take(inproc) {
+            let t = Instant::now();
+            index.search(r, None).unwrap();
+            lat.push(t.elapsed());
+        }
+        lat.sort();
+        println!(
+            "index alone, in process, one at a time: p50 {}, p99 {}",
+            ms(percentile(&lat, 0.5)),
+            ms(percentile(&lat, 0.99))
+        );
+    }
+    let index_bytes: u64 = std::fs::read_dir(&index_dir)
+        .unwrap()
+        .filter_map(|e| e.ok()?.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    println!("index size: {:.0} MB", index_bytes as f64 / 1e6);
+
+    // Over HTTP, as the demo analyst (SECRET, every compartment): sees everything.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let signer = Arc::new(bluelamp_audit::Signer::generate().unwrap());
+    let running = bluelamp_server::start_with(
+        listener,
+        store.clone(),
+        clock.clone(),
+        bench_options(),
+        signer,
+        None,
+        None,
+        Some(&index_dir),
+    )
+    .await
+    .unwrap();
+    let base = format!("http://{}", running.addr);
+    let (_, identity) =
+        bluelamp_server::services(store.clone(), clock.clone(), bench_options()).unwrap();
+    let user = bluelamp_server::demo_users()
+        .into_iter()
+        .find(|u| u.username == "demo.analyst")
+        .unwrap();
+    identity
+        .create_user(
+            &bluelamp_app::Caller::system("bench"),
+            &user,
+            "bench-password-1",
+        )
+        .await
+        .unwrap();
+    let signed = identity
+        .sign_in(
+            "demo.analyst",
+            "bench-password-1",
+            &Default::default(),
+            "bench",
+        )
+        .await
+        .unwrap();
+    let caller = bluelamp_app::Caller::user(signed.principal.clone(), Default::default(), "bench");
+    let (token, _) = identity
+        .create_token(&caller, "bench", true, 1)
+        .await
+        .unwrap();
+    let client = reqwest::Client::builder()
+        .default_headers({
+            let mut h = reqwest::header::HeaderMap::new();
+            h.insert(
+                reqwest::header::AUTHORIZATION,
+                format!("Bearer {token}").parse().unwrap(),
+            );
+            h
+        })
+        .build()
+        .unwrap();
+    let searches = Arc::new(searches);
+    let url_of = |s: &PersonSearch| {
+        format!(
+            "{base}/api/v1/search?kind=person&per_page=10&family_name={}&given_names={}&dob={}",
+            s.family, s.given, s.dob
+        )
+    };
+    // Recall: is the person searched for on the first page?
+    let mut found = std::collections::BTreeMap::<&str, (usize, usize)>::new();
+    for s in searches.iter().take(1_000) {
+        let body: serde_json::Value = client
+            .get(url_of(s))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let hit = body["results"][0]["items"]
+            .as_array()
+            .is_some_and(|items| items.iter().any(|i| i["id"] == s.target.as_str()));
+        let e = found.entry(s.variant).or_default();
+        e.0 += usize::from(hit);
+        e.1 += 1;
+    }
+    for (variant, (hit, all)) in &found {
+        println!("  Bluelamp: target on the first page for {variant}: {hit}/{all}");
+    }
+    let urls: Arc<Vec<String>> = Arc::new(searches.iter().map(url_of).collect());
+    let (lat, rate) = load(clients, seconds, {
+        let client = client.clone();
+        let urls = urls.clone();
+        move |i| {
+            let client = client.clone();
+            let urls = urls.clone();
+            async move {
+                let r = client.get(&urls[i % urls.len()]).send().await.unwrap();
+                assert_eq!(r.status(), reqwest::StatusCode::OK);
+                r.bytes().await.unwrap();
+            }
+        }
+    })
+    .await;
+    println!(
+        "Bluelamp person search over HTTP ({clients} clients, audited): {rate:.0} searches/s, p50 {}, p99 {}",
+        ms(percentile(&lat, 0.5)),
+        ms(percentile(&lat, 0.99))
+    );
+    let _ = running.shutdown.send(true);
+
+    // PostgreSQL with pg_trgm and fuzzystrmatch on the same people, queried directly (no
+    // HTTP, no authorisation, no audit: its best case).
+    let url = fresh_pg(&pg_admin).await;
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(clients as u32)
+        .connect(&url)
+        .await
+        .unwrap();
+    for stmt in [
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+        "CREATE EXTENSION IF NOT EXISTS fuzzystrmatch",
+        "CREATE TABLE person (id uuid PRIMARY KEY, family text NOT NULL, given text NOT NULL, dob date, dob_year int)",
+    ] {
+        sqlx::query(stmt).execute(&pool).await.unwrap();
+    }
+    let started = Instant::now();
+    for chunk in records.chunks(10_000) {
+        let mut ids = Vec::new();
+        let mut fam = Vec::new();
+        let mut giv = Vec::new();
+        let mut dobs: Vec<Option<jiff::civil::Date>> = Vec::new();
+        for r in chunk {
+            let p: bluelamp_domain::pole::Person = serde_json::from_value(r.body.clone()).unwrap();
+            ids.push(r.id.0);
+            fam.push(p.family_name.as_str().to_lowercase());
+            giv.push(
+                p.given_names
+                    .as_ref()
+                    .map(|g| g.as_str().to_lowercase())
+                    .unwrap_or_default(),
+            );
+            dobs.push(match p.date_of_birth {
+                bluelamp_domain::values::DateOfBirth::Full(d) => Some(d),
+                _ => None,
+            });
+        }
+        let dob_text: Vec<Option<String>> = dobs.iter().map(|d| d.map(|d| d.to_string())).collect();
+        sqlx::query(
+            "INSERT INTO person (id, family, given, dob, dob_year) \
+             SELECT i, f, g, d::date, extract(year from d::date)::int \
+             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS t(i, f, g, d)",
+        )
+        .bind(&ids)
+        .bind(&fam)
+        .bind(&giv)
+        .bind(&dob_text)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    for stmt in [
+        "CREATE INDEX person_family_trgm ON person USING gin (family gin_trgm_ops)",
+        "CREATE INDEX person_given_trgm ON person USING gin (given gin_trgm_ops)",
+        "CREATE INDEX person_family_dmetaphone ON person (dmetaphone(family))",
+        "CREATE INDEX person_dob_year ON person (dob_year)",
+        "ANALYZE person",
+    ] {
+        sqlx::query(stmt).execute(&pool).await.unwrap();
+    }
+    println!(
+        "PostgreSQL: loaded and indexed in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    // The query a team would write: trigram similarity or the same Double Metaphone code on
+    // the surname, ranked by name similarity and birth year.
+    const PG_SEARCH: &str = "SELECT id FROM person \
+        WHERE family % $1 OR dmetaphone(family) = dmetaphone($1) \
+        ORDER BY similarity(family, $1) + similarity(given, $2) \
+               + CASE WHEN dob_year = $3 THEN 0.5 ELSE 0 END DESC \
+        LIMIT 10";
+    let year_of = |dob: &str| -> i32 { dob.rsplit('/').next().unwrap().parse().unwrap() };
+    let mut pg_found = std::collections::BTreeMap::<&str, (usize, usize)>::new();
+    for s in searches.iter().take(1_000) {
+        let rows: Vec<(uuid::Uuid,)> = sqlx::query_as(PG_SEARCH)
+            .bind(s.family.to_lowercase())
+            .bind(s.given.to_lowercase())
+            .bind(year_of(&s.dob))
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        let hit = rows.iter().any(|(id,)| id.to_string() == s.target);
+        let e = pg_found.entry(s.variant).or_default();
+        e.0 += usize::from(hit);
+        e.1 += 1;
+    }
+    for (variant, (hit, all)) in &pg_found {
+        println!("  PostgreSQL: target in the first 10 for {variant}: {hit}/{all}");
+    }
+    let (lat, pg_rate) = load(clients, seconds, {
+        let pool = pool.clone();
+        let searches = searches.clone();
+        move |i| {
+            let pool = pool.clone();
+            let searches = searches.clone();
+            async move {
+                let s = &searches[i % searches.len()];
+                let _: Vec<(uuid::Uuid,)> = sqlx::query_as(PG_SEARCH)
+                    .bind(s.family.to_lowercase())
+                    .bind(s.given.to_lowercase())
+                    .bind(year_of(&s.dob))
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap();
+            }
+        }
+    })
+    .await;
+    println!(
+        "PostgreSQL pg_trgm + fuzzystrmatch ({clients} connections, direct): {pg_rate:.0} searches/s, p50 {}, p99 {}",
+        ms(percentile(&lat, 0.5)),
+        ms(percentile(&lat, 0.99))
+    );
+    println!("Bluelamp / PostgreSQL throughput: {:.1}x", rate / pg_rate);
 }

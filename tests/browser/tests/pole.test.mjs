@@ -188,6 +188,46 @@ test("pages work at 320 px wide", async () => {
   await context.close();
 });
 
+test("search from the box on every page, with a typo, then as you type, at desk and phone widths", async () => {
+  const context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
+  const page = await signedIn(context, "browser.officer");
+  await page.goto(`${base}/persons`);
+  // The header box: a misspelt surname and the year of birth still find the person made above.
+  await page.getByRole("search", { name: "Search every record" }).first().getByLabel("Search every record").fill("Chidi Okafer 1990");
+  await page.getByRole("search", { name: "Search every record" }).first().getByRole("button", { name: "Search" }).click();
+  await page.getByRole("heading", { level: 1, name: "Search" }).waitFor();
+  const people = page.getByRole("region", { name: /People/ });
+  await people.getByRole("link", { name: "OKAFOR, Chidi Emeka" }).waitFor();
+  assert.match(await people.innerText(), /year of birth|date of birth/);
+  assert.match(await page.locator("main").innerText(), /Searching for: name Chidi Okafer; born in 1990/);
+  await checkAccessibility(page, "search results");
+  await shot(page, "05a-search-results");
+
+  // Search as you type on the search page.
+  await page.goto(`${base}/search`);
+  await page.getByLabel(/Name, date of birth, reference/).pressSequentially("okafo", { delay: 40 });
+  await page.locator("#suggestions").getByRole("link", { name: "OKAFOR, Chidi Emeka" }).waitFor();
+  await checkAccessibility(page, "search as you type");
+  await shot(page, "05b-search-as-you-type");
+  await page.locator("#suggestions").getByRole("link", { name: "OKAFOR, Chidi Emeka" }).click();
+  await page.getByRole("heading", { level: 1, name: "OKAFOR, Chidi Emeka" }).waitFor();
+
+  // A date that cannot be: the error summary, not a crash.
+  await page.goto(`${base}/search?q=okafor&dob=31/02/1990`);
+  await page.getByRole("alert").getByText("There is a problem").waitFor();
+  await context.close();
+
+  const phone = await browser.newContext({ viewport: { width: 320, height: 640 } });
+  const small = await signedIn(phone, "browser.officer");
+  await small.goto(`${base}/search?q=okafor`);
+  await small.getByRole("link", { name: "OKAFOR, Chidi Emeka" }).waitFor();
+  const overflow = await small.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `the search page scrolls sideways by ${overflow} px at 320 px`);
+  await checkAccessibility(small, "search at 320 px");
+  await shot(small, "05c-search-320px");
+  await phone.close();
+});
+
 test("record a location and an event, correct a person, and see the change in the history", async () => {
   const context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
   const page = await signedIn(context, "browser.officer");

@@ -208,6 +208,9 @@ fn dates_of_birth_exact_partial_transposed_and_ranges() {
     assert_eq!(ids, [a]);
     // A date alone.
     assert_eq!(f.ids("12/05/1980", RecordKind::Person)[0], a);
+    // A changed surname: the given name and full date of birth still find her.
+    let married = f.person(person("Okonjo", "Adaeze", "1985-04-05"));
+    assert_eq!(f.first("Adaeze Williams 05/04/1985").unwrap().id, married);
 }
 
 #[test]

@@ -1,8 +1,7 @@
 //! The access matrix: every role × clearance × compartment × relationship (unit) against
-//! every kind of record endpoint of the API (read, history, list, export), checked against
-//! the rules written out independently here, with every refusal audited. (Pages go through
-//! the same use cases; `security.rs` drives them for a hand-picked set of users. Search joins
-//! the matrix when it exists.)
+//! every kind of record endpoint of the API (read, history, list, search, export), checked
+//! against the rules written out independently here, with every refusal audited. (Pages go
+//! through the same use cases; `security.rs` drives them for a hand-picked set of users.)
 
 use crate::helpers::*;
 use bluelamp_app::Caller;
@@ -217,7 +216,8 @@ async fn every_role_clearance_compartment_and_relationship_sees_exactly_what_the
             marking["restriction"] = json!({"teams": r.teams, "officers": r.officers});
         }
         // Recorded by someone who may see it: a team-restricted record by that team.
-        let body = json!({"family_name": r.name, "given_names": "Matrix", "marking": marking});
+        // One date of birth for all, so that one search finds every record a user may see.
+        let body = json!({"family_name": r.name, "given_names": "Matrix", "date_of_birth": "1971-07-07", "marking": marking});
         let rec: Value = if r.teams.is_empty() {
             app.create("persons", body).await
         } else {
@@ -232,6 +232,21 @@ async fn every_role_clearance_compartment_and_relationship_sees_exactly_what_the
             resp.json().await.unwrap()
         };
         ids.push(rec["id"].as_str().unwrap().to_string());
+    }
+
+    // The search index follows the store a moment after each commit.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let all: Value = app
+            .get_json("/api/v1/search?dob=07/07/1971&kind=person")
+            .await;
+        let found = all["results"][0]["total"].as_u64().unwrap_or(0);
+        // The test officer may not see the team-restricted ones.
+        if found >= 4 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never indexed: {all}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 
     let mut n = 0;
@@ -282,6 +297,42 @@ async fn every_role_clearance_compartment_and_relationship_sees_exactly_what_the
                         assert_eq!(list["total"], json!(want.len()), "{who}: total");
                     } else {
                         assert_eq!(list.status(), StatusCode::FORBIDDEN, "{who}: list");
+                        refusals += 1;
+                    }
+
+                    // Search: the same records, counted the same (the index's own copy of
+                    // the need-to-know filter).
+                    let search = client
+                        .get(app.url("/api/v1/search?dob=07/07/1971&kind=person&per_page=100"))
+                        .send()
+                        .await
+                        .unwrap();
+                    if p.roles.iter().any(|x| READERS.contains(x)) {
+                        assert_eq!(search.status(), StatusCode::OK, "{who}: search");
+                        let body: Value = search.json().await.unwrap();
+                        let group = &body["results"][0];
+                        let mut got: Vec<String> = group["items"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|i| {
+                                i["summary"]
+                                    .as_str()
+                                    .unwrap()
+                                    .split(',')
+                                    .next()
+                                    .unwrap()
+                                    .to_string()
+                            })
+                            .collect();
+                        got.sort();
+                        let mut want: Vec<String> =
+                            expected.iter().map(|s| s.to_uppercase()).collect();
+                        want.sort();
+                        assert_eq!(got, want, "{who}: search");
+                        assert_eq!(group["total"], json!(want.len()), "{who}: search total");
+                    } else {
+                        assert_eq!(search.status(), StatusCode::FORBIDDEN, "{who}: search");
                         refusals += 1;
                     }
 

@@ -311,13 +311,19 @@ async fn a_rebuild_gives_the_same_results_and_keeps_up_with_changes() {
     ] {
         app.create_person(f, g).await;
     }
-    let before = search_until(&app, &app.client, "q=Ruth+Okafor", |b| {
-        group(b, "person").is_some_and(|g| g["total"].as_u64() >= Some(2))
+    // Every record indexed, then a search to compare.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while app.running.search.status().await.documents < 3 {
+        assert!(std::time::Instant::now() < deadline, "never indexed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let before = search_until(&app, &app.client, "q=Okafor", |b| {
+        group(b, "person").is_some_and(|g| g["total"] == 2)
     })
     .await;
     let report = app.running.search.rebuild().await.unwrap();
     assert!(report.records >= 3);
-    let after = search_until(&app, &app.client, "q=Ruth+Okafor", |_| true).await;
+    let after = search_until(&app, &app.client, "q=Okafor", |_| true).await;
     assert_eq!(before["results"], after["results"]);
     assert_eq!(app.running.search.status().await.documents, 3);
 }
