@@ -157,7 +157,7 @@ impl From<Hit> for SearchHit {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SearchGroup {
     pub kind: String,
-    /// How many records of this kind match. For persons, the best 300 candidates are
+    /// How many records of this kind match. For persons, the best 100 candidates are
     /// ranked; `total_exact` is false when there were more.
     pub total: usize,
     pub total_exact: bool,
