@@ -352,6 +352,97 @@ impl Search {
     }
 }
 
+/// Persons already recorded who may be the person about to be created.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LikelyMatch {
+    pub hit: Hit,
+    /// The match weight reaches the duplicate threshold: probably the same person.
+    pub likely: bool,
+}
+
+impl Search {
+    /// Search before create: the persons the caller may see who best match a person about
+    /// to be created (by names, date of birth and identifiers), best first, at most five,
+    /// each with its score, why, and whether it is likely the same person. Audited as a
+    /// search. Invalid input is refused as creating it would be.
+    pub async fn before_create(
+        &self,
+        caller: &Caller,
+        input: &bluelamp_domain::pole::input::PersonInput,
+    ) -> Result<Vec<LikelyMatch>, AppError> {
+        let today = time::london_date(self.clock.now());
+        let (person, _) = bluelamp_domain::pole::Person::parse(input, today)?;
+        let mut q = ParsedQuery::default();
+        if let Some(g) = &person.given_names {
+            q.names
+                .extend(g.as_str().split_whitespace().map(str::to_owned));
+        }
+        q.names.push(person.family_name.as_str().to_owned());
+        q.dob = match person.date_of_birth {
+            bluelamp_domain::values::DateOfBirth::Full(d) => Some(DobQuery::Date(d)),
+            bluelamp_domain::values::DateOfBirth::MonthYear { year, month } => {
+                Some(DobQuery::MonthYear { year, month })
+            }
+            bluelamp_domain::values::DateOfBirth::Year(y) => Some(DobQuery::Year(y)),
+            bluelamp_domain::values::DateOfBirth::Unknown => None,
+        };
+        for id in &person.identifiers {
+            let value = match id {
+                bluelamp_domain::values::PersonIdentifier::Ni(ni) => ni.without_suffix().to_owned(),
+                other => other.value_str().to_ascii_uppercase(),
+            };
+            q.identifiers.push(bluelamp_search::query::IdentifierQuery {
+                id_type: Some(id.id_type()),
+                value,
+            });
+        }
+        let visibility = self
+            .access
+            .visibility(caller, Action::Search, AuditAction::Search)
+            .await?;
+        let req = SearchRequest {
+            query: q.clone(),
+            gender: Some(person.gender),
+            kind: Some(RecordKind::Person),
+            offset: 0,
+            limit: 5,
+        };
+        let index = self.index.clone();
+        let results = tokio::task::spawn_blocking(move || index.search(&req, visibility.as_ref()))
+            .await
+            .map_err(join_error)?
+            .map_err(index_error)?;
+        let hits: Vec<Hit> = results.into_iter().flat_map(|r| r.hits).collect();
+        let mut audit = caller
+            .audit(&self.clock, AuditAction::Search)
+            .with_details(json!({
+                "before_create": true,
+                "family_name": person.family_name.as_str(),
+                "given_names": person.given_names.as_ref().map(|g| g.as_str()),
+                "dob": person.date_of_birth.as_string(),
+                "identifiers": q.identifiers.len(),
+                "counts": { "person": hits.len() },
+            }));
+        audit.subjects = hits
+            .iter()
+            .map(|h| AuditSubject {
+                id: h.id,
+                kind: h.kind,
+                version: h.version,
+                classification: h.classification,
+            })
+            .collect();
+        self.store.audit_only(audit).await?;
+        Ok(hits
+            .into_iter()
+            .map(|hit| LikelyMatch {
+                likely: hit.score >= bluelamp_search::DEFAULT_THRESHOLD,
+                hit,
+            })
+            .collect())
+    }
+}
+
 /// The index's view of a stored record.
 fn index_record(r: &StoredRecord) -> IndexRecord<'_> {
     IndexRecord {

@@ -772,7 +772,7 @@ pub async fn end_link(
         crate::api_custody::book_in, crate::api_custody::get_custody,
         crate::api_custody::add_entry, crate::api_custody::board,
         crate::api_audit::search, crate::api_audit::feed,
-        crate::api_search::search,
+        crate::api_search::search, crate::api_search::person_matches,
         crate::api_break_glass::request, crate::api_break_glass::list,
         crate::api_break_glass::decide,
     ),

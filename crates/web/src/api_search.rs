@@ -212,6 +212,49 @@ pub async fn search(
     }))
 }
 
+/// A person already recorded who may be the one about to be created.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonMatch {
+    #[serde(flatten)]
+    pub hit: SearchHit,
+    /// The score reaches the duplicate threshold (16): probably the same person. Use that
+    /// record (or link to it) rather than creating another.
+    pub likely: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonMatches {
+    /// Best first, at most five; empty when nobody you may see is a plausible match.
+    pub items: Vec<PersonMatch>,
+}
+
+/// Search before create: the persons already recorded (that you may see) who best match
+/// the person in the body, with scores and reasons. Takes the body `POST /api/v1/persons`
+/// takes; writes nothing; audited as a search.
+#[utoipa::path(post, path = "/api/v1/persons/matches", tag = "search", request_body = bluelamp_domain::pole::input::PersonInput,
+    responses((status = 200, body = PersonMatches),
+              (status = 400, description = "Not JSON, or not the expected shape", body = Problem),
+              (status = 422, description = "A field is invalid", body = Problem)))]
+pub async fn person_matches(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    crate::api::ApiJson(input): crate::api::ApiJson<bluelamp_domain::pole::input::PersonInput>,
+) -> Result<Json<PersonMatches>, ApiError> {
+    let found = s.search.before_create(&user.caller, &input).await?;
+    Ok(Json(PersonMatches {
+        items: found
+            .into_iter()
+            .map(|m| PersonMatch {
+                likely: m.likely,
+                hit: SearchHit::from(m.hit),
+            })
+            .collect(),
+    }))
+}
+
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/v1/search", get(search))
+    Router::new().route("/api/v1/search", get(search)).route(
+        "/api/v1/persons/matches",
+        axum::routing::post(person_matches),
+    )
 }

@@ -327,3 +327,72 @@ async fn a_rebuild_gives_the_same_results_and_keeps_up_with_changes() {
     assert_eq!(before["results"], after["results"]);
     assert_eq!(app.running.search.status().await.documents, 3);
 }
+
+#[tokio::test]
+async fn search_before_create_offers_the_person_already_recorded() {
+    let app = spawn_app().await;
+    let existing = app
+        .create(
+            "persons",
+            json!({"family_name": "Wiśniewski", "given_names": "Łukasz", "date_of_birth": "1990-01-30",
+                   "identifiers": [{"type": "ni", "value": "QQ123456C"}]}),
+        )
+        .await;
+    let id = existing["id"].as_str().unwrap().to_string();
+    app.create_person("Wisniewska", "Anna").await;
+    search_until(&app, &app.client, "q=Wisniewski", |b| {
+        first_id(b, "person").as_deref() == Some(id.as_str())
+    })
+    .await;
+    // The same man typed without accents, a nickname-free spelling and the same NI number.
+    let r = app
+        .post_json(
+            "/api/v1/persons/matches",
+            &json!({"family_name": "Wisniewski", "given_names": "Lukasz", "date_of_birth": "1990-01-30",
+                    "identifiers": [{"type": "ni", "value": "QQ 12 34 56 C"}]}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let body: Value = r.json().await.unwrap();
+    let first = &body["items"][0];
+    assert_eq!(first["id"], id.as_str(), "{body}");
+    assert_eq!(first["likely"], true);
+    assert!(
+        first["reason"]
+            .as_str()
+            .unwrap()
+            .contains("National Insurance number matches"),
+        "{first}"
+    );
+    // Someone new: nothing likely.
+    let r = app
+        .post_json(
+            "/api/v1/persons/matches",
+            &json!({"family_name": "Featherstonehaugh", "given_names": "Imogen", "date_of_birth": "1961-12-01"}),
+        )
+        .await;
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["likely"] == false),
+        "{body}"
+    );
+    // Invalid input is refused as a create would be, and nothing is written.
+    let before = app.record_count().await;
+    let r = app
+        .post_json(
+            "/api/v1/persons/matches",
+            &json!({"family_name": "", "date_of_birth": "1990-02-31"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: Value = r.json().await.unwrap();
+    assert!(
+        problem_fields(&problem).contains(&"family_name".to_string()),
+        "{problem}"
+    );
+    assert_eq!(app.record_count().await, before);
+}
