@@ -28,7 +28,9 @@ use bluelamp_search::DobQuery;
 use bluelamp_search::index::{
     Hit, IndexOp, IndexRecord, KindResults, SEARCHABLE, SearchIndex, SearchRequest,
 };
-use bluelamp_search::query::{ParsedQuery, parse_dob_query, parse_query};
+use bluelamp_search::query::{
+    IdentifierQuery, ParsedQuery, dob_query_of, parse_dob_query, parse_query,
+};
 use bluelamp_store::{Store, StoredRecord};
 use serde_json::json;
 use std::collections::HashSet;
@@ -296,12 +298,20 @@ impl Search {
     ) -> Result<SearchOutcome, AppError> {
         let today = time::london_date(self.clock.now());
         let (query, gender) = understand(input, today)?;
-        let visibility = self
-            .access
-            .visibility(caller, Action::Search, AuditAction::Search)
-            .await?;
         let per_page = input.per_page.clamp(1, 100);
         let page = input.page.max(1);
+        let names = query.family_and_given();
+        let details = json!({
+            "q": input.q,
+            "family_name": names.as_ref().map(|(f, _)| f),
+            "given_names": names.as_ref().and_then(|(_, g)| g.as_ref()),
+            "dob": input.dob,
+            "age": input.age,
+            "gender": input.gender,
+            "kind": input.kind.map(|k| k.as_str()),
+            "page": page,
+            "per_page": per_page,
+        });
         let req = SearchRequest {
             query: query.clone(),
             gender,
@@ -309,58 +319,14 @@ impl Search {
             offset: usize::try_from((page - 1) * per_page).unwrap_or(usize::MAX),
             limit: usize::try_from(per_page).unwrap_or(25),
         };
-        let index = self.index.clone();
-        let results = tokio::task::spawn_blocking(move || index.search(&req, visibility.as_ref()))
-            .await
-            .map_err(join_error)?
-            .map_err(index_error)?;
-        let complete = !self.state.lock().await.rebuilding;
-        let hits: Vec<&Hit> = results.iter().flat_map(|r| r.hits.iter()).collect();
-        let mut audit = caller
-            .audit(&self.clock, AuditAction::Search)
-            .with_details(json!({
-                "q": input.q,
-                "family_name": query.family_and_given().map(|(f, _)| f),
-                "given_names": query.family_and_given().and_then(|(_, g)| g),
-                "dob": input.dob,
-                "age": input.age,
-                "gender": input.gender,
-                "kind": input.kind.map(|k| k.as_str()),
-                "page": page,
-                "per_page": per_page,
-                "counts": results
-                    .iter()
-                    .map(|r| (r.kind.as_str().to_owned(), json!(r.total)))
-                    .collect::<serde_json::Map<_, _>>(),
-                "complete": complete,
-            }));
-        audit.subjects = hits
-            .iter()
-            .map(|h| AuditSubject {
-                id: h.id,
-                kind: h.kind,
-                version: h.version,
-                classification: h.classification,
-            })
-            .collect();
-        self.store.audit_only(audit).await?;
+        let (results, complete) = self.run(caller, req, details).await?;
         Ok(SearchOutcome {
             results,
             understood: query,
             complete,
         })
     }
-}
 
-/// Persons already recorded who may be the person about to be created.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LikelyMatch {
-    pub hit: Hit,
-    /// The match weight reaches the duplicate threshold: probably the same person.
-    pub likely: bool,
-}
-
-impl Search {
     /// Search before create: the persons the caller may see who best match a person about
     /// to be created (by names, date of birth and identifiers), best first, at most five,
     /// each with its score, why, and whether it is likely the same person. Audited as a
@@ -372,59 +338,79 @@ impl Search {
     ) -> Result<Vec<LikelyMatch>, AppError> {
         let today = time::london_date(self.clock.now());
         let (person, _) = bluelamp_domain::pole::Person::parse(input, today)?;
-        let mut q = ParsedQuery::default();
+        let features = bluelamp_search::PersonFeatures::from_person(&person, &[]);
+        let mut query = ParsedQuery::default();
         if let Some(g) = &person.given_names {
-            q.names
+            query
+                .names
                 .extend(g.as_str().split_whitespace().map(str::to_owned));
         }
-        q.names.push(person.family_name.as_str().to_owned());
-        q.dob = match person.date_of_birth {
-            bluelamp_domain::values::DateOfBirth::Full(d) => Some(DobQuery::Date(d)),
-            bluelamp_domain::values::DateOfBirth::MonthYear { year, month } => {
-                Some(DobQuery::MonthYear { year, month })
-            }
-            bluelamp_domain::values::DateOfBirth::Year(y) => Some(DobQuery::Year(y)),
-            bluelamp_domain::values::DateOfBirth::Unknown => None,
-        };
-        for id in &person.identifiers {
-            let value = match id {
-                bluelamp_domain::values::PersonIdentifier::Ni(ni) => ni.without_suffix().to_owned(),
-                other => other.value_str().to_ascii_uppercase(),
-            };
-            q.identifiers.push(bluelamp_search::query::IdentifierQuery {
-                id_type: Some(id.id_type()),
+        query.names.push(person.family_name.as_str().to_owned());
+        query.dob = dob_query_of(&person.date_of_birth);
+        query.identifiers = features
+            .identifiers
+            .into_iter()
+            .map(|(t, value)| IdentifierQuery {
+                id_type: Some(t),
                 value,
-            });
-        }
-        let visibility = self
-            .access
-            .visibility(caller, Action::Search, AuditAction::Search)
-            .await?;
+            })
+            .collect();
+        let details = json!({
+            "before_create": true,
+            "family_name": person.family_name.as_str(),
+            "given_names": person.given_names.as_ref().map(|g| g.as_str()),
+            "dob": person.date_of_birth.as_string(),
+            "identifiers": query.identifiers.len(),
+        });
         let req = SearchRequest {
-            query: q.clone(),
+            query,
             gender: Some(person.gender),
             kind: Some(RecordKind::Person),
             offset: 0,
             limit: 5,
         };
+        let (results, _) = self.run(caller, req, details).await?;
+        Ok(results
+            .into_iter()
+            .flat_map(|r| r.hits)
+            .map(|hit| LikelyMatch {
+                likely: hit.score >= bluelamp_search::DEFAULT_THRESHOLD,
+                hit,
+            })
+            .collect())
+    }
+
+    /// Runs a search under the caller's need-to-know filter and audits it: `details` plus
+    /// the counts per kind and whether the index was complete, with the records returned
+    /// as subjects. Nothing is returned unless the audit record committed.
+    async fn run(
+        &self,
+        caller: &Caller,
+        req: SearchRequest,
+        mut details: serde_json::Value,
+    ) -> Result<(Vec<KindResults>, bool), AppError> {
+        let visibility = self
+            .access
+            .visibility(caller, Action::Search, AuditAction::Search)
+            .await?;
         let index = self.index.clone();
         let results = tokio::task::spawn_blocking(move || index.search(&req, visibility.as_ref()))
             .await
             .map_err(join_error)?
             .map_err(index_error)?;
-        let hits: Vec<Hit> = results.into_iter().flat_map(|r| r.hits).collect();
+        let complete = !self.state.lock().await.rebuilding;
+        details["counts"] = results
+            .iter()
+            .map(|r| (r.kind.as_str().to_owned(), json!(r.total)))
+            .collect::<serde_json::Map<_, _>>()
+            .into();
+        details["complete"] = json!(complete);
         let mut audit = caller
             .audit(&self.clock, AuditAction::Search)
-            .with_details(json!({
-                "before_create": true,
-                "family_name": person.family_name.as_str(),
-                "given_names": person.given_names.as_ref().map(|g| g.as_str()),
-                "dob": person.date_of_birth.as_string(),
-                "identifiers": q.identifiers.len(),
-                "counts": { "person": hits.len() },
-            }));
-        audit.subjects = hits
+            .with_details(details);
+        audit.subjects = results
             .iter()
+            .flat_map(|r| r.hits.iter())
             .map(|h| AuditSubject {
                 id: h.id,
                 kind: h.kind,
@@ -433,14 +419,16 @@ impl Search {
             })
             .collect();
         self.store.audit_only(audit).await?;
-        Ok(hits
-            .into_iter()
-            .map(|hit| LikelyMatch {
-                likely: hit.score >= bluelamp_search::DEFAULT_THRESHOLD,
-                hit,
-            })
-            .collect())
+        Ok((results, complete))
     }
+}
+
+/// Persons already recorded who may be the person about to be created.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LikelyMatch {
+    pub hit: Hit,
+    /// The match weight reaches the duplicate threshold: probably the same person.
+    pub likely: bool,
 }
 
 /// The index's view of a stored record.

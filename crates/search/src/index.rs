@@ -21,7 +21,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use bluelamp_domain::pole::{Event, Location, Object, ObjectDetails, Person};
-use bluelamp_domain::values::{DateOfBirth, Gender, PersonIdentifier};
+use bluelamp_domain::values::{DateOfBirth, Gender};
 use bluelamp_domain::{Classification, Marking, RecordId, RecordKind, Version, Visibility};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -416,7 +416,7 @@ impl SearchIndex {
             RecordKind::Person => {
                 let person = Person::deserialize(r.body).ok()?;
                 let features = PersonFeatures::from_person(&person, &[]);
-                add_person(&mut doc, f, &person, &features);
+                add_person(&mut doc, f, &features);
                 doc.add_text(f.features, serde_json::to_string(&features).ok()?);
             }
             RecordKind::Object => {
@@ -816,39 +816,17 @@ impl SearchIndex {
         })
     }
 
-    /// Every record id in the index (tests and consistency checks).
-    pub fn ids(&self) -> IndexResult<Vec<RecordId>> {
-        let searcher = self.reader.searcher();
-        let found = searcher.search(
-            &tantivy::query::AllQuery,
-            &TopDocs::with_limit(usize::try_from(searcher.num_docs()).unwrap_or(1).max(1))
-                .order_by_score(),
-        )?;
-        let mut ids = Vec::with_capacity(found.len());
-        for (_, a) in found {
-            let doc: TantivyDocument = searcher.doc::<TantivyDocument>(a)?;
-            if let Some(id) = doc
-                .get_first(self.f.id)
-                .and_then(|v| v.as_str())
-                .and_then(|s| s.parse::<RecordId>().ok())
-            {
-                ids.push(id);
-            }
-        }
-        Ok(ids)
-    }
-
-    /// Ids of the records a search with only the access filter returns (tests of the
-    /// pre-filter).
+    /// Ids of the records a search with only the access filter returns (`None`: every
+    /// record), for tests of the pre-filter.
     pub fn visible_ids(&self, visibility: Option<&Visibility>) -> IndexResult<Vec<RecordId>> {
         let searcher = self.reader.searcher();
-        let Some(filter) = self.access_filter(&searcher, visibility)? else {
-            return self.ids();
-        };
+        let filter = self
+            .access_filter(&searcher, visibility)?
+            .unwrap_or_else(|| Box::new(tantivy::query::AllQuery));
         let limit = usize::try_from(searcher.num_docs()).unwrap_or(1).max(1);
         let found: Vec<(f32, DocAddress)> =
             searcher.search(&filter, &TopDocs::with_limit(limit).order_by_score())?;
-        let mut ids = Vec::new();
+        let mut ids = Vec::with_capacity(found.len());
         for (_, a) in found {
             let doc: TantivyDocument = searcher.doc(a)?;
             if let Some(id) = doc
@@ -898,7 +876,7 @@ fn add_access(doc: &mut TantivyDocument, f: &Fields, m: &Marking) {
     }
 }
 
-fn add_person(doc: &mut TantivyDocument, f: &Fields, person: &Person, features: &PersonFeatures) {
+fn add_person(doc: &mut TantivyDocument, f: &Fields, features: &PersonFeatures) {
     let mut seen: BTreeSet<(u32, String)> = BTreeSet::new();
     let mut add = |doc: &mut TantivyDocument, slot: u32, field: Field, value: String| {
         if !value.is_empty() && seen.insert((slot, value.clone())) {
@@ -933,7 +911,7 @@ fn add_person(doc: &mut TantivyDocument, f: &Fields, person: &Person, features: 
     if features.name.given.is_empty() {
         add(doc, 2, f.p_given, NONE.to_owned());
     }
-    match person.date_of_birth {
+    match features.dob {
         DateOfBirth::Full(d) => {
             doc.add_text(
                 f.p_dob,
@@ -956,13 +934,9 @@ fn add_person(doc: &mut TantivyDocument, f: &Fields, person: &Person, features: 
         }
         DateOfBirth::Unknown => doc.add_text(f.p_dob, NONE),
     }
-    for id in &person.identifiers {
-        let value = match id {
-            PersonIdentifier::Ni(ni) => ni.without_suffix().to_owned(),
-            other => other.value_str().to_ascii_uppercase(),
-        };
+    for (_, value) in &features.identifiers {
         add(doc, 5, f.ident, value.clone());
-        add(doc, 5, f.ident, crate::query::compact(&value));
+        add(doc, 5, f.ident, crate::query::compact(value));
     }
 }
 
@@ -1003,32 +977,23 @@ fn add_object(doc: &mut TantivyDocument, f: &Fields, o: &Object, words: &mut Str
                 w(s.as_str());
             }
         }
+        // A kind in words and, when there is one, a reference to look up.
         ObjectDetails::Weapon {
-            weapon_type,
-            serial_number,
-        } => {
-            w(weapon_type.as_str());
-            if let Some(s) = serial_number {
-                doc.add_text(f.ident, crate::query::compact(s.as_str()));
-            }
+            weapon_type: kind,
+            serial_number: reference,
         }
-        ObjectDetails::Document {
-            document_type,
-            number,
+        | ObjectDetails::Document {
+            document_type: kind,
+            number: reference,
             ..
-        } => {
-            w(document_type.as_str());
-            if let Some(s) = number {
-                doc.add_text(f.ident, crate::query::compact(s.as_str()));
-            }
         }
-        ObjectDetails::Property {
-            category,
-            serial_number,
+        | ObjectDetails::Property {
+            category: kind,
+            serial_number: reference,
         } => {
-            w(category.as_str());
-            if let Some(s) = serial_number {
-                doc.add_text(f.ident, crate::query::compact(s.as_str()));
+            w(kind.as_str());
+            if let Some(r) = reference {
+                doc.add_text(f.ident, crate::query::compact(r.as_str()));
             }
         }
         ObjectDetails::Drugs {

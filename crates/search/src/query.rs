@@ -438,6 +438,16 @@ pub fn parse_dob_query(tok: &str, today: Date) -> Option<DobQuery> {
     }
 }
 
+/// The search for a recorded date of birth (search before create): its date, month or year.
+pub fn dob_query_of(dob: &DateOfBirth) -> Option<DobQuery> {
+    match *dob {
+        DateOfBirth::Full(d) => Some(DobQuery::Date(d)),
+        DateOfBirth::MonthYear { year, month } => Some(DobQuery::MonthYear { year, month }),
+        DateOfBirth::Year(y) => Some(DobQuery::Year(y)),
+        DateOfBirth::Unknown => None,
+    }
+}
+
 /// The date of birth a date-of-birth query describes, for scoring against a record; `None`
 /// for ranges and ages (scored by whether the record falls inside).
 pub fn dob_of_query(q: &DobQuery) -> Option<DateOfBirth> {
@@ -572,6 +582,21 @@ mod tests {
         let q = p("Łukasz O'Neill-Brown burglary");
         assert_eq!(q.names, ["Łukasz", "O'Neill-Brown", "burglary"]);
         assert_eq!(q.words, ["lukasz", "oneill", "brown", "burglary"]);
+    }
+
+    #[test]
+    fn a_recorded_date_of_birth_searches_for_itself() {
+        for dob in [
+            DateOfBirth::Full(Date::new(1980, 5, 12).unwrap()),
+            DateOfBirth::MonthYear {
+                year: 1980,
+                month: 5,
+            },
+            DateOfBirth::Year(1980),
+        ] {
+            assert_eq!(dob_of_query(&dob_query_of(&dob).unwrap()), Some(dob));
+        }
+        assert_eq!(dob_query_of(&DateOfBirth::Unknown), None);
     }
 
     #[test]
