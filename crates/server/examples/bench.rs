@@ -259,6 +259,22 @@ async fn serve_sqlite_as(
     )
     .await
     .unwrap();
+    let (client, caller) = signed_in(&store, username).await;
+    (
+        format!("http://{}", running.addr),
+        store,
+        running,
+        client,
+        caller,
+    )
+}
+
+/// Creates the demo user `username` in `store` and signs them in: a client sending their
+/// bearer token and session cookie, and the same user as a caller for in-process calls.
+async fn signed_in(
+    store: &Arc<dyn Store>,
+    username: &str,
+) -> (reqwest::Client, bluelamp_app::Caller) {
     let (_, identity) =
         bluelamp_server::services(store.clone(), system_clock(), bench_options()).unwrap();
     let user = bluelamp_server::demo_users()
@@ -297,13 +313,7 @@ async fn serve_sqlite_as(
         .default_headers(headers)
         .build()
         .unwrap();
-    (
-        format!("http://{}", running.addr),
-        store,
-        running,
-        client,
-        caller,
-    )
+    (client, caller)
 }
 
 /// Runs `clients` loops for `seconds`, each timing one call of `f`.
@@ -1129,7 +1139,6 @@ async fn bench_search() {
         .sum();
     println!("index size: {:.0} MB", index_bytes as f64 / 1e6);
 
-    // Over HTTP, as the demo analyst (SECRET, every compartment): sees everything.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let signer = Arc::new(bluelamp_audit::Signer::generate().unwrap());
     let running = bluelamp_server::start_with(
@@ -1145,45 +1154,8 @@ async fn bench_search() {
     .await
     .unwrap();
     let base = format!("http://{}", running.addr);
-    let (_, identity) =
-        bluelamp_server::services(store.clone(), clock.clone(), bench_options()).unwrap();
-    let user = bluelamp_server::demo_users()
-        .into_iter()
-        .find(|u| u.username == "demo.analyst")
-        .unwrap();
-    identity
-        .create_user(
-            &bluelamp_app::Caller::system("bench"),
-            &user,
-            "bench-password-1",
-        )
-        .await
-        .unwrap();
-    let signed = identity
-        .sign_in(
-            "demo.analyst",
-            "bench-password-1",
-            &Default::default(),
-            "bench",
-        )
-        .await
-        .unwrap();
-    let caller = bluelamp_app::Caller::user(signed.principal.clone(), Default::default(), "bench");
-    let (token, _) = identity
-        .create_token(&caller, "bench", true, 1)
-        .await
-        .unwrap();
-    let client = reqwest::Client::builder()
-        .default_headers({
-            let mut h = reqwest::header::HeaderMap::new();
-            h.insert(
-                reqwest::header::AUTHORIZATION,
-                format!("Bearer {token}").parse().unwrap(),
-            );
-            h
-        })
-        .build()
-        .unwrap();
+    // As the demo analyst (SECRET, every compartment): sees everything.
+    let (client, _) = signed_in(&store, "demo.analyst").await;
     let searches = Arc::new(searches);
     let url_of = |s: &PersonSearch| {
         format!(

@@ -11,6 +11,33 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
+/// The family names (summaries up to the comma) of listed or found records, sorted.
+fn families(items: &Value) -> Vec<String> {
+    let mut names: Vec<String> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            i["summary"]
+                .as_str()
+                .unwrap()
+                .split(',')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// The family names summaries show for these records (upper case), sorted.
+fn families_of(names: &[&str]) -> Vec<String> {
+    let mut want: Vec<String> = names.iter().map(|s| s.to_uppercase()).collect();
+    want.sort();
+    want
+}
+
 struct Rec {
     name: &'static str,
     class: Classification,
@@ -275,25 +302,8 @@ async fn every_role_clearance_compartment_and_relationship_sees_exactly_what_the
                         .collect();
                     if p.roles.iter().any(|x| READERS.contains(x)) {
                         let list: Value = list.json().await.unwrap();
-                        let mut got: Vec<String> = list["items"]
-                            .as_array()
-                            .unwrap()
-                            .iter()
-                            .map(|i| {
-                                i["summary"]
-                                    .as_str()
-                                    .unwrap()
-                                    .split(',')
-                                    .next()
-                                    .unwrap()
-                                    .to_string()
-                            })
-                            .collect();
-                        got.sort();
-                        let mut want: Vec<String> =
-                            expected.iter().map(|s| s.to_uppercase()).collect();
-                        want.sort();
-                        assert_eq!(got, want, "{who}: list");
+                        let want = families_of(&expected);
+                        assert_eq!(families(&list["items"]), want, "{who}: list");
                         assert_eq!(list["total"], json!(want.len()), "{who}: total");
                     } else {
                         assert_eq!(list.status(), StatusCode::FORBIDDEN, "{who}: list");
@@ -311,25 +321,8 @@ async fn every_role_clearance_compartment_and_relationship_sees_exactly_what_the
                         assert_eq!(search.status(), StatusCode::OK, "{who}: search");
                         let body: Value = search.json().await.unwrap();
                         let group = &body["results"][0];
-                        let mut got: Vec<String> = group["items"]
-                            .as_array()
-                            .unwrap()
-                            .iter()
-                            .map(|i| {
-                                i["summary"]
-                                    .as_str()
-                                    .unwrap()
-                                    .split(',')
-                                    .next()
-                                    .unwrap()
-                                    .to_string()
-                            })
-                            .collect();
-                        got.sort();
-                        let mut want: Vec<String> =
-                            expected.iter().map(|s| s.to_uppercase()).collect();
-                        want.sort();
-                        assert_eq!(got, want, "{who}: search");
+                        let want = families_of(&expected);
+                        assert_eq!(families(&group["items"]), want, "{who}: search");
                         assert_eq!(group["total"], json!(want.len()), "{who}: search total");
                     } else {
                         assert_eq!(search.status(), StatusCode::FORBIDDEN, "{who}: search");
