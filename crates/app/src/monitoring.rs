@@ -755,6 +755,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_search_for_a_surname_counts_like_a_list_filtered_by_it() {
+        let entry = |action, details| {
+            AuditEntry::new(
+                jiff::Timestamp::UNIX_EPOCH,
+                Actor::system("test"),
+                action,
+                "test",
+                RequestContext::default(),
+            )
+            .with_details(details)
+        };
+        assert_eq!(
+            searched_surname(&entry(AuditAction::Search, json!({"family_name": "Patel"}))),
+            Some("patel".into())
+        );
+        assert_eq!(
+            searched_surname(&entry(
+                AuditAction::List,
+                json!({"summary_prefix": "PATEL, J"})
+            )),
+            Some("patel".into())
+        );
+        // A registration or postcode search names no surname.
+        assert_eq!(
+            searched_surname(&entry(AuditAction::Search, json!({"family_name": null}))),
+            None
+        );
+        assert_eq!(
+            searched_surname(&entry(AuditAction::View, json!({"family_name": "Patel"}))),
+            None
+        );
+    }
+
+    #[test]
     fn surnames_come_from_the_end_of_the_display_name() {
         assert_eq!(surname("PS 201 Patel").as_deref(), Some("patel"));
         assert_eq!(surname("Test test.officer"), None);
