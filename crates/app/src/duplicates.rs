@@ -1,20 +1,19 @@
-//! Duplicate detection, batch: `bluelamp duplicates scan`. Reads every person, gives each
-//! its blocking keys (crates/search), compares only people who share a key, and reports the
-//! pairs whose match score reaches the threshold, each with the per-field explanation. The
-//! scan is an operator's process and is audited with what it found.
+//! Duplicate detection, batch: `bluelamp duplicates scan`. Reads every person with the
+//! postcodes of the addresses they are or were linked to as resident, gives each its
+//! blocking keys (crates/search), compares only people who share a key, and reports the
+//! pairs whose match score reaches the threshold, each with the per-field explanation.
+//! Exact name agreements are weighed by how common the name is in the store. The scan is
+//! an operator's process and is audited with what it found.
 
 use crate::{AppError, Caller};
 use bluelamp_domain::pole::Person;
 use bluelamp_domain::{AuditAction, Clock, RecordId, RecordKind};
-use bluelamp_search::{PersonFeatures, blocking_keys, score};
+use bluelamp_search::PersonFeatures;
+use bluelamp_search::dedupe::scan_pairs;
 use bluelamp_store::Store;
 use serde_json::json;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
-
-/// Blocks bigger than this (a very common surname and year) are too coarse to compare
-/// pairwise; their members still meet through their other, narrower keys.
-pub const MAX_BLOCK: usize = 500;
 
 /// One likely pair.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,9 +43,11 @@ pub async fn scan(
     caller: &Caller,
     threshold: f64,
 ) -> Result<ScanReport, AppError> {
+    let homes = residences(store).await?;
     let mut ids: Vec<RecordId> = Vec::new();
     let mut summaries: Vec<String> = Vec::new();
     let mut features: Vec<PersonFeatures> = Vec::new();
+    let no_homes: Vec<String> = Vec::new();
     let mut after = None;
     loop {
         let page = store.scan(RecordKind::Person, after, 5_000).await?;
@@ -58,7 +59,8 @@ pub async fn scan(
             // later, stricter rule) is left out rather than stopping the scan.
             match serde_json::from_value::<Person>(rec.body) {
                 Ok(p) => {
-                    features.push(PersonFeatures::from_person(&p, &[]));
+                    let postcodes = homes.get(&rec.id).unwrap_or(&no_homes);
+                    features.push(PersonFeatures::from_person(&p, postcodes));
                     ids.push(rec.id);
                     summaries.push(rec.summary);
                 }
@@ -69,43 +71,27 @@ pub async fn scan(
         }
         after = Some(last);
     }
-    let mut blocks: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, f) in features.iter().enumerate() {
-        for k in blocking_keys(f) {
-            blocks.entry(k).or_default().push(i);
-        }
-    }
-    let mut seen: HashSet<(usize, usize)> = HashSet::new();
-    let mut candidates = Vec::new();
-    let mut comparisons = 0u64;
-    let mut skipped_blocks = 0;
-    for members in blocks.values() {
-        if members.len() > MAX_BLOCK {
-            skipped_blocks += 1;
-            continue;
-        }
-        for (x, &i) in members.iter().enumerate() {
-            for &j in &members[x + 1..] {
-                let pair = if i < j { (i, j) } else { (j, i) };
-                if i == j || !seen.insert(pair) {
-                    continue;
-                }
-                comparisons += 1;
-                let s = score(&features[pair.0], &features[pair.1]);
-                if s.weight >= threshold {
-                    candidates.push(Candidate {
-                        a: ids[pair.0],
-                        b: ids[pair.1],
-                        a_summary: summaries[pair.0].clone(),
-                        b_summary: summaries[pair.1].clone(),
-                        weight: s.weight,
-                        explanation: s.explain(),
-                    });
-                }
-            }
-        }
-    }
-    candidates.sort_by(|x, y| y.weight.total_cmp(&x.weight));
+    let found = tokio::task::spawn_blocking(move || {
+        let scan = scan_pairs(&features, threshold);
+        (scan, features.len())
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("duplicate scan stopped: {e}")))?;
+    let (scan, _) = found;
+    let candidates: Vec<Candidate> = scan
+        .pairs
+        .iter()
+        .map(|p| Candidate {
+            a: ids[p.a],
+            b: ids[p.b],
+            a_summary: summaries[p.a].clone(),
+            b_summary: summaries[p.b].clone(),
+            weight: p.score.weight,
+            explanation: p.score.explain(),
+        })
+        .collect();
+    let comparisons = scan.comparisons;
+    let skipped_blocks = scan.skipped_blocks;
     let audit = caller.audit(clock, AuditAction::List).with_details(json!({
         "duplicates_scan": {
             "persons": ids.len(),
@@ -122,4 +108,45 @@ pub async fn scan(
         skipped_blocks,
         candidates,
     })
+}
+
+/// The postcodes of the addresses each person is or was linked to as resident (ended links
+/// too: a previous address is still evidence), read with two scans (locations, then links).
+async fn residences(store: &Arc<dyn Store>) -> Result<HashMap<RecordId, Vec<String>>, AppError> {
+    let mut postcodes: HashMap<RecordId, String> = HashMap::new();
+    let mut after = None;
+    loop {
+        let page = store.scan(RecordKind::Location, after, 5_000).await?;
+        let Some(last) = page.last().map(|r| r.id) else {
+            break;
+        };
+        for rec in page {
+            if let Some(p) = rec.body.get("postcode").and_then(|v| v.as_str()) {
+                postcodes.insert(rec.id, p.to_owned());
+            }
+        }
+        after = Some(last);
+    }
+    let mut homes: HashMap<RecordId, Vec<String>> = HashMap::new();
+    let mut after = None;
+    loop {
+        let page = store.scan(RecordKind::Link, after, 5_000).await?;
+        let Some(last) = page.last().map(|r| r.id) else {
+            break;
+        };
+        for rec in page {
+            let Some(ends) = rec.link else { continue };
+            if ends.role != "resides_at" {
+                continue;
+            }
+            if let Some(p) = postcodes.get(&ends.to) {
+                let list = homes.entry(ends.from).or_default();
+                if !list.contains(p) {
+                    list.push(p.clone());
+                }
+            }
+        }
+        after = Some(last);
+    }
+    Ok(homes)
 }

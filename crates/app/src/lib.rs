@@ -14,6 +14,7 @@ pub mod diff;
 pub mod duplicates;
 pub mod error;
 pub mod identity;
+pub mod merge;
 pub mod monitoring;
 pub mod passkeys;
 pub mod pole;

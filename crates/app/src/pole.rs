@@ -132,7 +132,7 @@ impl PoleService {
     }
 
     /// Refuses a write the policies do not allow (audited), or returns the permit.
-    async fn require(
+    pub(crate) async fn require(
         &self,
         caller: &Caller,
         action: Action,
@@ -356,6 +356,16 @@ impl PoleService {
             // exist as that kind.
             return Err(AppError::NotFound(id));
         }
+        if let Some(note) = crate::merge::MergedInto::of(&current) {
+            return Err(ValidationErrors::single(
+                "record",
+                format!(
+                    "This record was merged into {}: change that record instead",
+                    note.id
+                ),
+            )
+            .into());
+        }
         if crate::custody::is_custody_record(&current) {
             // Replacing the body would lose the custody entries: they are append-only and
             // go through the custody use cases, which check them against PACE.
@@ -463,6 +473,18 @@ impl PoleService {
                 .map(|r| r.kind)
         };
         let mut errors = ValidationErrors::new();
+        for (field, id) in [("from_id", link.from), ("to_id", link.to)] {
+            if let Some(note) = found
+                .iter()
+                .find(|r| r.id == id)
+                .and_then(crate::merge::MergedInto::of)
+            {
+                errors.push(
+                    field,
+                    format!("This person was merged into {}: link that record", note.id),
+                );
+            }
+        }
         if kind_of(link.from).is_none() {
             errors.push("from_id", "No record has this id");
         }

@@ -196,7 +196,7 @@ impl Demo {
         format!("{first} {kind}")
     }
 
-    fn new_block(&mut self) -> Block {
+    pub(crate) fn new_block(&mut self) -> Block {
         let town = self
             .rng
             .weighted_by(TOWNS, |t| t.weight)
@@ -242,6 +242,17 @@ impl Demo {
 
     fn pick_street<'b>(&mut self, block: &'b Block) -> Option<&'b Street> {
         self.rng.pick(&block.streets)
+    }
+
+    /// The postcode of a home somewhere in `block`.
+    pub(crate) fn residential_postcode(&mut self, block: &Block) -> String {
+        match self.pick_street(block) {
+            Some(street) => {
+                let inward = street.inward[self.rng.index(2)];
+                formats::postcode(block.town.district, inward)
+            }
+            None => String::new(),
+        }
     }
 
     fn postcode_on(&mut self, block: &Block, street: &Street) -> String {
@@ -516,7 +527,7 @@ impl Demo {
 
     /// A household member after the first: a partner, a child, a relative or a lodger.
     /// Returns whether they are family of the head of the household.
-    fn household_member(
+    pub(crate) fn household_member(
         &mut self,
         i: u64,
         heritage: crate::person::Heritage,

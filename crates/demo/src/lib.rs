@@ -18,6 +18,7 @@ mod calendar;
 mod event;
 mod formats;
 mod generator;
+mod labelled;
 mod person;
 mod rng;
 mod tables;
@@ -28,6 +29,7 @@ use bluelamp_domain::pole::input::{
 use bluelamp_domain::{RecordId, RecordKind};
 
 pub use generator::Demo;
+pub use labelled::{DUPLICATED_SHARE, LabelledPerson, labelled_persons};
 
 /// What to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

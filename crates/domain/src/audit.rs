@@ -78,6 +78,11 @@ pub enum AuditAction {
     BreakGlassDecision,
     /// A record (with its links and history) was exported for disclosure.
     Export,
+    /// Person records were merged into one (details: survivor, merged, the reason, what
+    /// moved).
+    Merge,
+    /// A merge was undone (details: survivor, merged, the reason, what was restored).
+    Unmerge,
 }
 
 impl AuditAction {
@@ -103,6 +108,8 @@ impl AuditAction {
             AuditAction::BreakGlassRequest => "break_glass_request",
             AuditAction::BreakGlassDecision => "break_glass_decision",
             AuditAction::Export => "export",
+            AuditAction::Merge => "merge",
+            AuditAction::Unmerge => "unmerge",
         }
     }
 }

@@ -14,11 +14,14 @@
 //!   against a date-of-birth query (date, year, month, range, age at a date).
 //! - [`features`] and [`score`]: the Fellegi-Sunter match model, its per-field
 //!   explanation, and the blocking keys that let a duplicate scan scale.
+//! - [`dedupe`]: the pairwise scan over blocks, and precision, recall and F1 against a
+//!   labelled set.
 //! - [`query`]: reading the search box (names, dates of birth, postcodes, registrations,
 //!   phone numbers, identifiers, words).
 //! - [`index`]: the tantivy index those are matched in, with the need-to-know pre-filter
 //!   inside it; the one part of this crate that does I/O.
 
+pub mod dedupe;
 pub mod dob;
 pub mod features;
 pub mod index;
@@ -33,5 +36,7 @@ pub use dob::{DobAgreement, DobQuery, DobQueryMatch, compare_dob, matches_query}
 pub use features::{NameFeatures, PersonFeatures};
 pub use normalise::{fold, name_tokens, surname_keys};
 pub use phonetic::{double_metaphone, soundex};
-pub use score::{DEFAULT_THRESHOLD, FieldScore, MatchScore, blocking_keys, score};
+pub use score::{
+    DEFAULT_THRESHOLD, FieldScore, Frequencies, MatchScore, blocking_keys, score, score_with,
+};
 pub use variants::{are_variants, variant_groups};

@@ -28,6 +28,7 @@
 //! | given name | initial agrees (one side an initial) | 0.04 | 0.004 | +3.32 |
 //! | given name | sounds alike | 0.01 | 0.003 | +1.74 |
 //! | given name | disagree | 0.02 | 0.97 | -5.60 |
+//! | middle name | first names agree, second given names clearly differ | 0.10 | 0.90 | -3.17 |
 //! | name order | given and family names swapped | - | - | -2.00 (fixed penalty) |
 //! | date of birth | exact, full date | 0.85 | 0.00005 | +14.05 |
 //! | date of birth | exact or compatible at month precision | 0.90 | 0.00139 | +9.34 |
@@ -38,7 +39,7 @@
 //! | date of birth | year one apart, years only | 0.03 | 0.033 | -0.14 |
 //! | date of birth | same month and year, day differs | 0.03 | 0.0014 | +4.42 |
 //! | date of birth | same year, month differs | 0.02 | 0.015 | +0.42 |
-//! | date of birth | disagree | 0.05 | 0.97 | -4.28 |
+//! | date of birth | disagree | 0.01 | 0.97 | -6.60 |
 //! | date of birth | sibling cap (see below) | 0.85 | 0.03 | ≤ +4.82 |
 //! | gender | agree (male/female) | 0.97 | 0.5 | +0.96 |
 //! | gender | disagree | 0.01 | 0.5 | -5.64 |
@@ -52,7 +53,7 @@
 //! | passport | conflict (passports are renewed) | 0.30 | 0.999 | -1.74 |
 //! | driving licence | conflict | 0.10 | 0.999 | -3.32 |
 //! | postcode | a postcode in common | 0.40 | 0.005 | +6.32 |
-//! | postcode | in common, family names agree (household) | 0.40 | 0.10 | +2.00 |
+//! | postcode | in common, family names the same (household) | 0.40 | 0.10 | +2.00 |
 //! | postcode | both known, none in common (people move) | 0.60 | 0.995 | -0.73 |
 //!
 //! A field that one side does not record (no given names, date of birth not known, no
@@ -64,7 +65,7 @@
 //!
 //! Corrections for dependence between fields:
 //! - Household: relatives share a family name and an address, so when the family names
-//!   agree, a shared postcode is much weaker evidence (u 0.10, not 0.005).
+//!   are the same, a shared postcode is much weaker evidence (u 0.10, not 0.005).
 //! - Siblings: when family names agree but given names clearly differ (disagree, or only
 //!   sound alike), a matching date of birth is what a twin would have, so the date-of-birth
 //!   weight is capped at log2(0.85 / 0.03) = +4.82 (u: the chance that a different person
@@ -286,15 +287,42 @@ struct NamePair {
     swapped: bool,
     /// Family-level comparison of a's family with b's given (used when swapped).
     swap_levels: (FamilyLevel, FamilyLevel),
+    /// Bits added to an exact family-name agreement for how common the name is
+    /// ([`Frequencies`]): positive for a rare name, negative for a common one.
+    family_adjust: f64,
+    /// The same for an exact first given name.
+    given_adjust: f64,
+    /// First names agree exactly but both have a second given name and those clearly
+    /// differ (Isla Lucy and Isla Olivia: sisters more often than one person).
+    middle_conflict: bool,
 }
+
+/// Weight of [`NamePair::middle_conflict`].
+const MIDDLE_CONFLICT: f64 = -3.169_925_001_442_312; // log2(0.10 / 0.90)
 
 impl NamePair {
     fn weight(&self) -> f64 {
         if self.swapped {
             self.swap_levels.0.weight() + self.swap_levels.1.weight() + SWAP_PENALTY
         } else {
-            self.family.weight() + self.given.weight()
+            self.family_weight() + self.given_weight() + self.middle_weight()
         }
+    }
+
+    fn middle_weight(&self) -> f64 {
+        if self.middle_conflict {
+            MIDDLE_CONFLICT
+        } else {
+            0.0
+        }
+    }
+
+    fn family_weight(&self) -> f64 {
+        self.family.weight() + self.family_adjust
+    }
+
+    fn given_weight(&self) -> f64 {
+        self.given.weight() + self.given_adjust
     }
 
     /// Family names agree and given names clearly differ: the sibling pattern.
@@ -304,26 +332,72 @@ impl NamePair {
             && matches!(self.given, GivenLevel::Disagree | GivenLevel::SoundsAlike)
     }
 
-    fn family_agrees(&self) -> bool {
+    /// The family names are the same (whole or a part of a double-barrelled name), as a
+    /// household's are; a surname spelt differently at the same address is more likely the
+    /// same person recorded with a slip than a relative.
+    fn same_family_name(&self) -> bool {
+        let same = |l: FamilyLevel| matches!(l, FamilyLevel::Exact | FamilyLevel::Part);
         if self.swapped {
-            self.swap_levels.0.agrees() && self.swap_levels.1.agrees()
+            same(self.swap_levels.0) && same(self.swap_levels.1)
         } else {
-            self.family.agrees()
+            same(self.family)
         }
     }
 }
 
-fn compare_names(a: &NameFeatures, b: &NameFeatures) -> NamePair {
+fn compare_names(a: &NameFeatures, b: &NameFeatures, freq: Option<&Frequencies>) -> NamePair {
+    let family = compare_family(
+        &a.family_keys,
+        &a.family_codes,
+        &b.family_keys,
+        &b.family_codes,
+    );
+    let given = compare_given(a, b);
+    let (mut family_adjust, mut given_adjust) = (0.0, 0.0);
+    if let Some(f) = freq {
+        let key = a.family_keys.first();
+        let first = a.first_given();
+        match (family, given, key, first) {
+            (FamilyLevel::Exact, GivenLevel::Exact, Some(k), Some(g)) => {
+                // Both agree: weigh the whole name by how common it is, since given and
+                // family names are far from independent (Mohammed Khan, Wei Wang).
+                let total = f.name_weight(k, g) - family.weight() - given.weight();
+                family_adjust = total / 2.0;
+                given_adjust = total / 2.0;
+            }
+            _ => {
+                if family == FamilyLevel::Exact
+                    && let Some(k) = key
+                {
+                    family_adjust = f.family_adjust(k);
+                }
+                if given == GivenLevel::Exact
+                    && let Some(g) = first
+                {
+                    given_adjust = f.given_adjust(g);
+                }
+            }
+        }
+    }
+    let middle_conflict = given == GivenLevel::Exact
+        && match (a.given.get(1), b.given.get(1)) {
+            (Some(x), Some(y)) => {
+                x.chars().count() > 1
+                    && y.chars().count() > 1
+                    && x.chars().next() != y.chars().next()
+                    && !are_variants_folded(x, y)
+                    && !is_typo(x, y)
+            }
+            _ => false,
+        };
     let normal = NamePair {
-        family: compare_family(
-            &a.family_keys,
-            &a.family_codes,
-            &b.family_keys,
-            &b.family_codes,
-        ),
-        given: compare_given(a, b),
+        family,
+        given,
         swapped: false,
         swap_levels: (FamilyLevel::Missing, FamilyLevel::Missing),
+        family_adjust,
+        given_adjust,
+        middle_conflict,
     };
     let (Some(ga), Some(gb)) = (a.first_given(), b.first_given()) else {
         return normal;
@@ -340,6 +414,9 @@ fn compare_names(a: &NameFeatures, b: &NameFeatures) -> NamePair {
     let swapped = NamePair {
         swapped: true,
         swap_levels: (cross_1, cross_2),
+        family_adjust: 0.0,
+        given_adjust: 0.0,
+        middle_conflict: false,
         ..normal
     };
     if swapped.weight() > normal.weight() {
@@ -374,7 +451,7 @@ fn dob_score(a: &DateOfBirth, b: &DateOfBirth, sibling_pattern: bool) -> DobScor
             DobPrecision::Month => w(0.01, 0.0028),
             _ => w(0.03, 0.033),
         },
-        DobAgreement::Disagree => w(0.05, 0.97),
+        DobAgreement::Disagree => w(0.01, 0.97),
         DobAgreement::Unknown => 0.0,
     };
     let cap = w(0.85, 0.03);
@@ -478,20 +555,30 @@ fn name_fields(pair: &NamePair, a: &NameFeatures, b: &NameFeatures) -> Vec<Field
         GivenLevel::Disagree => format!("given name differs ({b_first})"),
         GivenLevel::Missing => String::new(),
     };
-    vec![
+    let mut fields = vec![
         FieldScore {
             field: "family_name",
             level: pair.family.as_str().to_owned(),
-            weight: pair.family.weight(),
+            weight: pair.family_weight(),
             reason: family_reason,
         },
         FieldScore {
             field: "given_name",
             level: pair.given.as_str().to_owned(),
-            weight: pair.given.weight(),
+            weight: pair.given_weight(),
             reason: given_reason,
         },
-    ]
+    ];
+    if pair.middle_conflict {
+        let b_middle = b_given.split_whitespace().nth(1).unwrap_or("");
+        fields.push(FieldScore {
+            field: "middle_name",
+            level: "disagree".to_owned(),
+            weight: MIDDLE_CONFLICT,
+            reason: format!("middle name differs ({b_middle})"),
+        });
+    }
+    fields
 }
 
 fn family_verb(l: FamilyLevel) -> &'static str {
@@ -529,9 +616,107 @@ fn identifier_field(t: IdentifierType) -> &'static str {
     }
 }
 
+/// How common each family name and first given name is among a set of records, for the
+/// term-frequency adjustment of Fellegi-Sunter (Winkler): agreeing on a rare name is
+/// stronger evidence than agreeing on Smith or Olivia. For an exact agreement, `u` becomes
+/// the name's share of the records, kept within bounds (a share measured on few records is
+/// noisy; the floor stops a name seen once from counting as near-proof).
+///
+/// When both the family and the first given name agree exactly, the whole name's share is
+/// used (a name's parts go together: Mohammed with Khan, Wei with Wang, far more often than
+/// their separate shares suggest), within [`NAME_SHARE_BOUNDS`]; the floor keeps a name
+/// alone, however rare, below [`DEFAULT_THRESHOLD`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Frequencies {
+    family: std::collections::HashMap<String, u32>,
+    given: std::collections::HashMap<String, u32>,
+    names: std::collections::HashMap<String, u32>,
+    total: u32,
+}
+
+/// Bounds on the share used as `u` for a whole name (family and first given) agreeing.
+pub const NAME_SHARE_BOUNDS: (f64, f64) = (0.000_02, 0.01);
+
+/// Bounds on the share used as `u` for an exact family name.
+pub const FAMILY_SHARE_BOUNDS: (f64, f64) = (0.000_5, 0.05);
+/// Bounds on the share used as `u` for an exact first given name.
+pub const GIVEN_SHARE_BOUNDS: (f64, f64) = (0.001, 0.05);
+
+impl Frequencies {
+    /// Counts the own names (not aliases) of `records`.
+    pub fn of(records: &[PersonFeatures]) -> Self {
+        let mut f = Frequencies::default();
+        for r in records {
+            f.total += 1;
+            if let Some(k) = r.name.family_keys.first() {
+                *f.family.entry(k.clone()).or_default() += 1;
+            }
+            if let Some(g) = r.name.first_given().filter(|g| g.chars().count() > 1) {
+                *f.given.entry(g.to_owned()).or_default() += 1;
+                if let Some(k) = r.name.family_keys.first() {
+                    *f.names.entry(name_key(k, g)).or_default() += 1;
+                }
+            }
+        }
+        f
+    }
+
+    fn adjust(
+        counts: &std::collections::HashMap<String, u32>,
+        total: u32,
+        key: &str,
+        default_u: f64,
+        (lo, hi): (f64, f64),
+    ) -> f64 {
+        if total == 0 {
+            return 0.0;
+        }
+        let share = f64::from(counts.get(key).copied().unwrap_or(1)) / f64::from(total);
+        (default_u / share.clamp(lo, hi)).log2()
+    }
+
+    /// The weight of a whole name agreeing: log2(m / u) with m the chance both parts agree
+    /// for the same person and u the name's share.
+    fn name_weight(&self, family: &str, given: &str) -> f64 {
+        let m = 0.88 * 0.80;
+        if self.total == 0 {
+            return FamilyLevel::Exact.weight() + GivenLevel::Exact.weight();
+        }
+        let count = self
+            .names
+            .get(&name_key(family, given))
+            .copied()
+            .unwrap_or(1);
+        let (lo, hi) = NAME_SHARE_BOUNDS;
+        let share = f64::from(count) / f64::from(self.total);
+        (m / share.clamp(lo, hi)).log2()
+    }
+
+    fn family_adjust(&self, key: &str) -> f64 {
+        Self::adjust(&self.family, self.total, key, 0.005, FAMILY_SHARE_BOUNDS)
+    }
+
+    fn given_adjust(&self, given: &str) -> f64 {
+        Self::adjust(&self.given, self.total, given, 0.01, GIVEN_SHARE_BOUNDS)
+    }
+}
+
+fn name_key(family: &str, given: &str) -> String {
+    format!("{family}\u{1}{given}")
+}
+
 /// Scores a pair of records. The weight is symmetric: `score(a, b).weight ==
 /// score(b, a).weight`; reasons describe `b` (the candidate).
 pub fn score(a: &PersonFeatures, b: &PersonFeatures) -> MatchScore {
+    score_with(a, b, None)
+}
+
+/// [`score`], with exact name agreements weighed by how common the name is.
+pub fn score_with(
+    a: &PersonFeatures,
+    b: &PersonFeatures,
+    freq: Option<&Frequencies>,
+) -> MatchScore {
     let mut fields: Vec<FieldScore> = Vec::new();
 
     // Identifiers first: the strongest evidence either way.
@@ -576,7 +761,7 @@ pub fn score(a: &PersonFeatures, b: &PersonFeatures) -> MatchScore {
     let mut best: Option<(f64, NamePair, &NameFeatures, &NameFeatures, DobScore)> = None;
     for na in a.names() {
         for nb in b.names() {
-            let pair = compare_names(na, nb);
+            let pair = compare_names(na, nb, freq);
             let dob = dob_score(&a.dob, &b.dob, pair.sibling_pattern());
             let total = pair.weight() + dob.weight;
             if best.as_ref().is_none_or(|(t, ..)| total > *t) {
@@ -586,7 +771,7 @@ pub fn score(a: &PersonFeatures, b: &PersonFeatures) -> MatchScore {
     }
     let mut family_agrees = false;
     if let Some((_, pair, na, nb, dob)) = best {
-        family_agrees = pair.family_agrees();
+        family_agrees = pair.same_family_name();
         fields.extend(name_fields(&pair, na, nb));
         fields.push(FieldScore {
             field: "date_of_birth",
@@ -796,6 +981,58 @@ mod tests {
         assert!((w(0.85, 0.03) - 4.82).abs() < 0.01);
         assert!((identifier_weights(IdentifierType::Pnc).0 - 19.90).abs() < 0.01);
         assert!((identifier_weights(IdentifierType::Pnc).1 + 8.96).abs() < 0.01);
+    }
+
+    #[test]
+    fn different_middle_names_count_against_and_say_so() {
+        let a = features(person("Clark", "Isla Lucy", "2001"));
+        let b = features(person("Clark", "Isla Olivia", "2001"));
+        let c = features(person("Clark", "Isla", "2001"));
+        let d = features(person("Clark", "Isla L", "2001"));
+        let s = score(&a, &b);
+        assert_eq!(level(&s, "middle_name"), "disagree");
+        assert!(s.explain().contains("middle name differs (Olivia)"));
+        assert!((score(&a, &c).weight - s.weight - 3.17).abs() < 0.01);
+        assert_eq!(level(&score(&a, &d), "middle_name"), "");
+    }
+
+    #[test]
+    fn a_rare_name_agreeing_weighs_more_than_a_common_one() {
+        let mut records: Vec<PersonFeatures> = (0..2_500)
+            .map(|i| {
+                features(person(
+                    "Smith",
+                    if i % 2 == 0 { "Olivia" } else { "Jack" },
+                    "",
+                ))
+            })
+            .collect();
+        records.push(features(person("Wiśniewski", "Zbigniew", "")));
+        let freq = Frequencies::of(&records);
+        let common = score_with(&records[0], &records[2], Some(&freq));
+        let rare = score_with(&records[2_500], &records[2_500], Some(&freq));
+        let plain = score(&records[0], &records[2]);
+        // Smith is half the set (share capped at 5 %), Olivia a quarter: both weigh less.
+        assert!(common.weight < plain.weight, "{common:?}");
+        // A whole name seen once in 2,501 weighs log2(0.88 x 0.80 / (1 / 2,501)), split
+        // between the two fields.
+        let family = rare.field("family_name").unwrap().weight;
+        let given = rare.field("given_name").unwrap().weight;
+        assert!(
+            (family + given - w(0.704, 1.0 / 2_501.0)).abs() < 0.01,
+            "{family} {given}"
+        );
+        // One part agreeing weighs by that part's share, within its bounds: Zbigniew is
+        // 2 in 2,502, under the floor of 0.001.
+        records.push(features(person("Smith", "Zbigniew", "")));
+        let freq = Frequencies::of(&records);
+        let one = score_with(&records[2_500], &records[2_501], Some(&freq));
+        let given = one.field("given_name").unwrap().weight;
+        assert!((given - w(0.80, 0.001)).abs() < 0.01, "{given}");
+        // Symmetric still.
+        let ab = score_with(&records[0], &records[2_500], Some(&freq)).weight;
+        let ba = score_with(&records[2_500], &records[0], Some(&freq)).weight;
+        assert!((ab - ba).abs() < 1e-9);
     }
 
     #[test]

@@ -260,6 +260,29 @@ impl PgStore {
                     ChangeKind::End,
                 )
             }
+            WriteOp::Reopen { id, base_version } => {
+                Self::flush_inserts(tx, progress).await?;
+                let done = sqlx::query(
+                    "UPDATE records SET version = version + 1, status = 'active', updated_at = $1, \
+                     updated_by = $2 WHERE id = $3 AND version = $4 AND status = 'ended'",
+                )
+                .bind(to_odt(at))
+                .bind(who)
+                .bind(id.0)
+                .bind(base_version)
+                .execute(&mut **tx)
+                .await
+                .map_err(write_error)?;
+                (
+                    versioned_outcome(
+                        *id,
+                        *base_version,
+                        done.rows_affected(),
+                        Self::fetch_current(tx, *id).await?,
+                    )?,
+                    ChangeKind::Update,
+                )
+            }
         };
         progress.record(rec, kind);
         Ok(())

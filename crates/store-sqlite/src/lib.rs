@@ -455,6 +455,29 @@ impl SqliteStore {
                     ChangeKind::End,
                 )
             }
+            WriteOp::Reopen { id, base_version } => {
+                Self::flush_inserts(tx, progress).await?;
+                let done = sqlx::query(
+                    "UPDATE records SET version = version + 1, status = 'active', updated_at = ?, \
+                     updated_by = ? WHERE id = ? AND version = ? AND status = 'ended'",
+                )
+                .bind(ts_text(at))
+                .bind(&who)
+                .bind(id.to_string())
+                .bind(base_version)
+                .execute(&mut **tx)
+                .await
+                .map_err(write_error)?;
+                (
+                    versioned_outcome(
+                        id,
+                        base_version,
+                        done.rows_affected(),
+                        Self::fetch_current(tx, id).await?,
+                    )?,
+                    ChangeKind::Update,
+                )
+            }
         };
         progress.record(rec, kind);
         Ok(())

@@ -380,6 +380,51 @@ pub async fn links_are_found_from_both_ends_and_unlink_keeps_history(store: Arc<
         })
         .await;
     assert!(matches!(again, Err(StoreError::Conflict { .. })));
+    // Reopening brings it back in force as a new version; reopening an active one is a
+    // conflict.
+    let reopened = store
+        .apply(Change {
+            ops: vec![WriteOp::Reopen {
+                id: l.id,
+                base_version: 2,
+            }],
+            audit: audit(AuditAction::Link),
+            events: vec![],
+        })
+        .await
+        .unwrap();
+    assert_eq!(reopened[0].status, RecordStatus::Active);
+    assert_eq!(reopened[0].version, 3);
+    assert_eq!(reopened[0].body, l.body);
+    let history = store
+        .consult_history(l.id, &OpenGate, audit(AuditAction::ViewHistory))
+        .await
+        .unwrap();
+    assert_eq!(
+        history.iter().map(|h| h.change).collect::<Vec<_>>(),
+        [ChangeKind::Create, ChangeKind::End, ChangeKind::Update]
+    );
+    let twice = store
+        .apply(Change {
+            ops: vec![WriteOp::Reopen {
+                id: l.id,
+                base_version: 3,
+            }],
+            audit: audit(AuditAction::Link),
+            events: vec![],
+        })
+        .await;
+    assert!(matches!(twice, Err(StoreError::Conflict { .. })));
+    assert_eq!(
+        store
+            .consult_with_links(p.id, false, &OpenGate, audit(AuditAction::View))
+            .await
+            .unwrap()
+            .expect("the record exists")
+            .1
+            .len(),
+        1
+    );
 }
 
 pub async fn outbox_events_are_written_with_the_change_and_delivered_once(store: Arc<dyn Store>) {

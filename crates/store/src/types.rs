@@ -151,13 +151,21 @@ pub enum WriteOp {
         id: RecordId,
         base_version: Version,
     },
+    /// Bring an ended record back into force, provided it is still at `base_version` (an
+    /// un-merge restores the links a merge moved). Recorded as an update.
+    Reopen {
+        id: RecordId,
+        base_version: Version,
+    },
 }
 
 impl WriteOp {
     pub fn id(&self) -> RecordId {
         match self {
             WriteOp::Insert(r) => r.id,
-            WriteOp::Update { id, .. } | WriteOp::End { id, .. } => *id,
+            WriteOp::Update { id, .. } | WriteOp::End { id, .. } | WriteOp::Reopen { id, .. } => {
+                *id
+            }
         }
     }
 }

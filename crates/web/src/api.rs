@@ -259,7 +259,7 @@ pub fn list_query(
     e.into_result(|| q)
 }
 
-fn parse_id(s: &str) -> Result<RecordId, ApiError> {
+pub(crate) fn parse_id(s: &str) -> Result<RecordId, ApiError> {
     parse_id_field(s, "id")
 }
 
@@ -773,6 +773,7 @@ pub async fn end_link(
         crate::api_custody::add_entry, crate::api_custody::board,
         crate::api_audit::search, crate::api_audit::feed,
         crate::api_search::search, crate::api_search::person_matches,
+        crate::api_merge::merge, crate::api_merge::unmerge,
         crate::api_break_glass::request, crate::api_break_glass::list,
         crate::api_break_glass::decide,
     ),

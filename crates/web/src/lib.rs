@@ -7,6 +7,7 @@ pub mod api;
 pub mod api_audit;
 pub mod api_break_glass;
 pub mod api_custody;
+pub mod api_merge;
 pub mod api_search;
 pub mod api_users;
 mod assets;
@@ -66,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_users::routes())
         .merge(api_custody::routes())
         .merge(api_search::routes())
+        .merge(api_merge::routes())
         .merge(api_audit::routes())
         .merge(api_break_glass::routes())
         .merge(html::routes())

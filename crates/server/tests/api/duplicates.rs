@@ -3,7 +3,8 @@
 
 use crate::helpers::*;
 use bluelamp_app::Caller;
-use serde_json::json;
+use bluelamp_domain::AuditAction;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn the_scan_finds_the_same_person_recorded_twice_but_not_their_relatives() {
@@ -72,4 +73,329 @@ async fn the_scan_finds_the_same_person_recorded_twice_but_not_their_relatives()
         .into_iter()
         .any(|r| r.entry.details.get("duplicates_scan").is_some());
     assert!(audited);
+}
+
+/// Everything about a record a merge could change, except its version and who touched it
+/// last (an un-merge writes new versions: history only grows).
+async fn state_of(
+    app: &TestApp,
+    ids: &[bluelamp_domain::RecordId],
+) -> Vec<(
+    String,
+    String,
+    String,
+    serde_json::Value,
+    String,
+    Option<String>,
+)> {
+    let mut out = Vec::new();
+    for r in app.store.load(ids).await.unwrap() {
+        out.push((
+            r.id.to_string(),
+            r.kind.as_str().to_owned(),
+            r.summary.clone(),
+            json!({"body": r.body, "marking": r.marking}),
+            r.status.as_str().to_owned(),
+            r.link.map(|l| format!("{} {} {}", l.from, l.role, l.to)),
+        ));
+    }
+    out.sort_by(|x, y| x.0.cmp(&y.0));
+    out
+}
+
+/// Every version of each record, as stored.
+async fn versions_of(
+    app: &TestApp,
+    ids: &[bluelamp_domain::RecordId],
+) -> Vec<Vec<bluelamp_store::RecordVersion>> {
+    let mut out = Vec::new();
+    for id in ids {
+        let audit = bluelamp_app::Caller::system("tests")
+            .audit(&bluelamp_server::system_clock(), AuditAction::ViewHistory);
+        out.push(
+            app.store
+                .consult_history(*id, &bluelamp_store::OpenGate, audit)
+                .await
+                .unwrap(),
+        );
+    }
+    out
+}
+
+async fn links_of(app: &TestApp, id: &str) -> Vec<Value> {
+    app.get_json(&format!("/api/v1/records/{id}/links"))
+        .await
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[tokio::test]
+async fn a_merge_moves_links_and_identifiers_and_an_unmerge_restores_exactly_what_was_there() {
+    let app = spawn_app().await;
+    let survivor = app
+        .create(
+            "persons",
+            json!({"family_name": "Hargreaves", "given_names": "William", "date_of_birth": "1984-06-12",
+                   "identifiers": [{"type": "NI", "value": "QQ123456C"}]}),
+        )
+        .await;
+    let pnc = bluelamp_domain::values::PncId::from_parts(2001, 123)
+        .unwrap()
+        .to_string();
+    let merged = app
+        .create(
+            "persons",
+            json!({"family_name": "Hargreaves", "given_names": "Bill", "date_of_birth": "1984-06-12",
+                   "identifiers": [{"type": "PNC", "value": pnc}, {"type": "NI", "value": "QQ123456C"}]}),
+        )
+        .await;
+    let s_id = survivor["id"].as_str().unwrap().to_string();
+    let m_id = merged["id"].as_str().unwrap().to_string();
+    let car = app.create_vehicle("AB12 CDE").await;
+    let home = app
+        .create(
+            "locations",
+            json!({"address_lines": ["1 Mill Lane"], "town": "Leeds", "postcode": "LS1 4AP", "location_type": "residential"}),
+        )
+        .await;
+    let burglary = app
+        .create(
+            "events",
+            json!({"event_type": "crime", "title": "Burglary", "starts_at": "2026-03-01T10:00:00Z", "narrative": "Burglary at the mill"}),
+        )
+        .await;
+    let id = |v: &Value| v["id"].as_str().unwrap().to_string();
+    let link = |from: String, to: String, role: &str| {
+        let app = &app;
+        let role = role.to_string();
+        async move {
+            let r = app
+                .post_json(
+                    "/api/v1/links",
+                    &json!({"from_id": from, "to_id": to, "role": role}),
+                )
+                .await;
+            assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    link(m_id.clone(), id(&car), "owner").await;
+    link(m_id.clone(), id(&home), "resides_at").await;
+    link(m_id.clone(), id(&burglary), "suspect").await;
+    link(s_id.clone(), id(&home), "resides_at").await;
+    let between = link(m_id.clone(), s_id.clone(), "family_of").await;
+    // A link ended before the merge stays ended and where it was.
+    let old = link(m_id.clone(), id(&car), "driver").await;
+    let r = app
+        .post_json(
+            &format!("/api/v1/links/{}/end", id(&old)),
+            &json!({"base_version": 1}),
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+
+    // Every record and link there is now, and every version of each.
+    let all_ids = |extra: &[String]| {
+        let mut v: Vec<bluelamp_domain::RecordId> =
+            [&s_id, &m_id, &id(&car), &id(&home), &id(&burglary)]
+                .iter()
+                .map(|s| s.parse().unwrap())
+                .collect();
+        v.extend(
+            extra
+                .iter()
+                .map(|s| s.parse::<bluelamp_domain::RecordId>().unwrap()),
+        );
+        v
+    };
+    let mut link_ids: Vec<String> = Vec::new();
+    for who in [&s_id, &m_id] {
+        for l in app
+            .get_json(&format!("/api/v1/records/{who}/links?include_ended=true"))
+            .await
+            .as_array()
+            .unwrap()
+        {
+            let lid = l["link"]["id"].as_str().unwrap().to_string();
+            if !link_ids.contains(&lid) {
+                link_ids.push(lid);
+            }
+        }
+    }
+    assert_eq!(link_ids.len(), 6);
+    let before = state_of(&app, &all_ids(&link_ids)).await;
+    let history_before = versions_of(&app, &all_ids(&link_ids)).await;
+
+    // A reason is required; the same record twice is refused.
+    for (body, field) in [
+        (
+            json!({"survivor_id": s_id, "survivor_version": 1, "merged_id": m_id, "merged_version": 1, "reason": "  "}),
+            "reason",
+        ),
+        (
+            json!({"survivor_id": s_id, "survivor_version": 1, "merged_id": s_id, "merged_version": 1, "reason": "same"}),
+            "merged_id",
+        ),
+    ] {
+        let r = app.post_json("/api/v1/persons/merges", &body).await;
+        assert_eq!(r.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(problem_fields(&r.json().await.unwrap()), [field]);
+    }
+    // A stale version is a conflict; nothing was written.
+    let r = app
+        .post_json(
+            "/api/v1/persons/merges",
+            &json!({"survivor_id": s_id, "survivor_version": 7, "merged_id": m_id, "merged_version": 1, "reason": "Same NI number"}),
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::CONFLICT);
+    assert_eq!(state_of(&app, &all_ids(&link_ids)).await, before);
+
+    let r = app
+        .post_json(
+            "/api/v1/persons/merges",
+            &json!({"survivor_id": s_id, "survivor_version": 1, "merged_id": m_id, "merged_version": 1, "reason": "Same NI number; Bill is William"}),
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    let outcome: Value = r.json().await.unwrap();
+    assert_eq!(outcome["links_moved"], 3, "{outcome}");
+    assert_eq!(outcome["identifiers_added"], 1, "{outcome}");
+    assert_eq!(
+        outcome["merged"]["data"]["merged_into"]["id"],
+        s_id.as_str()
+    );
+    assert_eq!(outcome["survivor"]["data"]["merged_from"][0], m_id.as_str());
+    // The survivor now has the car, the address (twice: both recorded it) and the crime;
+    // the merged record keeps only the link between the two.
+    let roles = |links: &[Value]| {
+        let mut r: Vec<String> = links
+            .iter()
+            .map(|l| {
+                l["link"]["link"]["role"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect();
+        r.sort();
+        r
+    };
+    assert_eq!(
+        roles(&links_of(&app, &s_id).await),
+        ["family_of", "owner", "resides_at", "resides_at", "suspect"]
+    );
+    assert_eq!(roles(&links_of(&app, &m_id).await), ["family_of"]);
+    let pnc = app.get_json(&format!("/api/v1/persons/{s_id}")).await;
+    assert_eq!(pnc["data"]["identifiers"].as_array().unwrap().len(), 2);
+    // The merged record can no longer be changed, linked or merged again.
+    let r = app
+        .put_json(
+            &format!("/api/v1/persons/{m_id}"),
+            &json!({"base_version": 2, "record": {"family_name": "Hargreaves"}}),
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post_json(
+            "/api/v1/links",
+            &json!({"from_id": m_id, "to_id": id(&car), "role": "keeper"}),
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post_json(
+            "/api/v1/persons/merges",
+            &json!({"survivor_id": s_id, "survivor_version": 2, "merged_id": m_id, "merged_version": 2, "reason": "again"}),
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    // Who and why is in the trail.
+    let merges: Vec<_> = app
+        .store
+        .audit_entries(0, 1_000_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.entry.action == AuditAction::Merge)
+        .collect();
+    assert_eq!(merges.len(), 1);
+    assert_eq!(merges[0].entry.actor.user_id, "test.officer");
+    assert_eq!(
+        merges[0].entry.details["reason"],
+        "Same NI number; Bill is William"
+    );
+
+    // Un-merge: a reason is required, then every record and link is as it was.
+    let r = app
+        .post_json(
+            &format!("/api/v1/persons/{m_id}/unmerge"),
+            &json!({"version": 2, "reason": ""}),
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post_json(
+            &format!("/api/v1/persons/{m_id}/unmerge"),
+            &json!({"version": 2, "reason": "Different fathers: checked with the PNC bureau"}),
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    assert_eq!(state_of(&app, &all_ids(&link_ids)).await, before);
+    // Every earlier version is still there, unchanged; the merge and un-merge added new ones.
+    let history_after = versions_of(&app, &all_ids(&link_ids)).await;
+    for (was, now) in history_before.iter().zip(&history_after) {
+        assert_eq!(&now[..was.len()], &was[..]);
+    }
+    assert_eq!(
+        history_after[0].len(),
+        3,
+        "survivor: created, merged, un-merged"
+    );
+    // The copies made on the survivor are ended, so its links are its own again.
+    assert_eq!(
+        roles(&links_of(&app, &s_id).await),
+        ["family_of", "resides_at"]
+    );
+    assert_eq!(
+        roles(&links_of(&app, &m_id).await),
+        ["family_of", "owner", "resides_at", "suspect"]
+    );
+    let _ = between;
+    // Un-merging twice is refused.
+    let r = app
+        .post_json(
+            &format!("/api/v1/persons/{m_id}/unmerge"),
+            &json!({"version": 3, "reason": "again"}),
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn a_record_more_restricted_than_the_survivor_cannot_be_merged_into_it() {
+    let app = spawn_app().await;
+    let open = app.create_person("Lowe", "Anna").await;
+    let secret = app
+        .create(
+            "persons",
+            json!({"family_name": "Lowe", "given_names": "Anna", "marking": {"classification": "SECRET", "compartments": ["OP-KESTREL"]}}),
+        )
+        .await;
+    let r = app
+        .post_json(
+            "/api/v1/persons/merges",
+            &json!({"survivor_id": open["id"], "survivor_version": 1, "merged_id": secret["id"], "merged_version": 1, "reason": "same"}),
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    // The other way round is allowed.
+    let r = app
+        .post_json(
+            "/api/v1/persons/merges",
+            &json!({"survivor_id": secret["id"], "survivor_version": 1, "merged_id": open["id"], "merged_version": 1, "reason": "same"}),
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
 }

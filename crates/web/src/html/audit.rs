@@ -18,7 +18,7 @@ use bluelamp_store::AuditRow;
 
 use super::forms::ErrorLink;
 
-const ACTIONS: [AuditAction; 20] = [
+const ACTIONS: [AuditAction; 22] = [
     AuditAction::View,
     AuditAction::ViewHistory,
     AuditAction::List,
@@ -39,6 +39,8 @@ const ACTIONS: [AuditAction; 20] = [
     AuditAction::BreakGlassDecision,
     AuditAction::Export,
     AuditAction::Search,
+    AuditAction::Merge,
+    AuditAction::Unmerge,
 ];
 
 struct Subject {

@@ -1,0 +1,478 @@
+//! Merging person records into one, and undoing it.
+//!
+//! A merge keeps one record (the survivor) and retires the other (the merged record) in one
+//! audited transaction:
+//! - every link of the merged record is ended and re-made on the survivor (same role,
+//!   dates, notes and marking), so the events, objects, locations and associates recorded
+//!   against either person are found on the survivor; a link between the two is left as
+//!   it is;
+//! - identifiers the survivor lacks are added to it, and it lists the records merged into
+//!   it (`merged_from`);
+//! - the merged record gets a new version saying where it went, by whom and why
+//!   (`merged_into`). It stays, with all its history, and its pages redirect to the
+//!   survivor; it can no longer be edited, linked or merged.
+//!
+//! The `merged_into` note also holds what the merge changed, so that an un-merge restores
+//! exactly the state before it: the survivor's and the merged record's content as they
+//! were, the re-made links ended, and the original links back in force. Both are new
+//! versions: history only grows. An un-merge is refused (409) if the survivor or a re-made
+//! link has changed since the merge, since restoring would then lose that change.
+
+use crate::{AppError, Caller, PoleService};
+use bluelamp_authz::Action;
+use bluelamp_domain::pole::Link;
+use bluelamp_domain::{AuditAction, Marking, RecordId, RecordKind, ValidationErrors, Version};
+use bluelamp_events::envelope::{RecordChange, record_event};
+use bluelamp_store::{Change, OpenGate, OutboxEvent, StoredRecord, WriteOp};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+/// The longest reason accepted.
+pub const MAX_REASON: usize = 1_000;
+
+/// What a merge asks for. Both versions are the ones the user compared: a record changed
+/// since is a conflict, as for any update.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MergeRequest {
+    pub survivor: RecordId,
+    pub survivor_version: Version,
+    pub merged: RecordId,
+    pub merged_version: Version,
+    pub reason: String,
+}
+
+/// A link the merge moved: the original (ended) and the copy made on the survivor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MovedLink {
+    pub original: RecordId,
+    pub copy: RecordId,
+}
+
+/// The note a merge leaves on the merged record (`merged_into` in its body).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MergedInto {
+    /// The survivor.
+    pub id: RecordId,
+    pub at: jiff::Timestamp,
+    pub by: String,
+    pub reason: String,
+    /// The survivor's version before the merge and the one the merge wrote.
+    pub survivor_version_before: Version,
+    pub survivor_version_after: Version,
+    pub moved_links: Vec<MovedLink>,
+}
+
+impl MergedInto {
+    /// The note on a record, if it has been merged into another.
+    pub fn of(rec: &StoredRecord) -> Option<MergedInto> {
+        if rec.kind != RecordKind::Person {
+            return None;
+        }
+        serde_json::from_value(rec.body.get("merged_into")?.clone()).ok()
+    }
+}
+
+/// The ids of the records merged into a survivor (`merged_from` in its body).
+pub fn merged_from(rec: &StoredRecord) -> Vec<RecordId> {
+    rec.body
+        .get("merged_from")
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default()
+}
+
+/// What a merge or un-merge wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MergeOutcome {
+    pub survivor: StoredRecord,
+    pub merged: StoredRecord,
+    /// Links moved (merge) or moved back (un-merge).
+    pub links: usize,
+    /// Identifiers added to the survivor (merge only).
+    pub identifiers_added: usize,
+}
+
+fn reason(text: &str) -> Result<String, AppError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(ValidationErrors::single("reason", "Say why").into());
+    }
+    if t.chars().count() > MAX_REASON {
+        return Err(ValidationErrors::single(
+            "reason",
+            format!("Enter at most {MAX_REASON} characters"),
+        )
+        .into());
+    }
+    if t.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err(ValidationErrors::single("reason", "Remove the control characters").into());
+    }
+    Ok(t.to_owned())
+}
+
+/// Whether everything `inner` protects, `outer` protects at least as well: the merged
+/// record's identifiers and links must not end up on a record more people may see.
+fn covers(outer: &Marking, inner: &Marking) -> bool {
+    outer.classification >= inner.classification
+        && inner
+            .compartments
+            .iter()
+            .all(|c| outer.compartments.contains(c))
+        && inner.caveats.iter().all(|c| outer.caveats.contains(c))
+        && (inner.restriction.is_none() || inner.restriction == outer.restriction)
+}
+
+fn identifiers(body: &Value) -> Vec<Value> {
+    body.get("identifiers")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}
+
+impl PoleService {
+    /// A person record to merge or un-merge: visible to the caller, a person, and one
+    /// the caller may change.
+    async fn person_to_merge(
+        &self,
+        caller: &Caller,
+        id: RecordId,
+        action: AuditAction,
+    ) -> Result<StoredRecord, AppError> {
+        let rec = self.load_visible(caller, id, action).await?;
+        if rec.kind != RecordKind::Person {
+            return Err(AppError::NotFound(id));
+        }
+        self.require(caller, Action::Update, action, rec.kind, &rec.marking)
+            .await?;
+        Ok(rec)
+    }
+
+    /// Every link at a record, ended ones too, whoever may see them (a merge moves them
+    /// all). The consultation is audited as part of the merge.
+    async fn all_links(
+        &self,
+        caller: &Caller,
+        id: RecordId,
+        action: AuditAction,
+    ) -> Result<Vec<StoredRecord>, AppError> {
+        let audit = caller
+            .audit(self.clock(), AuditAction::View)
+            .with_details(json!({ "for": action.as_str() }));
+        Ok(self
+            .store()
+            .consult_with_links(id, false, &OpenGate, audit)
+            .await?
+            .map(|(_, links)| links.into_iter().map(|l| l.link).collect())
+            .unwrap_or_default())
+    }
+
+    fn change_event(
+        &self,
+        caller: &Caller,
+        rec: &StoredRecord,
+        version: Version,
+        change: RecordChange,
+    ) -> OutboxEvent {
+        record_event(
+            rec.id,
+            rec.kind,
+            version,
+            change,
+            rec.link.as_ref().map(|l| (l.from, l.to, l.role.as_str())),
+            self.clock().now(),
+            caller.context.correlation_id.clone(),
+        )
+    }
+
+    /// Merges `req.merged` into `req.survivor` (see the module documentation).
+    #[tracing::instrument(skip_all, err(level = "warn"), fields(user.id = %caller.actor().user_id, survivor = %req.survivor, merged = %req.merged))]
+    pub async fn merge(
+        &self,
+        caller: &Caller,
+        req: MergeRequest,
+    ) -> Result<MergeOutcome, AppError> {
+        let why = reason(&req.reason)?;
+        if req.survivor == req.merged {
+            return Err(ValidationErrors::single(
+                "merged_id",
+                "Choose a different record to merge",
+            )
+            .into());
+        }
+        let survivor = self
+            .person_to_merge(caller, req.survivor, AuditAction::Merge)
+            .await?;
+        let merged = self
+            .person_to_merge(caller, req.merged, AuditAction::Merge)
+            .await?;
+        for (rec, field, asked) in [
+            (&survivor, "survivor_id", req.survivor_version),
+            (&merged, "merged_id", req.merged_version),
+        ] {
+            if rec.version != asked {
+                return Err(AppError::Conflict {
+                    id: rec.id,
+                    expected: asked,
+                    current: rec.version,
+                });
+            }
+            if let Some(note) = MergedInto::of(rec) {
+                return Err(ValidationErrors::single(
+                    field,
+                    format!("This record was merged into {} already", note.id),
+                )
+                .into());
+            }
+        }
+        if !covers(&survivor.marking, &merged.marking) {
+            return Err(ValidationErrors::single(
+                "merged_id",
+                "This record is marked more restrictively than the one it would merge into: merge the other way, or raise the survivor's marking first",
+            )
+            .into());
+        }
+        let links = self
+            .all_links(caller, merged.id, AuditAction::Merge)
+            .await?;
+        let now = self.clock().now();
+        let mut ops = Vec::new();
+        let mut events = Vec::new();
+        let mut moved = Vec::new();
+        for l in &links {
+            let Some(ends) = &l.link else { continue };
+            if ends.from == survivor.id || ends.to == survivor.id {
+                continue; // a link between the two stays as it was
+            }
+            let mut link: Link = serde_json::from_value(l.body.clone())
+                .map_err(|e| AppError::Internal(format!("link {} does not read: {e}", l.id)))?;
+            if link.from == merged.id {
+                link.from = survivor.id;
+            }
+            if link.to == merged.id {
+                link.to = survivor.id;
+            }
+            let copy = self.link_record(RecordId::new_at(now), &link, l.marking.clone())?;
+            ops.push(WriteOp::End {
+                id: l.id,
+                base_version: l.version,
+            });
+            events.push(self.change_event(caller, l, l.version + 1, RecordChange::Ended));
+            events.push(record_event(
+                copy.id,
+                copy.kind,
+                1,
+                RecordChange::Created,
+                copy.link.as_ref().map(|e| (e.from, e.to, e.role.as_str())),
+                now,
+                caller.context.correlation_id.clone(),
+            ));
+            moved.push(MovedLink {
+                original: l.id,
+                copy: copy.id,
+            });
+            ops.push(WriteOp::Insert(copy));
+        }
+        // The survivor: identifiers it lacks, and where it came from.
+        let mut survivor_body = survivor.body.clone();
+        let mut ids = identifiers(&survivor_body);
+        let mut added = 0;
+        for id in identifiers(&merged.body) {
+            if !ids.contains(&id) {
+                ids.push(id);
+                added += 1;
+            }
+        }
+        let mut from = merged_from(&survivor);
+        from.push(merged.id);
+        if let Some(obj) = survivor_body.as_object_mut() {
+            obj.insert("identifiers".into(), Value::Array(ids));
+            obj.insert("merged_from".into(), json!(from));
+        }
+        ops.push(WriteOp::Update {
+            id: survivor.id,
+            base_version: survivor.version,
+            marking: survivor.marking.clone(),
+            summary: survivor.summary.clone(),
+            subtype: survivor.subtype.clone(),
+            body: survivor_body,
+        });
+        events.push(self.change_event(
+            caller,
+            &survivor,
+            survivor.version + 1,
+            RecordChange::Updated,
+        ));
+        let note = MergedInto {
+            id: survivor.id,
+            at: now,
+            by: caller.actor().display_name.clone(),
+            reason: why.clone(),
+            survivor_version_before: survivor.version,
+            survivor_version_after: survivor.version + 1,
+            moved_links: moved.clone(),
+        };
+        let mut merged_body = merged.body.clone();
+        if let Some(obj) = merged_body.as_object_mut() {
+            obj.insert(
+                "merged_into".into(),
+                serde_json::to_value(&note)
+                    .map_err(|e| AppError::Internal(format!("cannot encode merge: {e}")))?,
+            );
+        }
+        ops.push(WriteOp::Update {
+            id: merged.id,
+            base_version: merged.version,
+            marking: merged.marking.clone(),
+            summary: merged.summary.clone(),
+            subtype: merged.subtype.clone(),
+            body: merged_body,
+        });
+        events.push(self.change_event(caller, &merged, merged.version + 1, RecordChange::Updated));
+        let audit = caller
+            .audit(self.clock(), AuditAction::Merge)
+            .with_details(json!({
+                "survivor": survivor.id,
+                "merged": merged.id,
+                "reason": why,
+                "links_moved": moved,
+                "identifiers_added": added,
+            }));
+        let written = self.commit(Change { ops, audit, events }).await?;
+        let find = |id: RecordId| {
+            written
+                .iter()
+                .find(|r| r.id == id)
+                .cloned()
+                .ok_or_else(|| AppError::Internal("the merge wrote nothing".into()))
+        };
+        Ok(MergeOutcome {
+            survivor: find(survivor.id)?,
+            merged: find(merged.id)?,
+            links: moved.len(),
+            identifiers_added: added,
+        })
+    }
+
+    /// Undoes the merge of `merged` (at `version`, as the user saw it).
+    #[tracing::instrument(skip_all, err(level = "warn"), fields(user.id = %caller.actor().user_id, merged = %merged_id))]
+    pub async fn unmerge(
+        &self,
+        caller: &Caller,
+        merged_id: RecordId,
+        version: Version,
+        reason_text: &str,
+    ) -> Result<MergeOutcome, AppError> {
+        let why = reason(reason_text)?;
+        let merged = self
+            .person_to_merge(caller, merged_id, AuditAction::Unmerge)
+            .await?;
+        if merged.version != version {
+            return Err(AppError::Conflict {
+                id: merged.id,
+                expected: version,
+                current: merged.version,
+            });
+        }
+        let Some(note) = MergedInto::of(&merged) else {
+            return Err(
+                ValidationErrors::single("merged_id", "This record has not been merged").into(),
+            );
+        };
+        let survivor = self
+            .person_to_merge(caller, note.id, AuditAction::Unmerge)
+            .await?;
+        if survivor.version != note.survivor_version_after {
+            return Err(AppError::Conflict {
+                id: survivor.id,
+                expected: note.survivor_version_after,
+                current: survivor.version,
+            });
+        }
+        let before = |id: RecordId, v: Version| {
+            let audit = caller
+                .audit(self.clock(), AuditAction::ViewHistory)
+                .with_details(json!({ "for": "unmerge" }));
+            async move {
+                self.store()
+                    .consult_version(id, v, &OpenGate, audit)
+                    .await?
+                    .ok_or_else(|| AppError::Internal(format!("version {v} of {id} is missing")))
+            }
+        };
+        let survivor_before = before(survivor.id, note.survivor_version_before).await?;
+        let merged_before = before(merged.id, merged.version - 1).await?;
+        let mut ops = Vec::new();
+        let mut events = Vec::new();
+        let mut wanted: Vec<RecordId> = Vec::new();
+        for m in &note.moved_links {
+            wanted.push(m.original);
+            wanted.push(m.copy);
+        }
+        let found = self.store().load(&wanted).await?;
+        let get = |id: RecordId| {
+            found
+                .iter()
+                .find(|r| r.id == id)
+                .ok_or_else(|| AppError::Internal(format!("link {id} of the merge is missing")))
+        };
+        for m in &note.moved_links {
+            let copy = get(m.copy)?;
+            let original = get(m.original)?;
+            ops.push(WriteOp::End {
+                id: copy.id,
+                base_version: copy.version,
+            });
+            events.push(self.change_event(caller, copy, copy.version + 1, RecordChange::Ended));
+            ops.push(WriteOp::Reopen {
+                id: original.id,
+                base_version: original.version,
+            });
+            events.push(self.change_event(
+                caller,
+                original,
+                original.version + 1,
+                RecordChange::Updated,
+            ));
+        }
+        for (current, was) in [(&survivor, &survivor_before), (&merged, &merged_before)] {
+            ops.push(WriteOp::Update {
+                id: current.id,
+                base_version: current.version,
+                marking: was.marking.clone(),
+                summary: was.summary.clone(),
+                subtype: current.subtype.clone(),
+                body: was.body.clone(),
+            });
+            events.push(self.change_event(
+                caller,
+                current,
+                current.version + 1,
+                RecordChange::Updated,
+            ));
+        }
+        let audit = caller
+            .audit(self.clock(), AuditAction::Unmerge)
+            .with_details(json!({
+                "survivor": survivor.id,
+                "merged": merged.id,
+                "reason": why,
+                "merge_reason": note.reason,
+                "links_restored": note.moved_links,
+            }));
+        let written = self.commit(Change { ops, audit, events }).await?;
+        let find = |id: RecordId| {
+            written
+                .iter()
+                .find(|r| r.id == id)
+                .cloned()
+                .ok_or_else(|| AppError::Internal("the un-merge wrote nothing".into()))
+        };
+        Ok(MergeOutcome {
+            survivor: find(survivor.id)?,
+            merged: find(merged.id)?,
+            links: note.moved_links.len(),
+            identifiers_added: 0,
+        })
+    }
+}

@@ -1,0 +1,298 @@
+//! A labelled set for measuring duplicate detection: persons drawn like the demo data (in
+//! households, so relatives share a family name and an address, which is what makes
+//! matching hard), a share of whom are recorded again as someone who did not find the
+//! first record would: a typing slip or a variant spelling of the family name, a nickname,
+//! given and family names swapped, only an initial, a partial or transposed date of birth,
+//! a new address, fields left out. Every record carries the id of the real person it
+//! describes, so precision and recall can be counted exactly.
+
+use crate::calendar::Ymd;
+use crate::generator::Demo;
+use crate::person::{Draft, typo};
+use crate::tables::names;
+use crate::{DemoConfig, person::Facts};
+use bluelamp_domain::pole::input::PersonInput;
+
+/// One record of the labelled set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelledPerson {
+    /// The real person this record describes: records with the same entity are duplicates
+    /// of each other, all others are different people.
+    pub entity: u32,
+    pub input: PersonInput,
+    /// Postcodes of the addresses the record is linked to.
+    pub postcodes: Vec<String>,
+    /// How the record was made: `original`, or the variations applied, joined by `+`
+    /// (`typo+year_only`).
+    pub variation: String,
+}
+
+/// Share of real persons recorded more than once.
+pub const DUPLICATED_SHARE: f64 = 0.25;
+
+/// A labelled set of about `entities` real persons (whole households, so a few more), a
+/// quarter of them recorded twice or three times. The same seed gives the same set.
+pub fn labelled_persons(seed: u64, entities: u32, as_of: jiff::Timestamp) -> Vec<LabelledPerson> {
+    let mut demo = Demo::new(DemoConfig {
+        seed,
+        persons: u64::from(entities),
+        as_of,
+        max_classification: bluelamp_domain::Classification::Official,
+    });
+    let mut out: Vec<LabelledPerson> = Vec::with_capacity(entities as usize * 13 / 10);
+    let mut entity: u32 = 0;
+    while entity < entities {
+        let block = demo.new_block();
+        let households = demo.rng.range(20, 40);
+        for _ in 0..households {
+            if entity >= entities {
+                break;
+            }
+            let postcode = demo.residential_postcode(&block);
+            let size = *demo
+                .rng
+                .weighted(&[(1u64, 30), (2, 35), (3, 16), (4, 19)])
+                .unwrap_or(&2);
+            let heritage = demo.heritage();
+            let (gender, female) = demo.gender();
+            let age = demo.adult_age();
+            let family = demo.family_name(heritage.family, female);
+            let (head, head_facts) = demo.person(Draft {
+                family,
+                female,
+                gender,
+                age,
+                heritage,
+                maiden: None,
+            });
+            let mut members = vec![(head.clone(), head_facts)];
+            for i in 1..size {
+                let (input, facts, _) = demo.household_member(
+                    i,
+                    heritage,
+                    &head.family_name,
+                    head_facts.age,
+                    head_facts.female,
+                );
+                members.push((input, facts));
+            }
+            for (input, facts) in members {
+                let copies = if demo.rng.chance(DUPLICATED_SHARE) {
+                    if demo.rng.chance(0.2) { 2 } else { 1 }
+                } else {
+                    0
+                };
+                for _ in 0..copies {
+                    let moved = demo.rng.chance(0.3);
+                    let new_home = if moved {
+                        let other = demo.new_block();
+                        Some(demo.residential_postcode(&other))
+                    } else {
+                        None
+                    };
+                    let (dup, variation) = demo.re_recorded(&input, &facts);
+                    let (postcodes, variation) = match new_home {
+                        Some(p) => (vec![p], format!("{variation}+moved")),
+                        None if demo.rng.chance(0.15) => {
+                            (Vec::new(), format!("{variation}+no_address"))
+                        }
+                        None => (vec![postcode.clone()], variation),
+                    };
+                    out.push(LabelledPerson {
+                        entity,
+                        input: dup,
+                        postcodes,
+                        variation,
+                    });
+                }
+                out.push(LabelledPerson {
+                    entity,
+                    input,
+                    postcodes: vec![postcode.clone()],
+                    variation: "original".to_owned(),
+                });
+                entity += 1;
+            }
+        }
+    }
+    // Interleave so a record's duplicates are not its neighbours (a scan must not depend
+    // on order): a seeded Fisher-Yates shuffle.
+    for i in (1..out.len()).rev() {
+        let j = demo.rng.index(i + 1);
+        out.swap(i, j);
+    }
+    out
+}
+
+impl Demo {
+    /// The record someone makes who does not find `input`: one variation, sometimes two,
+    /// and (usually) without the identifiers that would have found it. Returns the record
+    /// and the names of the variations.
+    fn re_recorded(&mut self, input: &PersonInput, facts: &Facts) -> (PersonInput, String) {
+        let mut dup = PersonInput {
+            family_name: input.family_name.clone(),
+            given_names: input.given_names.clone(),
+            other_names: Vec::new(),
+            date_of_birth: input.date_of_birth.clone(),
+            gender: input.gender.clone(),
+            ethnicity: input.ethnicity.clone(),
+            nationality: input.nationality.clone(),
+            ..PersonInput::default()
+        };
+        // A fifth of re-recordings do carry an identifier (a PNC check done later).
+        if self.rng.chance(0.2) {
+            dup.identifiers = input.identifiers.iter().take(1).cloned().collect();
+        }
+        let mut applied: Vec<&'static str> = Vec::new();
+        let wanted = if self.rng.chance(0.3) { 2 } else { 1 };
+        let mut attempts = 0;
+        while applied.len() < wanted && attempts < 12 {
+            attempts += 1;
+            if let Some(name) = self.vary(&mut dup, facts, &applied) {
+                applied.push(name);
+            }
+        }
+        if applied.is_empty() {
+            applied.push("same");
+        }
+        (dup, applied.join("+"))
+    }
+
+    /// Applies one random variation not already applied; `None` when the one drawn does
+    /// not apply to this record.
+    fn vary(&mut self, p: &mut PersonInput, facts: &Facts, done: &[&str]) -> Option<&'static str> {
+        let names_touched = done.iter().any(|d| {
+            matches!(
+                *d,
+                "typo" | "variant_spelling" | "nickname" | "swapped" | "initial" | "middle_name"
+            )
+        });
+        let dob_touched = done
+            .iter()
+            .any(|d| matches!(*d, "year_only" | "month_year" | "transposed" | "no_dob"));
+        let first_given = p
+            .given_names
+            .split(' ')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        match self.rng.below(12) {
+            0 | 1 if !names_touched => {
+                p.family_name = typo(&mut self.rng, &p.family_name);
+                Some("typo")
+            }
+            2 if !names_touched => {
+                let v = names::family_variant(&p.family_name)?;
+                p.family_name = v.to_owned();
+                Some("variant_spelling")
+            }
+            3 | 4 if !names_touched => {
+                let options: Vec<&str> = names::nicknames_of(&first_given).collect();
+                let nick = self.rng.pick(&options)?;
+                p.given_names = (*nick).to_owned();
+                Some("nickname")
+            }
+            5 if !names_touched && !first_given.is_empty() => {
+                let family = std::mem::replace(&mut p.family_name, first_given);
+                p.given_names = family;
+                Some("swapped")
+            }
+            6 if !names_touched => {
+                let initial = first_given.chars().next()?;
+                p.given_names = initial.to_string();
+                Some("initial")
+            }
+            7 if !names_touched => {
+                // Known by the middle name.
+                let middle = p.given_names.split(' ').nth(1)?.to_owned();
+                p.given_names = middle;
+                Some("middle_name")
+            }
+            8 if !dob_touched && p.date_of_birth.len() == 10 => {
+                if self.rng.chance(0.5) {
+                    p.date_of_birth = format!("{:04}", facts.birth.year);
+                    Some("year_only")
+                } else {
+                    p.date_of_birth = facts.birth.iso_month();
+                    Some("month_year")
+                }
+            }
+            9 if !dob_touched && p.date_of_birth.len() == 10 => {
+                let b = facts.birth;
+                if b.day > 12 || b.day == b.month {
+                    return None;
+                }
+                p.date_of_birth = Ymd {
+                    year: b.year,
+                    month: b.day,
+                    day: b.month,
+                }
+                .iso();
+                Some("transposed")
+            }
+            10 if !dob_touched && !p.date_of_birth.is_empty() => {
+                p.date_of_birth.clear();
+                Some("no_dob")
+            }
+            11 if !done.contains(&"no_gender") && !p.gender.is_empty() => {
+                p.gender.clear();
+                Some("no_gender")
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn as_of() -> jiff::Timestamp {
+        "2026-06-01T00:00:00Z"
+            .parse()
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_set_and_every_record_is_valid() {
+        let a = labelled_persons(7, 500, as_of());
+        let b = labelled_persons(7, 500, as_of());
+        assert_eq!(a, b);
+        let entities: std::collections::HashSet<u32> = a.iter().map(|p| p.entity).collect();
+        assert!((500..=503).contains(&entities.len()), "{}", entities.len());
+        let today = jiff::civil::date(2026, 6, 1);
+        for p in &a {
+            if let Err(e) = bluelamp_domain::pole::Person::parse(&p.input, today) {
+                panic!("{:?} is not a valid person: {e:?}", p.input);
+            }
+        }
+    }
+
+    #[test]
+    fn about_a_quarter_of_persons_are_recorded_again_with_each_kind_of_variation() {
+        let set = labelled_persons(11, 4_000, as_of());
+        let originals = set.iter().filter(|p| p.variation == "original").count();
+        let copies = set.len() - originals;
+        let share = copies as f64 / originals as f64;
+        assert!((0.22..0.38).contains(&share), "{share}");
+        for v in [
+            "typo",
+            "variant_spelling",
+            "nickname",
+            "swapped",
+            "initial",
+            "middle_name",
+            "year_only",
+            "month_year",
+            "transposed",
+            "no_dob",
+            "moved",
+            "no_address",
+        ] {
+            assert!(
+                set.iter().any(|p| p.variation.split('+').any(|x| x == v)),
+                "no record with {v}"
+            );
+        }
+    }
+}
