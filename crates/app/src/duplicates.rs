@@ -55,6 +55,9 @@ pub async fn scan(
             break;
         };
         for rec in page {
+            if crate::merge::MergedInto::of(&rec).is_some() {
+                continue; // history now: its survivor is scanned instead
+            }
             // Stored bodies were validated when written; one that no longer reads (a
             // later, stricter rule) is left out rather than stopping the scan.
             match serde_json::from_value::<Person>(rec.body) {

@@ -241,6 +241,7 @@ impl Search {
                 staging = Some(tokio::task::spawn_blocking(move || {
                     let docs = page
                         .iter()
+                        .filter(|r| searchable(r))
                         .filter_map(|r| index.document(&index_record(r)))
                         .collect();
                     index.stage_new(docs)
@@ -266,12 +267,10 @@ impl Search {
             let mut ops: Vec<IndexOp> = Vec::with_capacity(ids.len());
             for id in &ids {
                 match records.iter().find(|r| r.id == *id) {
-                    Some(r) if r.status == bluelamp_store::RecordStatus::Active => {
-                        match index.document(&index_record(r)) {
-                            Some(doc) => ops.push(IndexOp::Put(doc)),
-                            None => ops.push(IndexOp::Remove(*id)),
-                        }
-                    }
+                    Some(r) if searchable(r) => match index.document(&index_record(r)) {
+                        Some(doc) => ops.push(IndexOp::Put(doc)),
+                        None => ops.push(IndexOp::Remove(*id)),
+                    },
                     _ => ops.push(IndexOp::Remove(*id)),
                 }
             }
@@ -338,7 +337,43 @@ impl Search {
     ) -> Result<Vec<LikelyMatch>, AppError> {
         let today = time::london_date(self.clock.now());
         let (person, _) = bluelamp_domain::pole::Person::parse(input, today)?;
-        let features = bluelamp_search::PersonFeatures::from_person(&person, &[]);
+        let details = json!({
+            "before_create": true,
+            "family_name": person.family_name.as_str(),
+            "given_names": person.given_names.as_ref().map(|g| g.as_str()),
+            "dob": person.date_of_birth.as_string(),
+        });
+        self.matches_for(caller, &person, details, None, 5).await
+    }
+
+    /// The people already recorded (that the caller may see) most likely to be the same
+    /// person as `rec`, other than itself: the check a record page shows as "possible
+    /// duplicates", kept current by the index. Audited as a search.
+    pub async fn likely_duplicates(
+        &self,
+        caller: &Caller,
+        rec: &StoredRecord,
+    ) -> Result<Vec<LikelyMatch>, AppError> {
+        let person: bluelamp_domain::pole::Person = serde_json::from_value(rec.body.clone())
+            .map_err(|e| AppError::Internal(format!("person {} does not read: {e}", rec.id)))?;
+        let details = json!({ "duplicates_of": rec.id });
+        Ok(self
+            .matches_for(caller, &person, details, Some(rec.id), 6)
+            .await?
+            .into_iter()
+            .filter(|m| m.likely)
+            .collect())
+    }
+
+    async fn matches_for(
+        &self,
+        caller: &Caller,
+        person: &bluelamp_domain::pole::Person,
+        mut details: serde_json::Value,
+        exclude: Option<RecordId>,
+        limit: usize,
+    ) -> Result<Vec<LikelyMatch>, AppError> {
+        let features = bluelamp_search::PersonFeatures::from_person(person, &[]);
         let mut query = ParsedQuery::default();
         if let Some(g) = &person.given_names {
             query
@@ -355,24 +390,20 @@ impl Search {
                 value,
             })
             .collect();
-        let details = json!({
-            "before_create": true,
-            "family_name": person.family_name.as_str(),
-            "given_names": person.given_names.as_ref().map(|g| g.as_str()),
-            "dob": person.date_of_birth.as_string(),
-            "identifiers": query.identifiers.len(),
-        });
+        details["identifiers"] = json!(query.identifiers.len());
         let req = SearchRequest {
             query,
             gender: Some(person.gender),
             kind: Some(RecordKind::Person),
             offset: 0,
-            limit: 5,
+            limit: limit + usize::from(exclude.is_some()),
         };
         let (results, _) = self.run(caller, req, details).await?;
         Ok(results
             .into_iter()
             .flat_map(|r| r.hits)
+            .filter(|hit| Some(hit.id) != exclude)
+            .take(limit)
             .map(|hit| LikelyMatch {
                 likely: hit.score >= bluelamp_search::DEFAULT_THRESHOLD,
                 hit,
@@ -429,6 +460,12 @@ pub struct LikelyMatch {
     pub hit: Hit,
     /// The match weight reaches the duplicate threshold: probably the same person.
     pub likely: bool,
+}
+
+/// Whether a record is found by search: in force, and not merged into another (its
+/// survivor is found instead; an un-merge brings it back).
+fn searchable(r: &StoredRecord) -> bool {
+    r.status == bluelamp_store::RecordStatus::Active && crate::merge::MergedInto::of(r).is_none()
 }
 
 /// The index's view of a stored record.

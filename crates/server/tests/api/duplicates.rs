@@ -122,6 +122,33 @@ async fn versions_of(
     out
 }
 
+/// The person ids a search finds, once the index has caught up to `expected`.
+async fn found_until(app: &TestApp, q: &str, expected: &[&str]) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut want: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
+    want.sort();
+    loop {
+        let body = app.get_json(&format!("/api/v1/search?{q}")).await;
+        let mut ids: Vec<String> = body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|g| g["kind"] == "person")
+            .flat_map(|g| g["items"].as_array().unwrap().clone())
+            .map(|i| i["id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        if ids == want {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "search {q} found {ids:?}, not {want:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 async fn links_of(app: &TestApp, id: &str) -> Vec<Value> {
     app.get_json(&format!("/api/v1/records/{id}/links"))
         .await
@@ -287,6 +314,9 @@ async fn a_merge_moves_links_and_identifiers_and_an_unmerge_restores_exactly_wha
         ["family_of", "owner", "resides_at", "resides_at", "suspect"]
     );
     assert_eq!(roles(&links_of(&app, &m_id).await), ["family_of"]);
+    // Search finds the survivor only, by either record's identifiers.
+    found_until(&app, "q=Hargreaves", &[&s_id]).await;
+    found_until(&app, &format!("q={pnc}"), &[&s_id]).await;
     let pnc = app.get_json(&format!("/api/v1/persons/{s_id}")).await;
     assert_eq!(pnc["data"]["identifiers"].as_array().unwrap().len(), 2);
     // The merged record can no longer be changed, linked or merged again.
@@ -363,6 +393,7 @@ async fn a_merge_moves_links_and_identifiers_and_an_unmerge_restores_exactly_wha
         ["family_of", "owner", "resides_at", "suspect"]
     );
     let _ = between;
+    found_until(&app, "q=Hargreaves", &[&s_id, &m_id]).await;
     // Un-merging twice is refused.
     let r = app
         .post_json(
@@ -398,4 +429,157 @@ async fn a_record_more_restricted_than_the_survivor_cannot_be_merged_into_it() {
         )
         .await;
     assert_eq!(r.status(), reqwest::StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_person_page_shows_likely_duplicates_to_compare_side_by_side_merge_and_undo() {
+    let app = spawn_app().await;
+    let william = app
+        .create(
+            "persons",
+            json!({"family_name": "Ollerenshaw", "given_names": "William", "date_of_birth": "1979-02-14", "gender": "male"}),
+        )
+        .await;
+    let bill = app
+        .create(
+            "persons",
+            json!({"family_name": "Ollerenshaw", "given_names": "Bill", "date_of_birth": "1979-02-14", "gender": "male"}),
+        )
+        .await;
+    let (w, b) = (
+        william["id"].as_str().unwrap().to_string(),
+        bill["id"].as_str().unwrap().to_string(),
+    );
+    // The index follows the store a moment after each commit.
+    found_until(&app, "q=Ollerenshaw", &[&w, &b]).await;
+    let page = app
+        .get(&format!("/persons/{w}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Possible duplicates"), "{page}");
+    let compare = format!("/persons/{w}/compare/{b}");
+    assert!(page.contains(&compare), "{page}");
+
+    let page = app.get(&compare).await.text().await.unwrap();
+    assert!(page.contains("Likely the same person"), "{page}");
+    assert!(page.contains("is a form of"), "{page}");
+
+    // Neither record chosen, no reason: the form says so and nothing is merged.
+    let r = post_form(&app, &compare, &[("reason", "")]).await;
+    assert_eq!(r.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Choose which record to keep")
+    );
+    let versions = [
+        (format!("version-{w}"), "1".to_string()),
+        (format!("version-{b}"), "1".to_string()),
+    ];
+    let mut form: Vec<(&str, &str)> = versions
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    form.push(("keep", &w));
+    let r = post_form(&app, &compare, &form).await;
+    assert_eq!(r.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("Say why"));
+    form.push(("reason", "Same date of birth; Bill is William"));
+    let r = post_form(&app, &compare, &form).await;
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.headers()["location"],
+        format!("/persons/{w}?notice=merged").as_str()
+    );
+
+    // The merged record's page goes to the survivor, which says where the reader came from
+    // (and, once the index has caught up, no longer lists it as a possible duplicate).
+    found_until(&app, "q=Ollerenshaw", &[&w]).await;
+    let r = app.get(&format!("/persons/{b}")).await;
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.headers()["location"],
+        format!("/persons/{w}?from={b}").as_str()
+    );
+    let page = app
+        .get(&format!("/persons/{w}?from={b}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("was merged into this one"), "{page}");
+    assert!(!page.contains("Possible duplicates"), "{page}");
+    // Its own page says why, and offers the undo.
+    let page = app
+        .get(&format!("/persons/{b}?show=merged"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Same date of birth; Bill is William"),
+        "{page}"
+    );
+    assert!(page.contains(&format!("/persons/{b}/unmerge")), "{page}");
+    let r = post_form(
+        &app,
+        &format!("/persons/{b}/unmerge"),
+        &[
+            ("version", "2"),
+            ("reason", "Twins, per the birth register"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let r = app.get(&format!("/persons/{b}")).await;
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+}
+
+#[tokio::test]
+async fn creating_a_person_on_the_page_first_shows_who_may_already_be_recorded() {
+    let app = spawn_app().await;
+    let known = app
+        .create(
+            "persons",
+            json!({"family_name": "Featherstonehaugh", "given_names": "Margaret", "date_of_birth": "1950-08-30"}),
+        )
+        .await;
+    let id = known["id"].as_str().unwrap().to_string();
+    found_until(&app, "q=Featherstonehaugh", &[&id]).await;
+    let form = [
+        ("family_name", "Featherstonhaugh"),
+        ("given_names", "Peggy"),
+        ("dob-day", "30"),
+        ("dob-month", "08"),
+        ("dob-year", "1950"),
+    ];
+    let before = app.record_count().await;
+    let r = post_form(&app, "/persons", &form).await;
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("This person may already be recorded"),
+        "{page}"
+    );
+    assert!(page.contains(&format!("/persons/{id}")), "{page}");
+    assert!(page.contains("score "), "{page}");
+    assert!(
+        page.contains("name=\"confirm_new\" value=\"yes\""),
+        "{page}"
+    );
+    // What was typed is kept.
+    assert!(page.contains("value=\"Peggy\""), "{page}");
+    assert_eq!(app.record_count().await, before, "nothing is created yet");
+    // Saving again creates the new record.
+    let mut confirmed = form.to_vec();
+    confirmed.push(("confirm_new", "yes"));
+    let r = post_form(&app, "/persons", &confirmed).await;
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    assert_eq!(app.record_count().await, before + 1);
+    // Someone new goes straight through.
+    let r = post_form(&app, "/persons", &[("family_name", "Quennell")]).await;
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
 }

@@ -263,3 +263,15 @@ pub fn problem_fields(problem: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// Posts a page's form as the test officer's browser session (with its CSRF token).
+pub async fn post_form(app: &TestApp, path: &str, pairs: &[(&str, &str)]) -> Response {
+    let mut pairs = pairs.to_vec();
+    pairs.push(("csrf_token", app.csrf.as_str()));
+    app.client
+        .post(app.url(path))
+        .form(&pairs)
+        .send()
+        .await
+        .unwrap()
+}

@@ -6,17 +6,6 @@ use reqwest::StatusCode;
 
 /// Posts a form as the signed-in test officer, with the session's CSRF token as every page
 /// form carries it.
-async fn post_form(app: &TestApp, path: &str, pairs: &[(&str, &str)]) -> reqwest::Response {
-    let mut pairs = pairs.to_vec();
-    pairs.push(("csrf_token", app.csrf.as_str()));
-    app.client
-        .post(app.url(path))
-        .form(&pairs)
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn create_a_person_through_the_form_and_see_the_record_page() {
     let app = spawn_app().await;

@@ -566,6 +566,7 @@ fn form_page(
             hidden: Vec::<Hidden>::new(),
             fields,
             errors,
+            matches: Vec::new(),
         },
     )
 }
@@ -808,6 +809,7 @@ fn admin_form(
             hidden,
             fields,
             errors,
+            matches: Vec::new(),
         },
     )
 }

@@ -9,6 +9,7 @@ mod break_glass;
 mod custody;
 mod display;
 pub mod forms;
+mod merge;
 pub mod passkeys;
 mod search;
 
@@ -433,6 +434,8 @@ struct FormPage {
     hidden: Vec<Hidden>,
     fields: Vec<Field>,
     errors: Vec<ErrorLink>,
+    /// Search before create: people already recorded who may be the one being created.
+    matches: Vec<merge::Duplicate>,
 }
 
 /// The fields of a kind's form (objects: of one object kind).
@@ -478,6 +481,35 @@ fn form_page(
     data: &FormData,
     errors: Option<(&ValidationErrors, &HashMap<String, String>)>,
 ) -> Response {
+    let (status, page) = form_model(
+        state,
+        user,
+        kind,
+        object_kind,
+        heading,
+        action,
+        back,
+        hidden,
+        data,
+        errors,
+    );
+    render(status, &page)
+}
+
+/// The form page [`form_page`] renders, for callers that add to it.
+#[allow(clippy::too_many_arguments)]
+fn form_model(
+    state: &AppState,
+    user: &CurrentUser,
+    kind: RecordKind,
+    object_kind: &str,
+    heading: String,
+    action: String,
+    back: String,
+    hidden: Vec<Hidden>,
+    data: &FormData,
+    errors: Option<(&ValidationErrors, &HashMap<String, String>)>,
+) -> (StatusCode, FormPage) {
     let mut fields = fields_for(kind, object_kind);
     forms::fill(&mut fields, data);
     let errors = match errors {
@@ -494,9 +526,9 @@ fn form_page(
     } else {
         format!("Error: {heading}")
     };
-    render(
+    (
         status,
-        &FormPage {
+        FormPage {
             chrome: chrome(state, user, kind.plural()),
             title,
             caption: plural_label(kind).into(),
@@ -507,6 +539,7 @@ fn form_page(
             hidden,
             fields,
             errors,
+            matches: Vec::new(),
         },
     )
 }
@@ -639,6 +672,34 @@ async fn create(
             );
         }
     };
+    // Search before create: likely matches are shown first; saving again creates.
+    if let RecordInput::Person(p) = &input
+        && data.get("confirm_new") != "yes"
+    {
+        let matches = merge::likely_matches(&state, &user, p).await;
+        if !matches.is_empty() {
+            let mut hidden = hidden;
+            hidden.push(Hidden {
+                name: "confirm_new".into(),
+                value: "yes".into(),
+            });
+            let (_, mut page) = form_model(
+                &state,
+                &user,
+                kind,
+                &object_kind,
+                heading,
+                format!("/{plural}"),
+                back,
+                hidden,
+                &data,
+                None,
+            );
+            page.matches = matches;
+            page.submit = "None of these: create a new record".into();
+            return render(StatusCode::OK, &page);
+        }
+    }
     match state.pole.create(&user.caller, input).await {
         Ok(rec) => {
             Redirect::to(&format!("{}?notice=created", page_url(rec.kind, rec.id))).into_response()
@@ -920,11 +981,19 @@ struct RecordPage {
     notice: Option<String>,
     /// Shown to roles that may export this record for disclosure.
     export_url: Option<String>,
+    /// Persons: possible duplicates and merges.
+    merges: merge::PersonMerges,
+    /// Set when the reader was sent here from a record merged into this one.
+    redirected_from: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct NoticeParams {
     notice: Option<String>,
+    /// `merged`: show a merged record's own page rather than going to its survivor.
+    show: Option<String>,
+    /// The merged record the reader was sent here from.
+    from: Option<String>,
 }
 
 fn notice_text(n: Option<&str>) -> Option<String> {
@@ -933,6 +1002,10 @@ fn notice_text(n: Option<&str>) -> Option<String> {
         "updated" => Some("Your changes have been saved".into()),
         "linked" => Some("Link added".into()),
         "unlinked" => Some("Link ended. It stays in the history.".into()),
+        "merged" => {
+            Some("Records merged. The other record stays as history and points here.".into())
+        }
+        "unmerged" => Some("Merge undone: both records are as they were before it".into()),
         _ => None,
     }
 }
@@ -944,7 +1017,7 @@ async fn show(
     PageId(id): PageId,
     Query(n): Query<NoticeParams>,
 ) -> Response {
-    record_page(state, user, id, Some(kind), n.notice).await
+    record_page(state, user, id, Some(kind), n).await
 }
 
 async fn show_any(
@@ -953,7 +1026,7 @@ async fn show_any(
     PageId(id): PageId,
     Query(n): Query<NoticeParams>,
 ) -> Response {
-    record_page(state, user, id, None, n.notice).await
+    record_page(state, user, id, None, n).await
 }
 
 async fn record_page(
@@ -961,7 +1034,7 @@ async fn record_page(
     user: CurrentUser,
     id: RecordId,
     kind: Option<RecordKind>,
-    notice: Option<String>,
+    params: NoticeParams,
 ) -> Response {
     let (rec, links) = match state
         .pole
@@ -971,6 +1044,24 @@ async fn record_page(
         Ok(found) => found,
         Err(e) => return error_page(&state, &user, e),
     };
+    // A merged record's page goes to its survivor, unless its own page is asked for.
+    if let Some(note) = bluelamp_app::merge::MergedInto::of(&rec)
+        && params.show.as_deref() != Some("merged")
+    {
+        return Redirect::to(&format!(
+            "{}?from={}",
+            page_url(RecordKind::Person, note.id),
+            rec.id
+        ))
+        .into_response();
+    }
+    let redirected_from = params
+        .from
+        .as_deref()
+        .and_then(|f| f.parse::<RecordId>().ok())
+        .map(|f| format!("{}?show=merged", page_url(RecordKind::Person, f)));
+    let merges = merge::person_merges(&state, &user, &rec).await;
+    let is_merged = merges.merged.is_some();
     let links = links
         .into_iter()
         .map(|v| {
@@ -1020,7 +1111,8 @@ async fn record_page(
                 .then(|| display::person_key_details(&rec.body))
                 .flatten(),
             rows: display::rows(rec.kind, &rec.body),
-            edit_url: (rec.kind != RecordKind::Link).then(|| format!("{self_url}/edit")),
+            edit_url: (rec.kind != RecordKind::Link && !is_merged)
+                .then(|| format!("{self_url}/edit")),
             links,
             api_url: crate::api::record_url(rec.kind, rec.id),
             self_url,
@@ -1030,8 +1122,10 @@ async fn record_page(
             updated: format_instant(rec.updated_at),
             updated_by: rec.updated_by,
             ended: rec.status == RecordStatus::Ended,
-            notice: notice_text(notice.as_deref()),
+            notice: notice_text(params.notice.as_deref()),
             export_url,
+            merges,
+            redirected_from,
         },
     )
 }
@@ -1578,6 +1672,11 @@ pub fn routes() -> Router<AppState> {
         .route("/records/{id}/links", post(link_create))
         .route("/links/{id}", get(redirect_records_page))
         .route("/links/{id}/end", post(link_end))
+        .route(
+            "/persons/{id}/compare/{other}",
+            get(merge::compare).post(merge::merge),
+        )
+        .route("/persons/{id}/unmerge", post(merge::unmerge))
         .route("/{plural}", get(list).post(create))
         .route("/{plural}/new", get(new_form))
         .route("/{plural}/{id}", get(show).post(update))

@@ -1,0 +1,410 @@
+//! One record per real person, on the pages: possible duplicates on a person's page, two
+//! records side by side with how well they match, merging them with a reason, and undoing
+//! a merge from the merged record's page.
+
+use super::{Chrome, chrome, display, error_page, message, page_url, render};
+use crate::AppState;
+use crate::caller::CurrentUser;
+use crate::html::forms::{ErrorLink, FormData};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use bluelamp_app::AppError;
+use bluelamp_app::merge::{MergeRequest, MergedInto, merged_from};
+use bluelamp_domain::pole::Person;
+use bluelamp_domain::time::format_instant;
+use bluelamp_domain::{RecordId, RecordKind};
+use bluelamp_search::{PersonFeatures, score};
+use bluelamp_store::StoredRecord;
+
+/// A possible duplicate shown on a person's page.
+pub(super) struct Duplicate {
+    pub href: String,
+    pub compare: String,
+    pub summary: String,
+    pub score: String,
+    pub reason: String,
+}
+
+/// A merge shown on the merged record's page.
+pub(super) struct MergedView {
+    pub survivor_href: String,
+    pub when: String,
+    pub by: String,
+    pub reason: String,
+}
+
+/// What a person's page shows about duplicates and merges.
+#[derive(Default)]
+pub(super) struct PersonMerges {
+    /// Set when this record was merged into another.
+    pub merged: Option<MergedView>,
+    /// Records merged into this one (links to their pages).
+    pub merged_from: Vec<(String, String)>,
+    pub duplicates: Vec<Duplicate>,
+}
+
+/// Possible duplicates (from the index: likely matches the caller may see) and merges, for
+/// a person record. A failure to search leaves the list empty rather than the page broken.
+pub(super) async fn person_merges(
+    state: &AppState,
+    user: &CurrentUser,
+    rec: &StoredRecord,
+) -> PersonMerges {
+    if rec.kind != RecordKind::Person {
+        return PersonMerges::default();
+    }
+    if let Some(note) = MergedInto::of(rec) {
+        return PersonMerges {
+            merged: Some(MergedView {
+                survivor_href: page_url(RecordKind::Person, note.id),
+                when: format_instant(note.at),
+                by: note.by,
+                reason: note.reason,
+            }),
+            ..PersonMerges::default()
+        };
+    }
+    let merged_from = merged_from(rec)
+        .into_iter()
+        .map(|id| {
+            (
+                format!("{}?show=merged", page_url(RecordKind::Person, id)),
+                id.to_string(),
+            )
+        })
+        .collect();
+    let duplicates = match state.search.likely_duplicates(&user.caller, rec).await {
+        Ok(found) => found
+            .into_iter()
+            .map(|m| Duplicate {
+                href: page_url(RecordKind::Person, m.hit.id),
+                compare: compare_url(rec.id, m.hit.id),
+                summary: m.hit.summary,
+                score: format!("{:.1}", m.hit.score),
+                reason: m.hit.reason,
+            })
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "possible duplicates not shown");
+            Vec::new()
+        }
+    };
+    PersonMerges {
+        merged: None,
+        merged_from,
+        duplicates,
+    }
+}
+
+/// Search before create: the likely matches for a person about to be created (none when
+/// the search fails: creating must not depend on the index).
+pub(super) async fn likely_matches(
+    state: &AppState,
+    user: &CurrentUser,
+    input: &bluelamp_domain::pole::input::PersonInput,
+) -> Vec<Duplicate> {
+    match state.search.before_create(&user.caller, input).await {
+        Ok(found) => found
+            .into_iter()
+            .filter(|m| m.likely)
+            .map(|m| Duplicate {
+                href: page_url(RecordKind::Person, m.hit.id),
+                compare: String::new(),
+                summary: m.hit.summary,
+                score: format!("{:.1}", m.hit.score),
+                reason: m.hit.reason,
+            })
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "search before create not shown");
+            Vec::new()
+        }
+    }
+}
+
+fn compare_url(a: RecordId, b: RecordId) -> String {
+    format!("/persons/{a}/compare/{b}")
+}
+
+struct Side {
+    id: String,
+    href: String,
+    summary: String,
+    version: i64,
+    marking: String,
+    rows: Vec<display::Row>,
+    links: usize,
+}
+
+struct FieldLine {
+    field: String,
+    weight: String,
+    reason: String,
+    against: bool,
+}
+
+#[derive(Template)]
+#[template(path = "compare.html")]
+struct ComparePage {
+    chrome: Chrome,
+    action: String,
+    /// The record whose page the comparison came from, then the other.
+    sides: Vec<Side>,
+    total: String,
+    likely: bool,
+    fields: Vec<FieldLine>,
+    keep: String,
+    reason: String,
+    errors: Vec<ErrorLink>,
+}
+
+impl ComparePage {
+    fn err(&self, name: &str) -> &str {
+        self.errors
+            .iter()
+            .find(|e| e.target == name)
+            .map(|e| e.message.as_str())
+            .unwrap_or("")
+    }
+}
+
+fn parse_pair(a: &str, b: &str) -> Option<(RecordId, RecordId)> {
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
+async fn side(
+    state: &AppState,
+    user: &CurrentUser,
+    id: RecordId,
+) -> Result<(Side, StoredRecord), AppError> {
+    let (rec, links) = state
+        .pole
+        .get_with_links(&user.caller, id, Some(RecordKind::Person), false)
+        .await?;
+    Ok((
+        Side {
+            id: rec.id.to_string(),
+            href: page_url(rec.kind, rec.id),
+            summary: rec.summary.clone(),
+            version: rec.version,
+            marking: rec.marking.banner(),
+            rows: display::rows(rec.kind, &rec.body),
+            links: links.len(),
+        },
+        rec,
+    ))
+}
+
+async fn compare_page(
+    state: &AppState,
+    user: &CurrentUser,
+    a: RecordId,
+    b: RecordId,
+    keep: String,
+    reason: String,
+    errors: Vec<ErrorLink>,
+) -> Response {
+    let (sa, ra) = match side(state, user, a).await {
+        Ok(x) => x,
+        Err(e) => return error_page(state, user, e),
+    };
+    let (sb, rb) = match side(state, user, b).await {
+        Ok(x) => x,
+        Err(e) => return error_page(state, user, e),
+    };
+    let features = |r: &StoredRecord| {
+        serde_json::from_value::<Person>(r.body.clone())
+            .ok()
+            .map(|p| PersonFeatures::from_person(&p, &[]))
+    };
+    let (total, likely, fields) = match (features(&ra), features(&rb)) {
+        (Some(fa), Some(fb)) => {
+            let s = score(&fa, &fb);
+            let fields = s
+                .fields
+                .iter()
+                .filter(|f| f.weight != 0.0 || !f.reason.is_empty())
+                .map(|f| FieldLine {
+                    field: f.field.replace('_', " "),
+                    weight: format!("{:+.1}", f.weight),
+                    reason: f.reason.clone(),
+                    against: f.weight < 0.0,
+                })
+                .collect();
+            (format!("{:.1}", s.weight), s.is_likely_match(), fields)
+        }
+        _ => (String::new(), false, Vec::new()),
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render(
+        status,
+        &ComparePage {
+            chrome: chrome(state, user, "persons"),
+            action: compare_url(a, b),
+            sides: vec![sa, sb],
+            total,
+            likely,
+            fields,
+            keep,
+            reason,
+            errors,
+        },
+    )
+}
+
+/// Two person records side by side, with the match model's reasons, and the merge form.
+pub(super) async fn compare(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((a, b)): Path<(String, String)>,
+) -> Response {
+    let Some((a, b)) = parse_pair(&a, &b) else {
+        return error_page(
+            &state,
+            &user,
+            AppError::NotFound(RecordId(uuid::Uuid::nil())),
+        );
+    };
+    compare_page(
+        &state,
+        &user,
+        a,
+        b,
+        String::new(),
+        String::new(),
+        Vec::new(),
+    )
+    .await
+}
+
+/// Merges the pair as the form says: which record stays, and why.
+pub(super) async fn merge(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((a, b)): Path<(String, String)>,
+    data: FormData,
+) -> Response {
+    let Some((a, b)) = parse_pair(&a, &b) else {
+        return error_page(
+            &state,
+            &user,
+            AppError::NotFound(RecordId(uuid::Uuid::nil())),
+        );
+    };
+    let keep = data.get("keep").to_string();
+    let reason = data.get("reason").to_string();
+    let (survivor, merged) = match keep.as_str() {
+        k if k == a.to_string() => (a, b),
+        k if k == b.to_string() => (b, a),
+        _ => {
+            return compare_page(
+                &state,
+                &user,
+                a,
+                b,
+                keep,
+                reason,
+                vec![ErrorLink {
+                    target: "keep".into(),
+                    message: "Choose which record to keep".into(),
+                }],
+            )
+            .await;
+        }
+    };
+    let version = |id: RecordId| {
+        data.get(&format!("version-{id}"))
+            .parse::<i64>()
+            .unwrap_or_default()
+    };
+    let req = MergeRequest {
+        survivor,
+        survivor_version: version(survivor),
+        merged,
+        merged_version: version(merged),
+        reason: reason.clone(),
+    };
+    match state.pole.merge(&user.caller, req).await {
+        Ok(_) => Redirect::to(&format!(
+            "{}?notice=merged",
+            page_url(RecordKind::Person, survivor)
+        ))
+        .into_response(),
+        Err(AppError::Invalid(errors)) => {
+            let errors = errors
+                .0
+                .iter()
+                .map(|e| {
+                    let field = if e.field == "reason" {
+                        "reason"
+                    } else {
+                        "keep"
+                    };
+                    ErrorLink {
+                        target: field.into(),
+                        message: e.message.clone(),
+                    }
+                })
+                .collect();
+            compare_page(&state, &user, a, b, keep, reason, errors).await
+        }
+        Err(e) => error_page(&state, &user, e),
+    }
+}
+
+/// Undoes the merge of the record in the path.
+pub(super) async fn unmerge(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    data: FormData,
+) -> Response {
+    let Ok(id) = id.parse::<RecordId>() else {
+        return error_page(
+            &state,
+            &user,
+            AppError::NotFound(RecordId(uuid::Uuid::nil())),
+        );
+    };
+    let Ok(version) = data.get("version").parse::<i64>() else {
+        return message(
+            &state,
+            &user,
+            StatusCode::BAD_REQUEST,
+            "The form could not be read",
+            &["The record's version is missing."],
+            None,
+        );
+    };
+    match state
+        .pole
+        .unmerge(&user.caller, id, version, data.get("reason"))
+        .await
+    {
+        Ok(_) => Redirect::to(&format!(
+            "{}?notice=unmerged",
+            page_url(RecordKind::Person, id)
+        ))
+        .into_response(),
+        Err(AppError::Invalid(errors)) => {
+            let lines: Vec<String> = errors.0.iter().map(|e| e.message.clone()).collect();
+            let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+            let back = format!("{}?show=merged", page_url(RecordKind::Person, id));
+            message(
+                &state,
+                &user,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "The merge was not undone",
+                &refs,
+                Some((&back, "Back to the record")),
+            )
+        }
+        Err(e) => error_page(&state, &user, e),
+    }
+}
