@@ -54,6 +54,7 @@
 //! | driving licence | conflict | 0.10 | 0.999 | -3.32 |
 //! | postcode | a postcode in common | 0.40 | 0.005 | +6.32 |
 //! | postcode | in common, family names the same (household) | 0.40 | 0.10 | +2.00 |
+//! | postcode | in common, family names only alike | - | - | ≤ +6.32, capped so the pair never outscores the same name at the same address |
 //! | postcode | both known, none in common (people move) | 0.60 | 0.995 | -0.73 |
 //!
 //! A field that one side does not record (no given names, date of birth not known, no
@@ -330,6 +331,26 @@ impl NamePair {
         !self.swapped
             && self.family.agrees()
             && matches!(self.given, GivenLevel::Disagree | GivenLevel::SoundsAlike)
+    }
+
+    /// The most a shared address may add when the family names are alike but not the same:
+    /// no more than it would take to equal the same name at the same address (a household),
+    /// so that a slip of the pen never outscores the name written right.
+    fn shared_address_cap(&self) -> f64 {
+        let exact = FamilyLevel::Exact.weight();
+        let gap = |l: FamilyLevel| {
+            if l.agrees() {
+                exact - l.weight()
+            } else {
+                f64::INFINITY
+            }
+        };
+        let missing = if self.swapped {
+            gap(self.swap_levels.0) + gap(self.swap_levels.1)
+        } else {
+            gap(self.family)
+        };
+        missing + w(0.40, 0.10)
     }
 
     /// The family names are the same (whole or a part of a double-barrelled name), as a
@@ -770,8 +791,10 @@ pub fn score_with(
         }
     }
     let mut family_agrees = false;
+    let mut shared_cap = f64::INFINITY;
     if let Some((_, pair, na, nb, dob)) = best {
         family_agrees = pair.same_family_name();
+        shared_cap = pair.shared_address_cap();
         fields.extend(name_fields(&pair, na, nb));
         fields.push(FieldScore {
             field: "date_of_birth",
@@ -809,7 +832,7 @@ pub fn score_with(
             Some(p) => FieldScore {
                 field: "postcode",
                 level: "shared".to_owned(),
-                weight: w(0.40, 0.005),
+                weight: w(0.40, 0.005).min(shared_cap),
                 reason: format!("lived at {p}"),
             },
             None => FieldScore {
