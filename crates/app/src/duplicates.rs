@@ -3,14 +3,21 @@
 //! blocking keys (crates/search), compares only people who share a key, and reports the
 //! pairs whose match score reaches the threshold, each with the per-field explanation.
 //! Exact name agreements are weighed by how common the name is in the store. The scan is
-//! an operator's process and is audited with what it found.
+//! an operator's process and is audited with what it found; the pairs go to the review
+//! queue (with those the check on each new or changed person finds, `app::search`).
+//!
+//! The review queue: open candidates whose two records the reviewer may both see (and
+//! that are not merged), highest score first; a reviewer compares the two side by side and
+//! merges them (`app::merge`) or records that they are two people.
 
 use crate::{AppError, Caller};
 use bluelamp_domain::pole::Person;
 use bluelamp_domain::{AuditAction, Clock, RecordId, RecordKind};
 use bluelamp_search::PersonFeatures;
 use bluelamp_search::dedupe::scan_pairs;
-use bluelamp_store::Store;
+use bluelamp_store::{
+    CandidateStatus, DirectoryChange, DirectoryOp, DuplicateCandidate, Store, StoredRecord,
+};
 use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -95,6 +102,7 @@ pub async fn scan(
         .collect();
     let comparisons = scan.comparisons;
     let skipped_blocks = scan.skipped_blocks;
+    let now = clock.now();
     let audit = caller.audit(clock, AuditAction::List).with_details(json!({
         "duplicates_scan": {
             "persons": ids.len(),
@@ -105,6 +113,20 @@ pub async fn scan(
         }
     }));
     store.audit_only(audit).await?;
+    for chunk in candidates.chunks(1_000) {
+        let found = chunk
+            .iter()
+            .map(|c| {
+                DuplicateCandidate::new(c.a, c.b, c.weight, c.explanation.clone(), "scan", now)
+            })
+            .collect();
+        store
+            .directory_apply(DirectoryChange {
+                ops: vec![DirectoryOp::PutCandidates(found)],
+                audit: None,
+            })
+            .await?;
+    }
     Ok(ScanReport {
         persons: ids.len(),
         comparisons,
@@ -152,4 +174,109 @@ async fn residences(store: &Arc<dyn Store>) -> Result<HashMap<RecordId, Vec<Stri
         after = Some(last);
     }
     Ok(homes)
+}
+
+/// A pair in the review queue, with both records as they are now.
+#[derive(Debug, Clone)]
+pub struct ReviewItem {
+    pub candidate: DuplicateCandidate,
+    pub a: StoredRecord,
+    pub b: StoredRecord,
+}
+
+/// How many open candidates the review queue reads to fill a page.
+const REVIEW_READ: u32 = 2_000;
+
+/// The review queue as `caller` may see it: open candidates whose two records they may
+/// both read and which are both still in force (not merged), highest score first, at most
+/// `limit`. Audited as a list of the records shown.
+pub async fn review_queue(
+    pole: &crate::PoleService,
+    caller: &Caller,
+    limit: usize,
+) -> Result<Vec<ReviewItem>, AppError> {
+    let store = pole.store();
+    let open = store
+        .duplicate_candidates(CandidateStatus::Open, REVIEW_READ)
+        .await?;
+    let mut ids: Vec<RecordId> = open.iter().flat_map(|c| [c.a, c.b]).collect();
+    ids.sort_by_key(|i| i.0);
+    ids.dedup();
+    let records = store.load(&ids).await?;
+    let find = |id: RecordId| records.iter().find(|r| r.id == id);
+    let access = pole.access();
+    let visible = |r: &StoredRecord| {
+        r.kind == RecordKind::Person
+            && crate::merge::MergedInto::of(r).is_none()
+            && access
+                .decide(caller, bluelamp_authz::Action::Read, r.kind, &r.marking)
+                .allowed
+    };
+    let mut items = Vec::new();
+    for c in open {
+        if items.len() >= limit {
+            break;
+        }
+        if let (Some(a), Some(b)) = (find(c.a), find(c.b))
+            && visible(a)
+            && visible(b)
+        {
+            items.push(ReviewItem {
+                candidate: c,
+                a: a.clone(),
+                b: b.clone(),
+            });
+        }
+    }
+    let subjects = items
+        .iter()
+        .flat_map(|i| [bluelamp_store::subject(&i.a), bluelamp_store::subject(&i.b)])
+        .collect();
+    let mut audit = caller
+        .audit(pole.clock(), AuditAction::List)
+        .with_details(json!({ "duplicate_review_queue": items.len() }));
+    audit.subjects = subjects;
+    store.audit_only(audit).await?;
+    Ok(items)
+}
+
+/// Records that a candidate pair are two people: it leaves the queue, and a later scan or
+/// check does not bring it back. Needs the right to change both records; audited.
+pub async fn not_duplicate(
+    pole: &crate::PoleService,
+    caller: &Caller,
+    x: RecordId,
+    y: RecordId,
+) -> Result<(), AppError> {
+    let (a, b) = if x.0 <= y.0 { (x, y) } else { (y, x) };
+    for id in [a, b] {
+        let rec = pole.load_visible(caller, id, AuditAction::Update).await?;
+        if rec.kind != RecordKind::Person {
+            return Err(AppError::NotFound(id));
+        }
+        pole.require(
+            caller,
+            bluelamp_authz::Action::Update,
+            AuditAction::Update,
+            rec.kind,
+            &rec.marking,
+        )
+        .await?;
+    }
+    let audit = caller
+        .audit(pole.clock(), AuditAction::Update)
+        .with_details(json!({ "duplicate_candidate": [a, b], "decision": "not_duplicate" }));
+    pole.store()
+        .directory_apply(DirectoryChange {
+            ops: vec![DirectoryOp::DecideCandidate {
+                a,
+                b,
+                status: CandidateStatus::NotDuplicate,
+                by: caller.actor().display_name.clone(),
+                at: pole.clock().now(),
+            }],
+            audit: Some(audit),
+        })
+        .await?;
+    Ok(())
 }

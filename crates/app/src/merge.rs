@@ -346,6 +346,29 @@ impl PoleService {
                 .cloned()
                 .ok_or_else(|| AppError::Internal("the merge wrote nothing".into()))
         };
+        // The pair leaves the review queue. The merge itself is done and audited: a
+        // failure here only leaves a candidate that the queue hides (a merged record).
+        let (a, b) = if survivor.id.0 <= merged.id.0 {
+            (survivor.id, merged.id)
+        } else {
+            (merged.id, survivor.id)
+        };
+        if let Err(e) = self
+            .store()
+            .directory_apply(bluelamp_store::DirectoryChange {
+                ops: vec![bluelamp_store::DirectoryOp::DecideCandidate {
+                    a,
+                    b,
+                    status: bluelamp_store::CandidateStatus::Merged,
+                    by: caller.actor().display_name.clone(),
+                    at: now,
+                }],
+                audit: None,
+            })
+            .await
+        {
+            tracing::warn!(error = %e, "merged pair not marked in the review queue");
+        }
         Ok(MergeOutcome {
             survivor: find(survivor.id)?,
             merged: find(merged.id)?,

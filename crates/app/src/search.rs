@@ -600,7 +600,75 @@ impl Sink for Search {
             st.touched.extend(ids);
             return Ok(());
         }
-        self.commit().await.map_err(|e| e.to_string())
+        self.commit().await.map_err(|e| e.to_string())?;
+        drop(st);
+        // The duplicate check on new and changed persons. Its failure must not stop the
+        // index following the store: it is logged, and the batch scan finds the pairs.
+        let persons = person_ids(batch);
+        if !persons.is_empty()
+            && persons.len() <= CHECK_BATCH
+            && let Err(e) = self.check_persons(&persons).await
+        {
+            tracing::warn!(error = %e, "duplicate check skipped");
+        }
+        Ok(())
+    }
+}
+
+/// Persons created or changed in a batch of events.
+fn person_ids(batch: &[BusMessage]) -> Vec<RecordId> {
+    let mut ids: Vec<RecordId> = Vec::new();
+    for m in batch {
+        let info = &m.payload["additionalInformation"];
+        if info["kind"].as_str() != Some(RecordKind::Person.as_str()) {
+            continue;
+        }
+        if let Some(id) = info["id"].as_str().and_then(|s| s.parse::<RecordId>().ok())
+            && !ids.contains(&id)
+        {
+            ids.push(id);
+        }
+    }
+    ids
+}
+
+/// A batch with more persons than this (a bulk load or migration) is left to the batch
+/// scan rather than checked one person at a time.
+pub const CHECK_BATCH: usize = 64;
+
+impl Search {
+    /// The duplicate check: each person (in force, not merged) is matched against everyone
+    /// in the index, and the likely pairs are recorded for review (`found_by: check`).
+    /// Runs as the system, with every record in reach; each search is audited as such.
+    pub async fn check_persons(&self, ids: &[RecordId]) -> Result<usize, AppError> {
+        let caller = Caller::system("duplicate-check");
+        let now = self.clock.now();
+        let mut found = Vec::new();
+        for rec in self.store.load(ids).await? {
+            if rec.kind != RecordKind::Person || !searchable(&rec) {
+                continue;
+            }
+            for m in self.likely_duplicates(&caller, &rec).await? {
+                found.push(bluelamp_store::DuplicateCandidate::new(
+                    rec.id,
+                    m.hit.id,
+                    m.hit.score,
+                    m.hit.reason,
+                    "check",
+                    now,
+                ));
+            }
+        }
+        let n = found.len();
+        if n > 0 {
+            self.store
+                .directory_apply(bluelamp_store::DirectoryChange {
+                    ops: vec![bluelamp_store::DirectoryOp::PutCandidates(found)],
+                    audit: None,
+                })
+                .await?;
+        }
+        Ok(n)
     }
 }
 

@@ -5,9 +5,14 @@ use crate::PgStore;
 use crate::rows::{Attempt, internal, to_odt, write_error};
 use bluelamp_domain::Username;
 use bluelamp_store::{
-    DirectoryChange, DirectoryOp, DirectoryOutcome, Session, StoreError, StoreResult, UserAccount,
+    DirectoryChange, DirectoryOp, DirectoryOutcome, DuplicateCandidate, Session, StoreError,
+    StoreResult, UserAccount,
 };
 use sqlx::{Postgres, Row, Transaction};
+
+fn candidate_text(c: &DuplicateCandidate) -> Result<String, Attempt> {
+    serde_json::to_string(c).map_err(|e| Attempt::Fail(StoreError::Internal(e.to_string())))
+}
 
 fn to_json<T: serde::Serialize>(v: &T) -> StoreResult<serde_json::Value> {
     serde_json::to_value(v).map_err(|e| StoreError::Internal(e.to_string()))
@@ -179,6 +184,69 @@ impl PgStore {
                     .await
                     .map_err(write_error)?;
                     out.grants.push(grant);
+                }
+                DirectoryOp::PutCandidates(candidates) => {
+                    for c in candidates {
+                        sqlx::query(
+                            "INSERT INTO duplicate_candidates (a, b, status, weight, found_at, \
+                             candidate_json) VALUES ($1, $2, $3, $4, $5, $6) \
+                             ON CONFLICT (a, b) DO UPDATE SET weight = excluded.weight, \
+                             found_at = excluded.found_at, candidate_json = excluded.candidate_json \
+                             WHERE duplicate_candidates.status = 'open'",
+                        )
+                        .bind(c.a.to_string())
+                        .bind(c.b.to_string())
+                        .bind(c.status.as_str())
+                        .bind(c.weight)
+                        .bind(to_odt(c.found_at))
+                        .bind(candidate_text(c)?)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(write_error)?;
+                    }
+                }
+                DirectoryOp::DecideCandidate {
+                    a,
+                    b,
+                    status,
+                    by,
+                    at,
+                } => {
+                    let json: Option<String> = sqlx::query_scalar(
+                        "SELECT candidate_json FROM duplicate_candidates \
+                         WHERE a = $1 AND b = $2 FOR UPDATE",
+                    )
+                    .bind(a.to_string())
+                    .bind(b.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(Attempt::from_sqlx)?;
+                    let mut c: DuplicateCandidate = match json {
+                        Some(j) => serde_json::from_str(&j).map_err(|e| {
+                            Attempt::Fail(StoreError::Internal(format!(
+                                "bad duplicate candidate: {e}"
+                            )))
+                        })?,
+                        None => DuplicateCandidate::new(*a, *b, 0.0, String::new(), "review", *at),
+                    };
+                    c.status = *status;
+                    c.decided_by = Some(by.clone());
+                    c.decided_at = Some(*at);
+                    sqlx::query(
+                        "INSERT INTO duplicate_candidates (a, b, status, weight, found_at, \
+                         candidate_json) VALUES ($1, $2, $3, $4, $5, $6) \
+                         ON CONFLICT (a, b) DO UPDATE SET status = excluded.status, \
+                         candidate_json = excluded.candidate_json",
+                    )
+                    .bind(c.a.to_string())
+                    .bind(c.b.to_string())
+                    .bind(c.status.as_str())
+                    .bind(c.weight)
+                    .bind(to_odt(c.found_at))
+                    .bind(candidate_text(&c)?)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(write_error)?;
                 }
             }
         }

@@ -48,6 +48,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "access_grants",
         sql: include_str!("../migrations/0005_access_grants.sql"),
     },
+    Migration {
+        version: 6,
+        name: "duplicate_candidates",
+        sql: include_str!("../migrations/0006_duplicate_candidates.sql"),
+    },
 ];
 
 const RECORD_COLUMNS: &str = "id, kind, version, marking, summary, subtype, body, link_from, \
@@ -729,6 +734,28 @@ impl Store for PgStore {
             .map(|s| {
                 serde_json::from_str(s)
                     .map_err(|e| StoreError::Internal(format!("bad access grant: {e}")))
+            })
+            .collect()
+    }
+
+    async fn duplicate_candidates(
+        &self,
+        status: CandidateStatus,
+        limit: u32,
+    ) -> StoreResult<Vec<DuplicateCandidate>> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT candidate_json FROM duplicate_candidates WHERE status = $1 \
+             ORDER BY weight DESC, a, b LIMIT $2",
+        )
+        .bind(status.as_str())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(internal)?;
+        rows.iter()
+            .map(|s| {
+                serde_json::from_str(s)
+                    .map_err(|e| StoreError::Internal(format!("bad duplicate candidate: {e}")))
             })
             .collect()
     }

@@ -5,7 +5,8 @@ use crate::SqliteStore;
 use crate::rows::{internal, ts_text, write_error};
 use bluelamp_domain::Username;
 use bluelamp_store::{
-    DirectoryChange, DirectoryOp, DirectoryOutcome, Session, StoreError, StoreResult, UserAccount,
+    DirectoryChange, DirectoryOp, DirectoryOutcome, DuplicateCandidate, Session, StoreError,
+    StoreResult, UserAccount,
 };
 use sqlx::{Row, Sqlite, Transaction};
 
@@ -163,6 +164,66 @@ impl SqliteStore {
                     .await
                     .map_err(write_error)?;
                     out.grants.push(grant);
+                }
+                DirectoryOp::PutCandidates(candidates) => {
+                    for c in candidates {
+                        sqlx::query(
+                            "INSERT INTO duplicate_candidates (a, b, status, weight, found_at, \
+                             candidate_json) VALUES (?, ?, ?, ?, ?, ?) \
+                             ON CONFLICT (a, b) DO UPDATE SET weight = excluded.weight, \
+                             found_at = excluded.found_at, candidate_json = excluded.candidate_json \
+                             WHERE duplicate_candidates.status = 'open'",
+                        )
+                        .bind(c.a.to_string())
+                        .bind(c.b.to_string())
+                        .bind(c.status.as_str())
+                        .bind(c.weight)
+                        .bind(ts_text(c.found_at))
+                        .bind(to_json(&c)?)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(write_error)?;
+                    }
+                }
+                DirectoryOp::DecideCandidate {
+                    a,
+                    b,
+                    status,
+                    by,
+                    at,
+                } => {
+                    let json: Option<String> = sqlx::query_scalar(
+                        "SELECT candidate_json FROM duplicate_candidates WHERE a = ? AND b = ?",
+                    )
+                    .bind(a.to_string())
+                    .bind(b.to_string())
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err(internal)?;
+                    let mut c: DuplicateCandidate = match json {
+                        Some(j) => serde_json::from_str(&j).map_err(|e| {
+                            StoreError::Internal(format!("bad duplicate candidate: {e}"))
+                        })?,
+                        None => DuplicateCandidate::new(a, b, 0.0, String::new(), "review", at),
+                    };
+                    c.status = status;
+                    c.decided_by = Some(by);
+                    c.decided_at = Some(at);
+                    sqlx::query(
+                        "INSERT INTO duplicate_candidates (a, b, status, weight, found_at, \
+                         candidate_json) VALUES (?, ?, ?, ?, ?, ?) \
+                         ON CONFLICT (a, b) DO UPDATE SET status = excluded.status, \
+                         candidate_json = excluded.candidate_json",
+                    )
+                    .bind(c.a.to_string())
+                    .bind(c.b.to_string())
+                    .bind(c.status.as_str())
+                    .bind(c.weight)
+                    .bind(ts_text(c.found_at))
+                    .bind(to_json(&c)?)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(write_error)?;
                 }
             }
         }

@@ -49,6 +49,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "access_grants",
         sql: include_str!("../migrations/0005_access_grants.sql"),
     },
+    Migration {
+        version: 6,
+        name: "duplicate_candidates",
+        sql: include_str!("../migrations/0006_duplicate_candidates.sql"),
+    },
 ];
 
 const RECORD_COLUMNS: &str = "id, kind, version, marking, summary, subtype, body, link_from, \
@@ -802,6 +807,28 @@ impl Store for SqliteStore {
             .map(|s| {
                 serde_json::from_str(s)
                     .map_err(|e| StoreError::Internal(format!("bad access grant: {e}")))
+            })
+            .collect()
+    }
+
+    async fn duplicate_candidates(
+        &self,
+        status: CandidateStatus,
+        limit: u32,
+    ) -> StoreResult<Vec<DuplicateCandidate>> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT candidate_json FROM duplicate_candidates WHERE status = ? \
+             ORDER BY weight DESC, a, b LIMIT ?",
+        )
+        .bind(status.as_str())
+        .bind(i64::from(limit))
+        .fetch_all(&self.readers)
+        .await
+        .map_err(internal)?;
+        rows.iter()
+            .map(|s| {
+                serde_json::from_str(s)
+                    .map_err(|e| StoreError::Internal(format!("bad duplicate candidate: {e}")))
             })
             .collect()
     }

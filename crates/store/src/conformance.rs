@@ -46,6 +46,7 @@ macro_rules! store_conformance_tests {
             references_count_up_once_per_scope,
             audit_search_filters_by_user_record_action_and_time,
             break_glass_grants_are_versioned_and_filtered,
+            duplicate_candidates_stay_decided_once_decided,
             scan_reads_every_active_record_of_a_kind_in_pages,
             audit_records_are_sequenced_once_with_their_checkpoint,
         );
@@ -1595,4 +1596,108 @@ pub async fn scan_reads_every_active_record_of_a_kind_in_pages(store: Arc<dyn St
     let mut mine: Vec<RecordId> = seen.into_iter().filter(|id| made.contains(id)).collect();
     mine.sort();
     assert_eq!(mine, made, "every person once, in pages");
+}
+
+pub async fn duplicate_candidates_stay_decided_once_decided(store: Arc<dyn Store>) {
+    let at = t("2026-05-01T10:00:00Z");
+    let ids: Vec<RecordId> = (0..4).map(|_| RecordId(Uuid::now_v7())).collect();
+    let ours = |cs: Vec<DuplicateCandidate>| {
+        cs.into_iter()
+            .filter(|c| ids.contains(&c.a))
+            .map(|c| (c.a, c.b, c.weight, c.status))
+            .collect::<Vec<_>>()
+    };
+    let put = |cs: Vec<DuplicateCandidate>| DirectoryChange {
+        ops: vec![DirectoryOp::PutCandidates(cs)],
+        audit: None,
+    };
+    // Given in either order, a pair is stored once, smaller id first.
+    store
+        .directory_apply(put(vec![
+            DuplicateCandidate::new(ids[1], ids[0], 18.5, "surname matches".into(), "scan", at),
+            DuplicateCandidate::new(
+                ids[2],
+                ids[3],
+                21.0,
+                "date of birth matches".into(),
+                "check",
+                at,
+            ),
+        ]))
+        .await
+        .unwrap();
+    let open = ours(
+        store
+            .duplicate_candidates(CandidateStatus::Open, 10_000)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        open,
+        [
+            (ids[2], ids[3], 21.0, CandidateStatus::Open),
+            (ids[0], ids[1], 18.5, CandidateStatus::Open),
+        ]
+    );
+    // Found again: an open pair takes the new score.
+    store
+        .directory_apply(put(vec![DuplicateCandidate::new(
+            ids[0],
+            ids[1],
+            25.0,
+            "identifier matches".into(),
+            "check",
+            at,
+        )]))
+        .await
+        .unwrap();
+    // Decided: it leaves the open list, with who decided, and the audit entry commits
+    // with it.
+    store
+        .directory_apply(DirectoryChange {
+            ops: vec![DirectoryOp::DecideCandidate {
+                a: ids[2],
+                b: ids[3],
+                status: CandidateStatus::NotDuplicate,
+                by: "PC 1234 Jones".into(),
+                at,
+            }],
+            audit: Some(audit(AuditAction::Update)),
+        })
+        .await
+        .unwrap();
+    let open = ours(
+        store
+            .duplicate_candidates(CandidateStatus::Open, 10_000)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(open, [(ids[0], ids[1], 25.0, CandidateStatus::Open)]);
+    let decided = store
+        .duplicate_candidates(CandidateStatus::NotDuplicate, 10_000)
+        .await
+        .unwrap();
+    let ours_decided: Vec<_> = decided.iter().filter(|c| c.a == ids[2]).collect();
+    assert_eq!(ours_decided.len(), 1);
+    assert_eq!(ours_decided[0].decided_by.as_deref(), Some("PC 1234 Jones"));
+    assert_eq!(ours_decided[0].reason, "date of birth matches");
+    // Found again after a decision: the decision stands.
+    store
+        .directory_apply(put(vec![DuplicateCandidate::new(
+            ids[3],
+            ids[2],
+            30.0,
+            "again".into(),
+            "scan",
+            at,
+        )]))
+        .await
+        .unwrap();
+    let open = ours(
+        store
+            .duplicate_candidates(CandidateStatus::Open, 10_000)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(open, [(ids[0], ids[1], 25.0, CandidateStatus::Open)]);
 }

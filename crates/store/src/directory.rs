@@ -169,6 +169,72 @@ pub struct GrantFilter {
     pub status: Option<GrantStatus>,
 }
 
+/// Where a duplicate candidate stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CandidateStatus {
+    /// Waiting for someone to look at it.
+    Open,
+    /// Someone decided these are two people.
+    NotDuplicate,
+    /// The two were merged.
+    Merged,
+}
+
+impl CandidateStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CandidateStatus::Open => "open",
+            CandidateStatus::NotDuplicate => "not_duplicate",
+            CandidateStatus::Merged => "merged",
+        }
+    }
+}
+
+/// Two person records that may be one person, found by the duplicate scan or by the check
+/// on a new or changed person, for someone to review.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DuplicateCandidate {
+    /// The pair, the smaller id first (a pair is stored once).
+    pub a: bluelamp_domain::RecordId,
+    pub b: bluelamp_domain::RecordId,
+    /// The match score (log2 likelihood ratio) when last found.
+    pub weight: f64,
+    /// The model's explanation.
+    pub reason: String,
+    /// `scan` or `check`.
+    pub found_by: String,
+    pub found_at: Timestamp,
+    pub status: CandidateStatus,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<Timestamp>,
+}
+
+impl DuplicateCandidate {
+    /// An open candidate for the pair, in stored order.
+    pub fn new(
+        x: bluelamp_domain::RecordId,
+        y: bluelamp_domain::RecordId,
+        weight: f64,
+        reason: String,
+        found_by: &str,
+        found_at: Timestamp,
+    ) -> Self {
+        let (a, b) = if x.0 <= y.0 { (x, y) } else { (y, x) };
+        Self {
+            a,
+            b,
+            weight,
+            reason,
+            found_by: found_by.to_owned(),
+            found_at,
+            status: CandidateStatus::Open,
+            decided_by: None,
+            decided_at: None,
+        }
+    }
+}
+
 /// One write to the directory.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DirectoryOp {
@@ -199,6 +265,17 @@ pub enum DirectoryOp {
     PutGrant {
         grant: Box<AccessGrant>,
         base_version: Option<Version>,
+    },
+    /// Records duplicate candidates: a new pair is open; an open pair takes the new score;
+    /// a pair already decided is left as decided.
+    PutCandidates(Vec<DuplicateCandidate>),
+    /// Records a decision on a candidate (`status` not open).
+    DecideCandidate {
+        a: bluelamp_domain::RecordId,
+        b: bluelamp_domain::RecordId,
+        status: CandidateStatus,
+        by: String,
+        at: Timestamp,
     },
 }
 

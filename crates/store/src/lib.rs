@@ -201,6 +201,13 @@ pub trait Store: Send + Sync + 'static {
     /// Break-glass requests matching the filter, newest first (at most 1,000).
     async fn grants(&self, filter: &GrantFilter) -> StoreResult<Vec<AccessGrant>>;
 
+    /// Duplicate candidates with this status, highest score first, at most `limit`.
+    async fn duplicate_candidates(
+        &self,
+        status: CandidateStatus,
+        limit: u32,
+    ) -> StoreResult<Vec<DuplicateCandidate>>;
+
     /// Up to `limit` active records of `kind` after `after` in id order: how system
     /// processes (a duplicate scan, a reindex) read everything, page by page. Not a
     /// consultation: the process audits what it does with them.

@@ -14,7 +14,7 @@ async fn refused(
     fields: &[&str],
 ) -> Value {
     let records = app.record_count().await;
-    let audits = app.audit_count().await;
+    let audits = app.audit_count_by("test.officer").await;
     let r = body.send().await.unwrap();
     assert_eq!(r.status(), status);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
@@ -26,7 +26,7 @@ async fn refused(
     }
     assert_eq!(app.record_count().await, records, "nothing written");
     assert_eq!(
-        app.audit_count().await,
+        app.audit_count_by("test.officer").await,
         audits,
         "no audit row for a refused write"
     );

@@ -65,6 +65,19 @@ async fn the_scan_finds_the_same_person_recorded_twice_but_not_their_relatives()
         })
         .unwrap();
     assert!(bill.explanation.contains("form of"), "{}", bill.explanation);
+    // The pairs go to the review queue.
+    let open = app
+        .store
+        .duplicate_candidates(bluelamp_store::CandidateStatus::Open, 100)
+        .await
+        .unwrap();
+    for (x, y) in [("william", "bill"), ("lukasz", "lukasz2")] {
+        let p = pair(x, y);
+        assert!(
+            open.iter().any(|c| (c.a.to_string(), c.b.to_string()) == p),
+            "{x} and {y} are not in the queue: {open:?}"
+        );
+    }
     let audited = app
         .store
         .audit_entries(0, 1_000_000)
@@ -582,4 +595,129 @@ async fn creating_a_person_on_the_page_first_shows_who_may_already_be_recorded()
     // Someone new goes straight through.
     let r = post_form(&app, "/persons", &[("family_name", "Quennell")]).await;
     assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+}
+
+/// The review queue page, once it lists (or stops listing) `name`.
+async fn queue_until(app: &TestApp, client: &reqwest::Client, name: &str, listed: bool) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let page = client
+            .get(app.url("/duplicates"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if page.contains(name) == listed {
+            return page;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{name} listed: {}, wanted {listed}: {page}",
+            page.contains(name)
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn saving_a_person_puts_likely_duplicates_in_the_review_queue_for_those_who_may_see_them() {
+    let app = spawn_app().await;
+    for (family, given, dob) in [
+        ("Ramsbottom", "Margaret", "1948-03-09"),
+        ("Ramsbottom", "Peggy", "1948-03-09"),
+        ("Okonkwo", "Chidi", "1961-03-04"),
+        ("Okonkwo", "Chidi", "1992-11-20"),
+    ] {
+        app.create(
+            "persons",
+            json!({"family_name": family, "given_names": given, "date_of_birth": dob}),
+        )
+        .await;
+    }
+    // Two likely duplicates the reviewer below may not see (SECRET, a compartment).
+    for given in ["Anthony", "Tony"] {
+        app.create(
+            "persons",
+            json!({"family_name": "Kestrelwood", "given_names": given, "date_of_birth": "1970-01-05",
+                   "marking": {"classification": "SECRET", "compartments": ["OP-KESTREL"]}}),
+        )
+        .await;
+    }
+    let page = queue_until(&app, &app.client, "RAMSBOTTOM, Peggy", true).await;
+    queue_until(&app, &app.client, "KESTRELWOOD, Tony", true).await;
+    assert!(page.contains("RAMSBOTTOM, Margaret"), "{page}");
+    assert!(
+        !page.contains("OKONKWO"),
+        "a father and son are two people: {page}"
+    );
+    // Someone without the clearance sees only what they may see of both.
+    let reviewer = app
+        .sign_in_as(&user(
+            "queue.reviewer",
+            &["investigator"],
+            "CID",
+            "OFFICIAL-SENSITIVE",
+            &[],
+        ))
+        .await;
+    let page = queue_until(&app, &reviewer.client, "RAMSBOTTOM, Peggy", true).await;
+    assert!(!page.contains("KESTRELWOOD"), "{page}");
+
+    // Two people: the pair leaves the queue and saving again does not bring it back.
+    let open = app
+        .store
+        .duplicate_candidates(bluelamp_store::CandidateStatus::Open, 100)
+        .await
+        .unwrap();
+    let pair = open
+        .iter()
+        .find(|c| c.reason.contains("Margaret") || c.reason.contains("Peggy"))
+        .unwrap()
+        .clone();
+    let (a, b) = (pair.a.to_string(), pair.b.to_string());
+    let r = post_form(&app, "/duplicates/not-duplicate", &[("a", &a), ("b", &b)]).await;
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    queue_until(&app, &app.client, "RAMSBOTTOM, Peggy", false).await;
+    let r = app
+        .put_json(
+            &format!("/api/v1/persons/{b}"),
+            &json!({"base_version": 1, "record": {"family_name": "Ramsbottom", "given_names": "Peggy", "date_of_birth": "1948-03-09", "gender": "female"}}),
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    // The check runs again after the index has the change; the decision stands.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let body = app.get_json("/api/v1/search?q=Ramsbottom").await;
+        let indexed = body["results"][0]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["id"] == b.as_str() && i["version"] == 2);
+        if indexed {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{body}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let page = queue_until(&app, &app.client, "RAMSBOTTOM, Peggy", false).await;
+    assert!(page.contains("KESTRELWOOD"), "{page}");
+    let decided = app
+        .store
+        .duplicate_candidates(bluelamp_store::CandidateStatus::NotDuplicate, 100)
+        .await
+        .unwrap();
+    assert_eq!(decided.len(), 1);
+    assert_eq!(decided[0].decided_by.as_deref(), Some("Test test.officer"));
+    let audited = app
+        .store
+        .audit_entries(0, 1_000_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .any(|r| r.entry.details["decision"] == "not_duplicate");
+    assert!(audited);
 }

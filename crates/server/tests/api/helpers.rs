@@ -230,10 +230,6 @@ impl TestApp {
         self.create("objects", json!({"details": {"kind": "vehicle", "vrm": vrm, "make": "Ford", "model": "Focus", "colour": "Blue"}})).await
     }
 
-    pub async fn audit_count(&self) -> usize {
-        self.store.audit_entries(0, 1_000_000).await.unwrap().len()
-    }
-
     /// Audit records made by one user (background processes, such as protective
     /// monitoring raising alerts, write records of their own at any moment).
     pub async fn audit_count_by(&self, user_id: &str) -> usize {

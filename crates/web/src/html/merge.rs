@@ -408,3 +408,108 @@ pub(super) async fn unmerge(
         Err(e) => error_page(&state, &user, e),
     }
 }
+
+struct QueueItem {
+    a_href: String,
+    a_summary: String,
+    b_href: String,
+    b_summary: String,
+    a: String,
+    b: String,
+    compare: String,
+    score: String,
+    reason: String,
+    found: String,
+}
+
+#[derive(Template)]
+#[template(path = "duplicates.html")]
+struct QueuePage {
+    chrome: Chrome,
+    items: Vec<QueueItem>,
+    notice: Option<String>,
+}
+
+/// How many pairs the review queue shows at once.
+const QUEUE_PAGE: usize = 50;
+
+#[derive(serde::Deserialize)]
+pub(super) struct QueueParams {
+    notice: Option<String>,
+}
+
+/// The review queue: likely duplicate pairs (from the scan and the check on each new or
+/// changed person) that the reader may see both of, highest score first.
+pub(super) async fn queue(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    axum::extract::Query(p): axum::extract::Query<QueueParams>,
+) -> Response {
+    let items =
+        match bluelamp_app::duplicates::review_queue(&state.pole, &user.caller, QUEUE_PAGE).await {
+            Ok(items) => items,
+            Err(e) => return error_page(&state, &user, e),
+        };
+    let items = items
+        .into_iter()
+        .map(|i| QueueItem {
+            a_href: page_url(RecordKind::Person, i.a.id),
+            a_summary: i.a.summary,
+            b_href: page_url(RecordKind::Person, i.b.id),
+            b_summary: i.b.summary,
+            a: i.a.id.to_string(),
+            b: i.b.id.to_string(),
+            compare: compare_url(i.a.id, i.b.id),
+            score: format!("{:.1}", i.candidate.weight),
+            reason: i.candidate.reason,
+            found: format!(
+                "{} {}",
+                if i.candidate.found_by == "scan" {
+                    "Scan"
+                } else {
+                    "On saving"
+                },
+                format_instant(i.candidate.found_at)
+            ),
+        })
+        .collect();
+    let notice = match p.notice.as_deref() {
+        Some("dismissed") => {
+            Some("Recorded as two people. The pair will not be suggested again.".into())
+        }
+        _ => None,
+    };
+    render(
+        StatusCode::OK,
+        &QueuePage {
+            chrome: chrome(&state, &user, "duplicates"),
+            items,
+            notice,
+        },
+    )
+}
+
+/// Records that a pair in the queue are two people.
+pub(super) async fn dismiss(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    data: FormData,
+) -> Response {
+    let (Ok(a), Ok(b)) = (
+        data.get("a").parse::<RecordId>(),
+        data.get("b").parse::<RecordId>(),
+    ) else {
+        return message(
+            &state,
+            &user,
+            StatusCode::BAD_REQUEST,
+            "The form could not be read",
+            &["The pair of records is missing."],
+            Some(("/duplicates", "Back to possible duplicates")),
+        );
+    };
+    match bluelamp_app::duplicates::not_duplicate(&state.pole, &user.caller, a, b).await {
+        Ok(()) => Redirect::to("/duplicates?notice=dismissed").into_response(),
+        Err(e) => error_page(&state, &user, e),
+    }
+}

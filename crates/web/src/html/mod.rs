@@ -1677,6 +1677,8 @@ pub fn routes() -> Router<AppState> {
             get(merge::compare).post(merge::merge),
         )
         .route("/persons/{id}/unmerge", post(merge::unmerge))
+        .route("/duplicates", get(merge::queue))
+        .route("/duplicates/not-duplicate", post(merge::dismiss))
         .route("/{plural}", get(list).post(create))
         .route("/{plural}/new", get(new_form))
         .route("/{plural}/{id}", get(show).post(update))
