@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 /// Blocks bigger than this are skipped (see the module documentation).
-pub const MAX_BLOCK: usize = 500;
+pub const MAX_BLOCK: usize = 100;
 
 /// Two records (indexes into the scanned slice, `a < b`) and how well they match.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,6 +43,11 @@ fn key_hash(key: &str) -> u64 {
 /// Exact name agreements are weighed by how common the name is among `records`
 /// ([`Frequencies`]).
 pub fn scan_pairs(records: &[PersonFeatures], threshold: f64) -> PairScan {
+    scan_pairs_capped(records, threshold, MAX_BLOCK)
+}
+
+/// [`scan_pairs`] with blocks bigger than `max_block` skipped (the benchmark varies it).
+pub fn scan_pairs_capped(records: &[PersonFeatures], threshold: f64, max_block: usize) -> PairScan {
     let freq = Frequencies::of(records);
     // Each record's keys, hashed (a collision only costs an extra comparison).
     let keys: Vec<Vec<u64>> = records
@@ -66,10 +71,10 @@ pub fn scan_pairs(records: &[PersonFeatures], threshold: f64) -> PairScan {
         .collect();
     let oversized: HashSet<u64> = blocks
         .iter()
-        .filter(|b| b.len() > MAX_BLOCK)
+        .filter(|b| b.len() > max_block)
         .map(|b| b[0].0)
         .collect();
-    blocks.retain(|b| b.len() <= MAX_BLOCK);
+    blocks.retain(|b| b.len() <= max_block);
     // Big blocks first, so threads finish together.
     blocks.sort_unstable_by_key(|b| std::cmp::Reverse(b.len()));
     let threads = std::thread::available_parallelism()

@@ -656,7 +656,7 @@ pub struct Frequencies {
 }
 
 /// Bounds on the share used as `u` for a whole name (family and first given) agreeing.
-pub const NAME_SHARE_BOUNDS: (f64, f64) = (0.000_02, 0.01);
+pub const NAME_SHARE_BOUNDS: (f64, f64) = (0.000_05, 0.01);
 
 /// Bounds on the share used as `u` for an exact family name.
 pub const FAMILY_SHARE_BOUNDS: (f64, f64) = (0.000_5, 0.05);

@@ -17,7 +17,7 @@
 //!          rate, then structured person searches with typos, sound-alikes, nicknames and
 //!          partial dates of birth over HTTP, against PostgreSQL pg_trgm + fuzzystrmatch on
 //!          the same people, same run
-//!   matching [--entities N] [--seed S]  duplicate detection on a labelled set of about N
+//!   matching [--entities N] [--seed S] [--max-block B]  duplicate detection on a labelled set of about N
 //!          real persons with known duplicates: precision, recall and F1 at the default
 //!          threshold and around it, recall by kind of variation, and the scan's time
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark, not the product
@@ -1326,11 +1326,12 @@ async fn bench_search() {
 }
 
 fn bench_matching() {
-    use bluelamp_search::dedupe::{quality, scan_pairs};
+    use bluelamp_search::dedupe::{MAX_BLOCK, quality, scan_pairs_capped};
     use bluelamp_search::{DEFAULT_THRESHOLD, PersonFeatures};
     use std::collections::{BTreeMap, HashSet};
     let entities: u32 = arg("--entities", "100000").parse().unwrap();
     let seed: u64 = arg("--seed", "20261130").parse().unwrap();
+    let max_block: usize = arg("--max-block", &MAX_BLOCK.to_string()).parse().unwrap();
     let as_of: jiff::Timestamp = "2026-06-01T00:00:00Z".parse().unwrap();
     let today = jiff::civil::date(2026, 6, 1);
     let t = Instant::now();
@@ -1351,7 +1352,7 @@ fn bench_matching() {
     );
     let lowest = 10.0;
     let t = Instant::now();
-    let scan = scan_pairs(&features, lowest);
+    let scan = scan_pairs_capped(&features, lowest, max_block);
     let secs = t.elapsed().as_secs_f64();
     println!(
         "scan (blocking + scoring, {} threads): {:.1} s, {} blocks ({} skipped as too big), {} comparisons ({:.0} per record)",

@@ -183,6 +183,21 @@ pub struct RecordSummary {
     pub url: String,
 }
 
+impl From<StoredRecord> for RecordSummary {
+    fn from(r: StoredRecord) -> Self {
+        Self {
+            id: r.id.to_string(),
+            kind: r.kind.as_str().into(),
+            version: r.version,
+            url: record_url(r.kind, r.id),
+            summary: r.summary,
+            subtype: r.subtype,
+            classification: r.marking.classification.as_str().into(),
+            updated_at: to_rfc3339(r.updated_at),
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ListResponse {
     pub items: Vec<RecordSummary>,
@@ -327,16 +342,7 @@ async fn list(
         items: page
             .items
             .into_iter()
-            .map(|r| RecordSummary {
-                id: r.id.to_string(),
-                kind: r.kind.as_str().into(),
-                version: r.version,
-                url: record_url(r.kind, r.id),
-                summary: r.summary,
-                subtype: r.subtype,
-                classification: r.marking.classification.as_str().into(),
-                updated_at: to_rfc3339(r.updated_at),
-            })
+            .map(RecordSummary::from)
             .collect(),
         page: page.page,
         per_page: page.per_page,
@@ -774,6 +780,7 @@ pub async fn end_link(
         crate::api_audit::search, crate::api_audit::feed,
         crate::api_search::search, crate::api_search::person_matches,
         crate::api_merge::merge, crate::api_merge::unmerge,
+        crate::api_merge::queue, crate::api_merge::not_duplicate,
         crate::api_break_glass::request, crate::api_break_glass::list,
         crate::api_break_glass::decide,
     ),

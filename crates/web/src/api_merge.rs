@@ -8,7 +8,7 @@ use crate::api::{ApiJson, RecordResponse, parse_id};
 use crate::caller::CurrentUser;
 use crate::error::{ApiError, Problem};
 use axum::extract::{Path, State};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use bluelamp_app::merge::{MergeOutcome, MergeRequest};
 use serde::{Deserialize, Serialize};
@@ -103,8 +103,74 @@ pub async fn unmerge(
     ))
 }
 
+/// A pair of person records that may be one person.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DuplicatePair {
+    pub a: crate::api::RecordSummary,
+    pub b: crate::api::RecordSummary,
+    /// The match score (log2 likelihood ratio); 16 or more is likely the same person.
+    pub score: f64,
+    /// Why they match, field by field.
+    pub reason: String,
+    /// `scan` (the batch scan) or `check` (when one of them was saved).
+    pub found_by: String,
+    pub found_at: String,
+}
+
+/// The review queue: open pairs whose two records you may both see, most likely first
+/// (at most 50). Audited as a list.
+#[utoipa::path(get, path = "/api/v1/persons/duplicates", tag = "persons",
+    responses((status = 200, description = "Pairs to review", body = Vec<DuplicatePair>)))]
+pub async fn queue(
+    State(s): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Vec<DuplicatePair>>, ApiError> {
+    let items = bluelamp_app::duplicates::review_queue(&s.pole, &user.caller, 50).await?;
+    Ok(Json(
+        items
+            .into_iter()
+            .map(|i| DuplicatePair {
+                a: i.a.into(),
+                b: i.b.into(),
+                score: i.candidate.weight,
+                reason: i.candidate.reason,
+                found_by: i.candidate.found_by,
+                found_at: bluelamp_domain::time::to_rfc3339(i.candidate.found_at),
+            })
+            .collect(),
+    ))
+}
+
+/// Two records a reviewer decided are different people.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NotDuplicateBody {
+    pub a: String,
+    pub b: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/persons/duplicates/not-duplicate", tag = "persons", request_body = NotDuplicateBody,
+    responses((status = 204, description = "Recorded; the pair leaves the queue and is not suggested again"),
+              (status = 403, description = "You may not change one of the records", body = Problem),
+              (status = 404, body = Problem)))]
+pub async fn not_duplicate(
+    State(s): State<AppState>,
+    user: CurrentUser,
+    ApiJson(body): ApiJson<NotDuplicateBody>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    let a = crate::api::parse_id_field(&body.a, "a")?;
+    let b = crate::api::parse_id_field(&body.b, "b")?;
+    bluelamp_app::duplicates::not_duplicate(&s.pole, &user.caller, a, b).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/persons/merges", post(merge))
         .route("/api/v1/persons/{id}/unmerge", post(unmerge))
+        .route("/api/v1/persons/duplicates", get(queue))
+        .route(
+            "/api/v1/persons/duplicates/not-duplicate",
+            post(not_duplicate),
+        )
 }

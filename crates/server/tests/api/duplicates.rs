@@ -720,4 +720,38 @@ async fn saving_a_person_puts_likely_duplicates_in_the_review_queue_for_those_wh
         .into_iter()
         .any(|r| r.entry.details["decision"] == "not_duplicate");
     assert!(audited);
+
+    // The same queue over the API: the reviewer without the clearance gets nothing, the
+    // officer the Kestrelwood pair, which they then record as two people.
+    let theirs: Value = reviewer
+        .client
+        .get(app.url("/api/v1/persons/duplicates"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(theirs, json!([]));
+    let ours = app.get_json("/api/v1/persons/duplicates").await;
+    let pairs = ours.as_array().unwrap();
+    assert_eq!(pairs.len(), 1, "{ours}");
+    assert!(pairs[0]["a"]["summary"].as_str().unwrap().starts_with("KESTRELWOOD"));
+    assert!(pairs[0]["score"].as_f64().unwrap() >= 16.0);
+    let r = app
+        .post_json(
+            "/api/v1/persons/duplicates/not-duplicate",
+            &json!({"a": pairs[0]["a"]["id"], "b": pairs[0]["b"]["id"]}),
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::NO_CONTENT);
+    assert_eq!(app.get_json("/api/v1/persons/duplicates").await, json!([]));
+    let r = app
+        .post_json(
+            "/api/v1/persons/duplicates/not-duplicate",
+            &json!({"a": "nonsense", "b": pairs[0]["b"]["id"]}),
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::BAD_REQUEST);
+    assert_eq!(problem_fields(&r.json().await.unwrap()), ["a"]);
 }
