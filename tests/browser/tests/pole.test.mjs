@@ -228,6 +228,78 @@ test("search from the box on every page, with a typo, then as you type, at desk 
   await phone.close();
 });
 
+test("a person already recorded is shown before saving, the pair is compared and merged on a phone, and the merge is undone", async () => {
+  const phone = await browser.newContext({ viewport: { width: 320, height: 640 } });
+  const page = await signedIn(phone, "browser.officer");
+  const fillPerson = async (family, given) => {
+    await page.goto(`${base}/persons/new`);
+    await page.getByLabel("Family name").fill(family);
+    await page.getByLabel("Given names").fill(given);
+    await page.getByLabel("Day").fill("3");
+    await page.getByLabel("Month").fill("11");
+    await page.getByLabel("Year").fill("1962");
+  };
+  await fillPerson("Higginbottom", "Margaret");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("heading", { level: 1, name: "HIGGINBOTTOM, Margaret" }).waitFor();
+  const first = page.url().split("?")[0];
+
+  // The same woman recorded again as Peggy: once the index has Margaret, the form shows her
+  // first, with the score.
+  let indexed = false;
+  for (let i = 0; i < 50 && !indexed; i++) {
+    await page.goto(`${base}/search?q=higginbottom`);
+    indexed = await page.getByRole("link", { name: "HIGGINBOTTOM, Margaret", exact: true }).isVisible();
+    if (!indexed) await page.waitForTimeout(100);
+  }
+  assert.ok(indexed, "the index has the first record");
+  await fillPerson("Higginbottom", "Peggy");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("heading", { name: "This person may already be recorded" }).waitFor();
+  assert.match(await page.locator("main").innerText(), /HIGGINBOTTOM, Margaret[\s\S]*score/);
+  await checkAccessibility(page, "search before create");
+  await shot(page, "08a-search-before-create-320px");
+  // None of these: save again to create.
+  await page.getByRole("button", { name: "None of these: create a new record" }).click();
+  await page.getByRole("heading", { level: 1, name: "HIGGINBOTTOM, Peggy" }).waitFor();
+
+  // The review queue lists the pair; compare them side by side and merge.
+  let listed = false;
+  for (let i = 0; i < 40 && !listed; i++) {
+    await page.goto(`${base}/duplicates`);
+    listed = await page.getByRole("link", { name: "HIGGINBOTTOM, Peggy", exact: true }).isVisible();
+    if (!listed) await page.waitForTimeout(100);
+  }
+  assert.ok(listed, "the pair reaches the review queue");
+  await checkAccessibility(page, "review queue");
+  await page.getByRole("link", { name: /^Compare/ }).first().click();
+  await page.getByRole("heading", { level: 1, name: "Are these the same person?" }).waitFor();
+  assert.match(await page.locator("main").innerText(), /likely the same person/i);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `the comparison scrolls sideways by ${overflow} px at 320 px`);
+  await checkAccessibility(page, "compare two records");
+  await shot(page, "08b-compare-320px");
+  await page.getByRole("radio", { name: "HIGGINBOTTOM, Margaret" }).check();
+  await page.getByLabel("Why are they the same person?").fill("Same date of birth; Peggy is Margaret");
+  await page.getByRole("button", { name: "Merge records" }).click();
+  await page.getByText("Records merged").waitFor();
+  assert.equal(page.url().split("?")[0], first);
+
+  // The merged record now sends readers to the survivor, and its own page offers the undo.
+  await page.goto(`${base}/persons?prefix=higginbottom`);
+  await page.getByRole("link", { name: "HIGGINBOTTOM, Peggy", exact: true }).click();
+  await page.getByRole("heading", { level: 1, name: "HIGGINBOTTOM, Margaret" }).waitFor();
+  await page.getByRole("link", { name: "See the merged record" }).click();
+  await page.getByRole("heading", { name: /Merged into/ }).waitFor();
+  await checkAccessibility(page, "merged record");
+  await page.getByText("Undo the merge", { exact: true }).first().click();
+  await page.getByLabel("Why was the merge wrong?").fill("Different people: checked with the family");
+  await page.getByRole("button", { name: "Undo the merge" }).click();
+  await page.getByText("Merge undone").waitFor();
+  await page.getByRole("heading", { level: 1, name: "HIGGINBOTTOM, Peggy" }).waitFor();
+  await phone.close();
+});
+
 test("record a location and an event, correct a person, and see the change in the history", async () => {
   const context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
   const page = await signedIn(context, "browser.officer");
