@@ -308,6 +308,16 @@ impl CustodyService {
                         .allowed
             })
             .ok_or_else(|| ValidationErrors::single("person_id", "No person has this id"))?;
+        if let Some(note) = crate::merge::MergedInto::of(&person) {
+            return Err(ValidationErrors::single(
+                "person_id",
+                format!(
+                    "This person was merged into {}: book in that record",
+                    note.id
+                ),
+            )
+            .into());
+        }
 
         let marking = input.marking.unwrap_or_else(|| {
             Marking::new(Classification::OfficialSensitive, Vec::new(), Vec::new())

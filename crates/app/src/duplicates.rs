@@ -202,8 +202,13 @@ pub async fn review_queue(
     let mut ids: Vec<RecordId> = open.iter().flat_map(|c| [c.a, c.b]).collect();
     ids.sort_by_key(|i| i.0);
     ids.dedup();
-    let records = store.load(&ids).await?;
-    let find = |id: RecordId| records.iter().find(|r| r.id == id);
+    let records: HashMap<RecordId, StoredRecord> = store
+        .load(&ids)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    let find = |id: RecordId| records.get(&id);
     let access = pole.access();
     let visible = |r: &StoredRecord| {
         r.kind == RecordKind::Person
@@ -248,9 +253,16 @@ pub async fn not_duplicate(
     x: RecordId,
     y: RecordId,
 ) -> Result<(), AppError> {
+    if x == y {
+        return Err(
+            bluelamp_domain::ValidationErrors::single("b", "Choose two different records").into(),
+        );
+    }
     let (a, b) = if x.0 <= y.0 { (x, y) } else { (y, x) };
+    let mut subjects = Vec::new();
     for id in [a, b] {
         let rec = pole.load_visible(caller, id, AuditAction::Update).await?;
+        subjects.push(bluelamp_store::subject(&rec));
         if rec.kind != RecordKind::Person {
             return Err(AppError::NotFound(id));
         }
@@ -263,9 +275,10 @@ pub async fn not_duplicate(
         )
         .await?;
     }
-    let audit = caller
+    let mut audit = caller
         .audit(pole.clock(), AuditAction::Update)
         .with_details(json!({ "duplicate_candidate": [a, b], "decision": "not_duplicate" }));
+    audit.subjects = subjects;
     pole.store()
         .directory_apply(DirectoryChange {
             ops: vec![DirectoryOp::DecideCandidate {

@@ -6,8 +6,11 @@
 //!   dates, notes and marking), so the events, objects, locations and associates recorded
 //!   against either person are found on the survivor; a link between the two is left as
 //!   it is;
-//! - identifiers the survivor lacks are added to it, and it lists the records merged into
-//!   it (`merged_from`);
+//! - identifiers, warning markers, flags and other names the survivor lacks are added to
+//!   it, with the merged record's own name as an alias, and it lists the records merged
+//!   into it (`merged_from`);
+//! - both records must carry the same marking, and the caller must be allowed to change
+//!   both and every link that moves;
 //! - the merged record gets a new version saying where it went, by whom and why
 //!   (`merged_into`). It stays, with all its history, and its pages redirect to the
 //!   survivor; it can no longer be edited, linked or merged.
@@ -21,7 +24,7 @@
 use crate::{AppError, Caller, PoleService};
 use bluelamp_authz::Action;
 use bluelamp_domain::pole::Link;
-use bluelamp_domain::{AuditAction, Marking, RecordId, RecordKind, ValidationErrors, Version};
+use bluelamp_domain::{AuditAction, RecordId, RecordKind, ValidationErrors, Version};
 use bluelamp_events::envelope::{RecordChange, record_event};
 use bluelamp_store::{Change, OpenGate, OutboxEvent, StoredRecord, WriteOp};
 use serde::{Deserialize, Serialize};
@@ -59,6 +62,8 @@ pub struct MergedInto {
     /// The survivor's version before the merge and the one the merge wrote.
     pub survivor_version_before: Version,
     pub survivor_version_after: Version,
+    /// The merged record's version before the merge.
+    pub merged_version_before: Version,
     pub moved_links: Vec<MovedLink>,
 }
 
@@ -111,23 +116,24 @@ fn reason(text: &str) -> Result<String, AppError> {
     Ok(t.to_owned())
 }
 
-/// Whether everything `inner` protects, `outer` protects at least as well: the merged
-/// record's identifiers and links must not end up on a record more people may see.
-fn covers(outer: &Marking, inner: &Marking) -> bool {
-    outer.classification >= inner.classification
-        && inner
-            .compartments
-            .iter()
-            .all(|c| outer.compartments.contains(c))
-        && inner.caveats.iter().all(|c| outer.caveats.contains(c))
-        && (inner.restriction.is_none() || inner.restriction == outer.restriction)
-}
+/// The most items a person's list may hold (the domain's limit).
+const MAX_LIST: usize = 50;
 
-fn identifiers(body: &Value) -> Vec<Value> {
-    body.get("identifiers")
+fn list(body: &Value, field: &str) -> Vec<Value> {
+    body.get(field)
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default()
+}
+
+/// The merged record's own name, as an other name of the survivor.
+fn own_name(body: &Value) -> Option<Value> {
+    let family = body.get("family_name")?.clone();
+    Some(json!({
+        "family_name": family,
+        "given_names": body.get("given_names").cloned().unwrap_or(Value::Null),
+        "name_type": "alias",
+    }))
 }
 
 impl PoleService {
@@ -148,8 +154,9 @@ impl PoleService {
         Ok(rec)
     }
 
-    /// Every link at a record, ended ones too, whoever may see them (a merge moves them
-    /// all). The consultation is audited as part of the merge.
+    /// Every link in force at a record, whoever may see them (a merge moves them all, and
+    /// is refused if the caller may not change one). The consultation is audited as part of
+    /// the merge.
     async fn all_links(
         &self,
         caller: &Caller,
@@ -225,10 +232,13 @@ impl PoleService {
                 .into());
             }
         }
-        if !covers(&survivor.marking, &merged.marking) {
+        // The same marking on both: otherwise the merged record's details would reach
+        // people its marking kept them from, or its readers would be sent to a record
+        // they may not see.
+        if survivor.marking != merged.marking {
             return Err(ValidationErrors::single(
                 "merged_id",
-                "This record is marked more restrictively than the one it would merge into: merge the other way, or raise the survivor's marking first",
+                "The two records are marked differently: give them the same marking first",
             )
             .into());
         }
@@ -239,6 +249,17 @@ impl PoleService {
         let mut ops = Vec::new();
         let mut events = Vec::new();
         let mut moved = Vec::new();
+        let access = self.access();
+        if links.iter().any(|l| {
+            !access
+                .decide(caller, Action::Update, RecordKind::Link, &l.marking)
+                .allowed
+        }) {
+            return Err(AppError::Forbidden(
+                "This record has links you may not change: someone with wider access must merge it"
+                    .into(),
+            ));
+        }
         for l in &links {
             let Some(ends) = &l.link else { continue };
             if ends.from == survivor.id || ends.to == survivor.id {
@@ -273,20 +294,48 @@ impl PoleService {
             });
             ops.push(WriteOp::Insert(copy));
         }
-        // The survivor: identifiers it lacks, and where it came from.
+        // The survivor: the identifiers, warning markers, flags and other names it lacks
+        // (the merged record's own name among them), and where it came from.
         let mut survivor_body = survivor.body.clone();
-        let mut ids = identifiers(&survivor_body);
         let mut added = 0;
-        for id in identifiers(&merged.body) {
-            if !ids.contains(&id) {
-                ids.push(id);
-                added += 1;
+        let mut errors = ValidationErrors::new();
+        for field in ["identifiers", "warning_markers", "flags", "other_names"] {
+            let mut items = list(&survivor_body, field);
+            let mut incoming = list(&merged.body, field);
+            if field == "other_names" {
+                let own =
+                    |b: &Value| (b.get("family_name").cloned(), b.get("given_names").cloned());
+                if own(&merged.body) != own(&survivor.body) {
+                    incoming.extend(own_name(&merged.body));
+                }
             }
+            for item in incoming {
+                if !items.contains(&item) {
+                    items.push(item);
+                    if field == "identifiers" {
+                        added += 1;
+                    }
+                }
+            }
+            if items.len() > MAX_LIST {
+                errors.push(
+                    "merged_id",
+                    format!(
+                        "Together the records have more than {MAX_LIST} {}: remove some first",
+                        field.replace('_', " ")
+                    ),
+                );
+            }
+            if let Some(obj) = survivor_body.as_object_mut() {
+                obj.insert(field.into(), Value::Array(items));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors.into());
         }
         let mut from = merged_from(&survivor);
         from.push(merged.id);
         if let Some(obj) = survivor_body.as_object_mut() {
-            obj.insert("identifiers".into(), Value::Array(ids));
             obj.insert("merged_from".into(), json!(from));
         }
         ops.push(WriteOp::Update {
@@ -310,6 +359,7 @@ impl PoleService {
             reason: why.clone(),
             survivor_version_before: survivor.version,
             survivor_version_after: survivor.version + 1,
+            merged_version_before: merged.version,
             moved_links: moved.clone(),
         };
         let mut merged_body = merged.body.clone();
@@ -424,7 +474,7 @@ impl PoleService {
             }
         };
         let survivor_before = before(survivor.id, note.survivor_version_before).await?;
-        let merged_before = before(merged.id, merged.version - 1).await?;
+        let merged_before = before(merged.id, note.merged_version_before).await?;
         let mut ops = Vec::new();
         let mut events = Vec::new();
         let mut wanted: Vec<RecordId> = Vec::new();
@@ -484,6 +534,28 @@ impl PoleService {
                 "links_restored": note.moved_links,
             }));
         let written = self.commit(Change { ops, audit, events }).await?;
+        // Someone decided these are two people: the pair does not come back to the queue.
+        let (a, b) = if survivor.id.0 <= merged.id.0 {
+            (survivor.id, merged.id)
+        } else {
+            (merged.id, survivor.id)
+        };
+        if let Err(e) = self
+            .store()
+            .directory_apply(bluelamp_store::DirectoryChange {
+                ops: vec![bluelamp_store::DirectoryOp::DecideCandidate {
+                    a,
+                    b,
+                    status: bluelamp_store::CandidateStatus::NotDuplicate,
+                    by: caller.actor().display_name.clone(),
+                    at: self.clock().now(),
+                }],
+                audit: None,
+            })
+            .await
+        {
+            tracing::warn!(error = %e, "un-merged pair not marked in the review queue");
+        }
         let find = |id: RecordId| {
             written
                 .iter()

@@ -376,6 +376,12 @@ impl PoleService {
             .into());
         }
         let mut parsed = self.parse(&input)?;
+        // A survivor of merges keeps its list of the records merged into it.
+        if let (Some(from), Some(obj)) =
+            (current.body.get("merged_from"), parsed.body.as_object_mut())
+        {
+            obj.insert("merged_from".into(), from.clone());
+        }
         self.check_location(caller, &parsed).await?;
         self.resolve_restriction(&mut parsed.marking).await?;
         self.require(
@@ -474,6 +480,9 @@ impl PoleService {
         };
         let mut errors = ValidationErrors::new();
         for (field, id) in [("from_id", link.from), ("to_id", link.to)] {
+            if kind_of(id).is_none() {
+                continue; // not known to the caller: said below, as for any missing record
+            }
             if let Some(note) = found
                 .iter()
                 .find(|r| r.id == id)

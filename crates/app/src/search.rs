@@ -648,7 +648,15 @@ impl Search {
             if rec.kind != RecordKind::Person || !searchable(&rec) {
                 continue;
             }
-            for m in self.likely_duplicates(&caller, &rec).await? {
+            // One person's failure does not stop the check for the others.
+            let matches = match self.likely_duplicates(&caller, &rec).await {
+                Ok(m) => m,
+                Err(e) => {
+                    tracing::warn!(record.id = %rec.id, error = %e, "duplicate check failed for a person");
+                    continue;
+                }
+            };
+            for m in matches {
                 found.push(bluelamp_store::DuplicateCandidate::new(
                     rec.id,
                     m.hit.id,

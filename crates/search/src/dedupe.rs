@@ -115,9 +115,10 @@ pub fn scan_pairs_capped(records: &[PersonFeatures], threshold: f64, max_block: 
                 })
             })
             .collect();
+        // A worker that panicked (a bug) panics the scan rather than losing its pairs.
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_default())
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     });
     let mut scan = PairScan {

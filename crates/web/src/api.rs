@@ -339,11 +339,7 @@ async fn list(
     let page = state.pole.list(&user.caller, q).await?;
     let total_pages = page.total.div_ceil(u64::from(page.per_page.max(1)));
     Ok(Json(ListResponse {
-        items: page
-            .items
-            .into_iter()
-            .map(RecordSummary::from)
-            .collect(),
+        items: page.items.into_iter().map(RecordSummary::from).collect(),
         page: page.page,
         per_page: page.per_page,
         total: page.total,

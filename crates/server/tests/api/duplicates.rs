@@ -187,7 +187,8 @@ async fn a_merge_moves_links_and_identifiers_and_an_unmerge_restores_exactly_wha
         .create(
             "persons",
             json!({"family_name": "Hargreaves", "given_names": "Bill", "date_of_birth": "1984-06-12",
-                   "identifiers": [{"type": "PNC", "value": pnc}, {"type": "NI", "value": "QQ123456C"}]}),
+                   "identifiers": [{"type": "PNC", "value": pnc}, {"type": "NI", "value": "QQ123456C"}],
+                   "warning_markers": ["VI"]}),
         )
         .await;
     let s_id = survivor["id"].as_str().unwrap().to_string();
@@ -332,6 +333,13 @@ async fn a_merge_moves_links_and_identifiers_and_an_unmerge_restores_exactly_wha
     found_until(&app, &format!("q={pnc}"), &[&s_id]).await;
     let pnc = app.get_json(&format!("/api/v1/persons/{s_id}")).await;
     assert_eq!(pnc["data"]["identifiers"].as_array().unwrap().len(), 2);
+    // The warning marker and the name it was recorded under come across too.
+    assert_eq!(pnc["data"]["warning_markers"], json!(["VI"]), "{pnc}");
+    assert_eq!(
+        pnc["data"]["other_names"][0]["given_names"], "Bill",
+        "{pnc}"
+    );
+    found_until(&app, "q=Bill+Hargreaves", &[&s_id]).await;
     // The merged record can no longer be changed, linked or merged again.
     let r = app
         .put_json(
@@ -418,7 +426,7 @@ async fn a_merge_moves_links_and_identifiers_and_an_unmerge_restores_exactly_wha
 }
 
 #[tokio::test]
-async fn a_record_more_restricted_than_the_survivor_cannot_be_merged_into_it() {
+async fn records_marked_differently_or_with_links_the_user_may_not_change_are_not_merged() {
     let app = spawn_app().await;
     let open = app.create_person("Lowe", "Anna").await;
     let secret = app
@@ -427,18 +435,57 @@ async fn a_record_more_restricted_than_the_survivor_cannot_be_merged_into_it() {
             json!({"family_name": "Lowe", "given_names": "Anna", "marking": {"classification": "SECRET", "compartments": ["OP-KESTREL"]}}),
         )
         .await;
+    // Neither way round: the merged record's details would reach people its marking kept
+    // them from, or its readers would be sent to a record they may not see.
+    for (s_rec, m_rec) in [(&open, &secret), (&secret, &open)] {
+        let r = app
+            .post_json(
+                "/api/v1/persons/merges",
+                &json!({"survivor_id": s_rec["id"], "survivor_version": 1, "merged_id": m_rec["id"], "merged_version": 1, "reason": "same"}),
+            )
+            .await;
+        assert_eq!(r.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    // A link the user may not change (SECRET, a compartment they lack) stops the merge.
+    let other = app.create_person("Lowe", "Annie").await;
+    let car = app.create_vehicle("LW12 ANA").await;
     let r = app
         .post_json(
-            "/api/v1/persons/merges",
-            &json!({"survivor_id": open["id"], "survivor_version": 1, "merged_id": secret["id"], "merged_version": 1, "reason": "same"}),
+            "/api/v1/links",
+            &json!({"from_id": other["id"], "to_id": car["id"], "role": "driver",
+                    "marking": {"classification": "SECRET", "compartments": ["OP-KESTREL"]}}),
         )
         .await;
-    assert_eq!(r.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
-    // The other way round is allowed.
+    assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+    let officer = app
+        .sign_in_as(&user(
+            "merge.officer",
+            &["officer", "supervisor"],
+            "CID",
+            "OFFICIAL-SENSITIVE",
+            &[],
+        ))
+        .await;
+    let r = officer
+        .client
+        .post(app.url("/api/v1/persons/merges"))
+        .json(&json!({"survivor_id": open["id"], "survivor_version": 1, "merged_id": other["id"], "merged_version": 1, "reason": "same"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::FORBIDDEN);
+    let still = app
+        .get_json(&format!(
+            "/api/v1/persons/{}",
+            other["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(still["version"], 1, "nothing was written");
+    // Someone who may change the link merges them.
     let r = app
         .post_json(
             "/api/v1/persons/merges",
-            &json!({"survivor_id": secret["id"], "survivor_version": 1, "merged_id": open["id"], "merged_version": 1, "reason": "same"}),
+            &json!({"survivor_id": open["id"], "survivor_version": 1, "merged_id": other["id"], "merged_version": 1, "reason": "same"}),
         )
         .await;
     assert_eq!(r.status(), reqwest::StatusCode::OK);
@@ -736,7 +783,12 @@ async fn saving_a_person_puts_likely_duplicates_in_the_review_queue_for_those_wh
     let ours = app.get_json("/api/v1/persons/duplicates").await;
     let pairs = ours.as_array().unwrap();
     assert_eq!(pairs.len(), 1, "{ours}");
-    assert!(pairs[0]["a"]["summary"].as_str().unwrap().starts_with("KESTRELWOOD"));
+    assert!(
+        pairs[0]["a"]["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("KESTRELWOOD")
+    );
     assert!(pairs[0]["score"].as_f64().unwrap() >= 16.0);
     let r = app
         .post_json(
