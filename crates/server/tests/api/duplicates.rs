@@ -236,6 +236,15 @@ async fn a_merge_moves_links_and_identifiers_and_an_unmerge_restores_exactly_wha
         .await;
     assert_eq!(r.status(), reqwest::StatusCode::OK);
 
+    // The comparison weighs the address both live at.
+    let page = app
+        .get(&format!("/persons/{s_id}/compare/{m_id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("lived at LS1 4AP"), "{page}");
+
     // Every record and link there is now, and every version of each.
     let all_ids = |extra: &[String]| {
         let mut v: Vec<bluelamp_domain::RecordId> =

@@ -129,6 +129,8 @@ fn compare_url(a: RecordId, b: RecordId) -> String {
 }
 
 struct Side {
+    /// The addresses the person is linked to as resident (each ends with its postcode).
+    homes: Vec<String>,
     id: String,
     href: String,
     summary: String,
@@ -183,8 +185,17 @@ async fn side(
         .pole
         .get_with_links(&user.caller, id, Some(RecordKind::Person), false)
         .await?;
+    let homes = links
+        .iter()
+        .filter(|l| {
+            l.other_kind == RecordKind::Location
+                && l.link.link.as_ref().is_some_and(|e| e.role == "resides_at")
+        })
+        .map(|l| l.other_summary.clone())
+        .collect();
     Ok((
         Side {
+            homes,
             id: rec.id.to_string(),
             href: page_url(rec.kind, rec.id),
             summary: rec.summary.clone(),
@@ -214,12 +225,14 @@ async fn compare_page(
         Ok(x) => x,
         Err(e) => return error_page(state, user, e),
     };
-    let features = |r: &StoredRecord| {
+    // The model as the scan runs it on these two: names, dates, identifiers and the
+    // postcodes of the addresses each lives or lived at.
+    let features = |r: &StoredRecord, side: &Side| {
         serde_json::from_value::<Person>(r.body.clone())
             .ok()
-            .map(|p| PersonFeatures::from_person(&p, &[]))
+            .map(|p| PersonFeatures::from_person(&p, &side.homes))
     };
-    let (total, likely, fields) = match (features(&ra), features(&rb)) {
+    let (total, likely, fields) = match (features(&ra, &sa), features(&rb, &sb)) {
         (Some(fa), Some(fb)) => {
             let s = score(&fa, &fb);
             let fields = s
