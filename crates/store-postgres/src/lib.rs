@@ -188,6 +188,42 @@ impl PgStore {
         tx.commit().await.map_err(unavailable)
     }
 
+    /// Ends a record in force, or brings an ended one back (`to`), provided it is still at
+    /// `base_version` and in the other status.
+    async fn set_status(
+        tx: &mut Transaction<'static, Postgres>,
+        progress: &mut ChangeProgress,
+        id: RecordId,
+        base_version: Version,
+        to: RecordStatus,
+        audit: &AuditEntry,
+    ) -> StoreResult<StoredRecord> {
+        Self::flush_inserts(tx, progress).await?;
+        let from = match to {
+            RecordStatus::Ended => RecordStatus::Active,
+            RecordStatus::Active => RecordStatus::Ended,
+        };
+        let done = sqlx::query(
+            "UPDATE records SET version = version + 1, status = $1, updated_at = $2, \
+             updated_by = $3 WHERE id = $4 AND version = $5 AND status = $6",
+        )
+        .bind(to.as_str())
+        .bind(to_odt(audit.at))
+        .bind(&audit.actor.display_name)
+        .bind(id.0)
+        .bind(base_version)
+        .bind(from.as_str())
+        .execute(&mut **tx)
+        .await
+        .map_err(write_error)?;
+        versioned_outcome(
+            id,
+            base_version,
+            done.rows_affected(),
+            Self::fetch_current(tx, id).await?,
+        )
+    }
+
     /// Applies one operation of a change: an insert joins the pending batch; an update or
     /// an end first writes the pending inserts, so the operations keep their order.
     async fn apply_op(
@@ -242,52 +278,16 @@ impl PgStore {
                     ChangeKind::Update,
                 )
             }
-            WriteOp::End { id, base_version } => {
-                Self::flush_inserts(tx, progress).await?;
-                let done = sqlx::query(
-                    "UPDATE records SET version = version + 1, status = 'ended', updated_at = $1, \
-                     updated_by = $2 WHERE id = $3 AND version = $4 AND status = 'active'",
-                )
-                .bind(to_odt(at))
-                .bind(who)
-                .bind(id.0)
-                .bind(base_version)
-                .execute(&mut **tx)
-                .await
-                .map_err(write_error)?;
-                (
-                    versioned_outcome(
-                        *id,
-                        *base_version,
-                        done.rows_affected(),
-                        Self::fetch_current(tx, *id).await?,
-                    )?,
-                    ChangeKind::End,
-                )
-            }
-            WriteOp::Reopen { id, base_version } => {
-                Self::flush_inserts(tx, progress).await?;
-                let done = sqlx::query(
-                    "UPDATE records SET version = version + 1, status = 'active', updated_at = $1, \
-                     updated_by = $2 WHERE id = $3 AND version = $4 AND status = 'ended'",
-                )
-                .bind(to_odt(at))
-                .bind(who)
-                .bind(id.0)
-                .bind(base_version)
-                .execute(&mut **tx)
-                .await
-                .map_err(write_error)?;
-                (
-                    versioned_outcome(
-                        *id,
-                        *base_version,
-                        done.rows_affected(),
-                        Self::fetch_current(tx, *id).await?,
-                    )?,
-                    ChangeKind::Update,
-                )
-            }
+            WriteOp::End { id, base_version } => (
+                Self::set_status(tx, progress, *id, *base_version, RecordStatus::Ended, audit)
+                    .await?,
+                ChangeKind::End,
+            ),
+            WriteOp::Reopen { id, base_version } => (
+                Self::set_status(tx, progress, *id, *base_version, RecordStatus::Active, audit)
+                    .await?,
+                ChangeKind::Update,
+            ),
         };
         progress.record(rec, kind);
         Ok(())

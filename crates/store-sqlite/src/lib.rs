@@ -383,6 +383,42 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Ends a record in force, or brings an ended one back (`to`), provided it is still at
+    /// `base_version` and in the other status.
+    async fn set_status(
+        tx: &mut Transaction<'static, Sqlite>,
+        progress: &mut ChangeProgress,
+        id: RecordId,
+        base_version: Version,
+        to: RecordStatus,
+        audit: &AuditEntry,
+    ) -> StoreResult<StoredRecord> {
+        Self::flush_inserts(tx, progress).await?;
+        let from = match to {
+            RecordStatus::Ended => RecordStatus::Active,
+            RecordStatus::Active => RecordStatus::Ended,
+        };
+        let done = sqlx::query(
+            "UPDATE records SET version = version + 1, status = ?, updated_at = ?, \
+             updated_by = ? WHERE id = ? AND version = ? AND status = ?",
+        )
+        .bind(to.as_str())
+        .bind(ts_text(audit.at))
+        .bind(&audit.actor.display_name)
+        .bind(id.to_string())
+        .bind(base_version)
+        .bind(from.as_str())
+        .execute(&mut **tx)
+        .await
+        .map_err(write_error)?;
+        versioned_outcome(
+            id,
+            base_version,
+            done.rows_affected(),
+            Self::fetch_current(tx, id).await?,
+        )
+    }
+
     /// Applies one operation of a change: an insert joins the pending batch; an update or
     /// an end first writes the pending inserts, so the operations keep their order.
     async fn apply_op(
@@ -437,52 +473,15 @@ impl SqliteStore {
                     ChangeKind::Update,
                 )
             }
-            WriteOp::End { id, base_version } => {
-                Self::flush_inserts(tx, progress).await?;
-                let done = sqlx::query(
-                    "UPDATE records SET version = version + 1, status = 'ended', updated_at = ?, \
-                     updated_by = ? WHERE id = ? AND version = ? AND status = 'active'",
-                )
-                .bind(ts_text(at))
-                .bind(&who)
-                .bind(id.to_string())
-                .bind(base_version)
-                .execute(&mut **tx)
-                .await
-                .map_err(write_error)?;
-                (
-                    versioned_outcome(
-                        id,
-                        base_version,
-                        done.rows_affected(),
-                        Self::fetch_current(tx, id).await?,
-                    )?,
-                    ChangeKind::End,
-                )
-            }
-            WriteOp::Reopen { id, base_version } => {
-                Self::flush_inserts(tx, progress).await?;
-                let done = sqlx::query(
-                    "UPDATE records SET version = version + 1, status = 'active', updated_at = ?, \
-                     updated_by = ? WHERE id = ? AND version = ? AND status = 'ended'",
-                )
-                .bind(ts_text(at))
-                .bind(&who)
-                .bind(id.to_string())
-                .bind(base_version)
-                .execute(&mut **tx)
-                .await
-                .map_err(write_error)?;
-                (
-                    versioned_outcome(
-                        id,
-                        base_version,
-                        done.rows_affected(),
-                        Self::fetch_current(tx, id).await?,
-                    )?,
-                    ChangeKind::Update,
-                )
-            }
+            WriteOp::End { id, base_version } => (
+                Self::set_status(tx, progress, id, base_version, RecordStatus::Ended, audit).await?,
+                ChangeKind::End,
+            ),
+            WriteOp::Reopen { id, base_version } => (
+                Self::set_status(tx, progress, id, base_version, RecordStatus::Active, audit)
+                    .await?,
+                ChangeKind::Update,
+            ),
         };
         progress.record(rec, kind);
         Ok(())
