@@ -258,7 +258,7 @@ pub async fn not_duplicate(
             bluelamp_domain::ValidationErrors::single("b", "Choose two different records").into(),
         );
     }
-    let (a, b) = if x.0 <= y.0 { (x, y) } else { (y, x) };
+    let (a, b) = DuplicateCandidate::pair(x, y);
     let mut subjects = Vec::new();
     for id in [a, b] {
         let rec = pole.load_visible(caller, id, AuditAction::Update).await?;

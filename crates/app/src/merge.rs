@@ -26,7 +26,10 @@ use bluelamp_authz::Action;
 use bluelamp_domain::pole::Link;
 use bluelamp_domain::{AuditAction, RecordId, RecordKind, ValidationErrors, Version};
 use bluelamp_events::envelope::{RecordChange, record_event};
-use bluelamp_store::{Change, OpenGate, OutboxEvent, StoredRecord, WriteOp};
+use bluelamp_store::{
+    CandidateStatus, Change, DirectoryChange, DirectoryOp, DuplicateCandidate, OpenGate,
+    OutboxEvent, StoredRecord, WriteOp,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -190,6 +193,29 @@ impl PoleService {
             self.clock().now(),
             caller.context.correlation_id.clone(),
         )
+    }
+
+    /// Records the pair's new standing in the review queue after a merge or un-merge. That
+    /// change is done and audited already: a failure here only leaves a candidate the queue
+    /// hides (a merged record) or shows again, so it is logged, not returned.
+    async fn mark_pair(&self, caller: &Caller, x: RecordId, y: RecordId, status: CandidateStatus) {
+        let (a, b) = DuplicateCandidate::pair(x, y);
+        let done = self
+            .store()
+            .directory_apply(DirectoryChange {
+                ops: vec![DirectoryOp::DecideCandidate {
+                    a,
+                    b,
+                    status,
+                    by: caller.actor().display_name.clone(),
+                    at: self.clock().now(),
+                }],
+                audit: None,
+            })
+            .await;
+        if let Err(e) = done {
+            tracing::warn!(error = %e, status = status.as_str(), "pair not marked in the review queue");
+        }
     }
 
     /// Merges `req.merged` into `req.survivor` (see the module documentation).
@@ -396,29 +422,9 @@ impl PoleService {
                 .cloned()
                 .ok_or_else(|| AppError::Internal("the merge wrote nothing".into()))
         };
-        // The pair leaves the review queue. The merge itself is done and audited: a
-        // failure here only leaves a candidate that the queue hides (a merged record).
-        let (a, b) = if survivor.id.0 <= merged.id.0 {
-            (survivor.id, merged.id)
-        } else {
-            (merged.id, survivor.id)
-        };
-        if let Err(e) = self
-            .store()
-            .directory_apply(bluelamp_store::DirectoryChange {
-                ops: vec![bluelamp_store::DirectoryOp::DecideCandidate {
-                    a,
-                    b,
-                    status: bluelamp_store::CandidateStatus::Merged,
-                    by: caller.actor().display_name.clone(),
-                    at: now,
-                }],
-                audit: None,
-            })
-            .await
-        {
-            tracing::warn!(error = %e, "merged pair not marked in the review queue");
-        }
+        // The pair leaves the review queue.
+        self.mark_pair(caller, survivor.id, merged.id, CandidateStatus::Merged)
+            .await;
         Ok(MergeOutcome {
             survivor: find(survivor.id)?,
             merged: find(merged.id)?,
@@ -535,27 +541,13 @@ impl PoleService {
             }));
         let written = self.commit(Change { ops, audit, events }).await?;
         // Someone decided these are two people: the pair does not come back to the queue.
-        let (a, b) = if survivor.id.0 <= merged.id.0 {
-            (survivor.id, merged.id)
-        } else {
-            (merged.id, survivor.id)
-        };
-        if let Err(e) = self
-            .store()
-            .directory_apply(bluelamp_store::DirectoryChange {
-                ops: vec![bluelamp_store::DirectoryOp::DecideCandidate {
-                    a,
-                    b,
-                    status: bluelamp_store::CandidateStatus::NotDuplicate,
-                    by: caller.actor().display_name.clone(),
-                    at: self.clock().now(),
-                }],
-                audit: None,
-            })
-            .await
-        {
-            tracing::warn!(error = %e, "un-merged pair not marked in the review queue");
-        }
+        self.mark_pair(
+            caller,
+            survivor.id,
+            merged.id,
+            CandidateStatus::NotDuplicate,
+        )
+        .await;
         let find = |id: RecordId| {
             written
                 .iter()

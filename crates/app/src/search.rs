@@ -564,11 +564,17 @@ fn understand(
 
 /// The record ids a batch of events names (links are not indexed; their ends' documents do
 /// not change when a link does).
+/// The records (not links) a batch of events is about, each once.
 fn event_ids(batch: &[BusMessage]) -> Vec<RecordId> {
+    ids_of_kind(batch, |k| k != Some(RecordKind::Link.as_str()))
+}
+
+/// The ids a batch of events is about whose record kind passes `keep`, each once.
+fn ids_of_kind(batch: &[BusMessage], keep: impl Fn(Option<&str>) -> bool) -> Vec<RecordId> {
     let mut ids: Vec<RecordId> = Vec::new();
     for m in batch {
         let info = &m.payload["additionalInformation"];
-        if info["kind"].as_str() == Some(RecordKind::Link.as_str()) {
+        if !keep(info["kind"].as_str()) {
             continue;
         }
         if let Some(id) = info["id"].as_str().and_then(|s| s.parse::<RecordId>().ok())
@@ -604,7 +610,7 @@ impl Sink for Search {
         drop(st);
         // The duplicate check on new and changed persons. Its failure must not stop the
         // index following the store: it is logged, and the batch scan finds the pairs.
-        let persons = person_ids(batch);
+        let persons = ids_of_kind(batch, |k| k == Some(RecordKind::Person.as_str()));
         if !persons.is_empty()
             && persons.len() <= CHECK_BATCH
             && let Err(e) = self.check_persons(&persons).await
@@ -613,23 +619,6 @@ impl Sink for Search {
         }
         Ok(())
     }
-}
-
-/// Persons created or changed in a batch of events.
-fn person_ids(batch: &[BusMessage]) -> Vec<RecordId> {
-    let mut ids: Vec<RecordId> = Vec::new();
-    for m in batch {
-        let info = &m.payload["additionalInformation"];
-        if info["kind"].as_str() != Some(RecordKind::Person.as_str()) {
-            continue;
-        }
-        if let Some(id) = info["id"].as_str().and_then(|s| s.parse::<RecordId>().ok())
-            && !ids.contains(&id)
-        {
-            ids.push(id);
-        }
-    }
-    ids
 }
 
 /// A batch with more persons than this (a bulk load or migration) is left to the batch

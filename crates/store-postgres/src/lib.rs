@@ -284,8 +284,15 @@ impl PgStore {
                 ChangeKind::End,
             ),
             WriteOp::Reopen { id, base_version } => (
-                Self::set_status(tx, progress, *id, *base_version, RecordStatus::Active, audit)
-                    .await?,
+                Self::set_status(
+                    tx,
+                    progress,
+                    *id,
+                    *base_version,
+                    RecordStatus::Active,
+                    audit,
+                )
+                .await?,
                 ChangeKind::Update,
             ),
         };

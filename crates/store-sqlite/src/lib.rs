@@ -474,7 +474,8 @@ impl SqliteStore {
                 )
             }
             WriteOp::End { id, base_version } => (
-                Self::set_status(tx, progress, id, base_version, RecordStatus::Ended, audit).await?,
+                Self::set_status(tx, progress, id, base_version, RecordStatus::Ended, audit)
+                    .await?,
                 ChangeKind::End,
             ),
             WriteOp::Reopen { id, base_version } => (

@@ -211,6 +211,14 @@ pub struct DuplicateCandidate {
 }
 
 impl DuplicateCandidate {
+    /// Two records in the order a pair is stored (the smaller id first).
+    pub fn pair(
+        x: bluelamp_domain::RecordId,
+        y: bluelamp_domain::RecordId,
+    ) -> (bluelamp_domain::RecordId, bluelamp_domain::RecordId) {
+        if x.0 <= y.0 { (x, y) } else { (y, x) }
+    }
+
     /// An open candidate for the pair, in stored order.
     pub fn new(
         x: bluelamp_domain::RecordId,
@@ -220,7 +228,7 @@ impl DuplicateCandidate {
         found_by: &str,
         found_at: Timestamp,
     ) -> Self {
-        let (a, b) = if x.0 <= y.0 { (x, y) } else { (y, x) };
+        let (a, b) = Self::pair(x, y);
         Self {
             a,
             b,

@@ -510,3 +510,38 @@ async fn booking_in_through_the_pages_names_each_problem() {
     assert!(page.contains("Detainee booked in"));
     assert!(page.contains("FOSTER"), "{page}");
 }
+
+#[tokio::test]
+async fn a_person_merged_into_another_is_not_booked_in_and_the_page_says_which_record_to_use() {
+    let s = suite().await;
+    let kept = person(&s.sergeant, &s.app, "Mercer").await;
+    let merged = person(&s.sergeant, &s.app, "Mercer").await;
+    let r = s
+        .app
+        .post_json(
+            "/api/v1/persons/merges",
+            &json!({"survivor_id": kept, "survivor_version": 1, "merged_id": merged,
+                    "merged_version": 1, "reason": "Same man, booked twice"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = post(
+        &s.sergeant,
+        &s.app,
+        "/api/v1/custody",
+        &booking(&merged, "either_way"),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: Value = r.json().await.unwrap();
+    assert_eq!(problem_fields(&problem), ["person_id"]);
+    assert!(problem.to_string().contains(&kept), "{problem}");
+    let r = post(
+        &s.sergeant,
+        &s.app,
+        "/api/v1/custody",
+        &booking(&kept, "either_way"),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+}

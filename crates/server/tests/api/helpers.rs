@@ -271,3 +271,48 @@ pub async fn post_form(app: &TestApp, path: &str, pairs: &[(&str, &str)]) -> Res
         .await
         .unwrap()
 }
+
+/// Searches until `done` holds (the index follows the store a moment after each commit).
+pub async fn search_until(
+    app: &TestApp,
+    client: &Client,
+    query: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let r = client
+            .get(app.url(&format!("/api/v1/search?{query}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "search {query}");
+        let body: Value = r.json().await.unwrap();
+        if done(&body) {
+            return body;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "search {query} never matched: {body}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+pub fn group<'a>(body: &'a Value, kind: &str) -> Option<&'a Value> {
+    body["results"]
+        .as_array()
+        .and_then(|a| a.iter().find(|g| g["kind"] == kind))
+}
+
+pub fn ids(body: &Value, kind: &str) -> Vec<String> {
+    group(body, kind)
+        .and_then(|g| g["items"].as_array())
+        .map(|items| {
+            items
+                .iter()
+                .map(|i| i["id"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -78,12 +78,9 @@ pub(super) async fn person_merges(
     let duplicates = match state.search.likely_duplicates(&user.caller, rec).await {
         Ok(found) => found
             .into_iter()
-            .map(|m| Duplicate {
-                href: page_url(RecordKind::Person, m.hit.id),
-                compare: compare_url(rec.id, m.hit.id),
-                summary: m.hit.summary,
-                score: format!("{:.1}", m.hit.score),
-                reason: m.hit.reason,
+            .map(|m| {
+                let compare = compare_url(rec.id, m.hit.id);
+                duplicate(m, compare)
             })
             .collect(),
         Err(e) => {
@@ -109,18 +106,22 @@ pub(super) async fn likely_matches(
         Ok(found) => found
             .into_iter()
             .filter(|m| m.likely)
-            .map(|m| Duplicate {
-                href: page_url(RecordKind::Person, m.hit.id),
-                compare: String::new(),
-                summary: m.hit.summary,
-                score: format!("{:.1}", m.hit.score),
-                reason: m.hit.reason,
-            })
+            .map(|m| duplicate(m, String::new()))
             .collect(),
         Err(e) => {
             tracing::warn!(error = %e, "search before create not shown");
             Vec::new()
         }
+    }
+}
+
+fn duplicate(m: bluelamp_app::search::LikelyMatch, compare: String) -> Duplicate {
+    Duplicate {
+        href: page_url(RecordKind::Person, m.hit.id),
+        compare,
+        summary: m.hit.summary,
+        score: format!("{:.1}", m.hit.score),
+        reason: m.hit.reason,
     }
 }
 
