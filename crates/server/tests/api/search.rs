@@ -5,7 +5,7 @@
 
 use crate::helpers::*;
 use bluelamp_domain::AuditAction;
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
 
