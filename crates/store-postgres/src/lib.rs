@@ -12,8 +12,8 @@ use async_trait::async_trait;
 use bluelamp_domain::{AuditEntry, RecordId, RecordKind, Version};
 use bluelamp_store::migrations::{Migration, verify_applied};
 use bluelamp_store::support::{
-    ChangeProgress, gate_history, gate_links, gate_record, gate_version, mark_missing,
-    versioned_outcome,
+    ChangeProgress, VERSION_SELECT, current_in_change, gate_history, gate_links, gate_record,
+    gate_version, mark_missing, versioned_outcome,
 };
 use bluelamp_store::*;
 use rows::*;
@@ -52,6 +52,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 6,
         name: "duplicate_candidates",
         sql: include_str!("../migrations/0006_duplicate_candidates.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "current_version_content_once",
+        sql: include_str!("../migrations/0007_current_version_content_once.sql"),
     },
 ];
 
@@ -199,6 +204,7 @@ impl PgStore {
         audit: &AuditEntry,
     ) -> StoreResult<StoredRecord> {
         Self::flush_inserts(tx, progress).await?;
+        Self::keep_superseded_content(tx, id).await?;
         let from = match to {
             RecordStatus::Ended => RecordStatus::Active,
             RecordStatus::Active => RecordStatus::Ended,
@@ -250,6 +256,7 @@ impl PgStore {
                 body,
             } => {
                 Self::flush_inserts(tx, progress).await?;
+                Self::keep_superseded_content(tx, *id).await?;
                 let done = sqlx::query(
                     "UPDATE records SET version = version + 1, classification = $1, marking = $2, \
                      summary = $3, sort_key = $4, subtype = $5, body = $6, updated_at = $7, \
@@ -370,30 +377,49 @@ impl PgStore {
         Ok(())
     }
 
-    /// Writes the version rows of everything a change wrote, in multi-row statements.
+    /// Writes the version rows of everything a change wrote, in multi-row statements. A
+    /// record's current version leaves its content to `records` (migration 0007).
     async fn insert_versions(
         tx: &mut Transaction<'static, Postgres>,
         recs: &[StoredRecord],
         kinds: &[ChangeKind],
         audit: &AuditEntry,
     ) -> StoreResult<()> {
-        for (chunk, kinds) in recs.chunks(1000).zip(kinds.chunks(1000)) {
+        let current = current_in_change(recs);
+        for ((chunk, kinds), current) in recs
+            .chunks(1000)
+            .zip(kinds.chunks(1000))
+            .zip(current.chunks(1000))
+        {
             let mut rows = Vec::with_capacity(chunk.len());
-            for (rec, kind) in chunk.iter().zip(kinds) {
-                rows.push((rec, *kind, json_value(&rec.marking)?));
+            for ((rec, kind), current) in chunk.iter().zip(kinds).zip(current) {
+                let content = if *current {
+                    None
+                } else {
+                    Some((
+                        json_value(&rec.marking)?,
+                        rec.summary.clone(),
+                        rec.body.clone(),
+                    ))
+                };
+                rows.push((rec, *kind, content));
             }
             let mut q = QueryBuilder::<Postgres>::new(
                 "INSERT INTO record_versions (record_id, version, kind, classification, marking, \
                  summary, body, status, change, changed_at, changed_by, changed_by_name, audit_id) ",
             );
-            q.push_values(rows, |mut b, (rec, kind, marking)| {
+            q.push_values(rows, |mut b, (rec, kind, content)| {
+                let (marking, summary, body) = match content {
+                    Some((m, s, b)) => (Some(m), Some(s), Some(b)),
+                    None => (None, None, None),
+                };
                 b.push_bind(rec.id.0)
                     .push_bind(rec.version)
                     .push_bind(rec.kind.as_str())
                     .push_bind(rec.marking.classification.rank())
                     .push_bind(marking)
-                    .push_bind(rec.summary.clone())
-                    .push_bind(rec.body.clone())
+                    .push_bind(summary)
+                    .push_bind(body)
                     .push_bind(rec.status.as_str())
                     .push_bind(kind.as_str())
                     .push_bind(to_odt(audit.at))
@@ -403,6 +429,24 @@ impl PgStore {
             });
             q.build().execute(&mut **tx).await.map_err(write_error)?;
         }
+        Ok(())
+    }
+
+    /// Before a record changes: its current version's row gets the content it left to
+    /// `records` (migration 0007), so the version about to be superseded keeps its own. A
+    /// row that already has content (written before 0007, or already kept) is untouched.
+    async fn keep_superseded_content(
+        tx: &mut Transaction<'static, Postgres>,
+        id: RecordId,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE record_versions v SET marking = r.marking, summary = r.summary, body = r.body \
+             FROM records r WHERE r.id = $1 AND v.record_id = $1 AND v.body IS NULL",
+        )
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await
+        .map_err(write_error)?;
         Ok(())
     }
 }
@@ -455,12 +499,13 @@ impl Store for PgStore {
         gate: &dyn Gate,
         mut audit: AuditEntry,
     ) -> StoreResult<Vec<RecordVersion>> {
-        let rows =
-            sqlx::query("SELECT * FROM record_versions WHERE record_id = $1 ORDER BY version")
-                .bind(id.0)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(internal)?;
+        let rows = sqlx::query(&format!(
+            "{VERSION_SELECT} WHERE v.record_id = $1 ORDER BY v.version"
+        ))
+        .bind(id.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(internal)?;
         let versions = rows
             .iter()
             .map(version_from_row)
@@ -481,13 +526,14 @@ impl Store for PgStore {
         mut audit: AuditEntry,
     ) -> StoreResult<Option<RecordVersion>> {
         let current = self.load(&[id]).await?.into_iter().next();
-        let row =
-            sqlx::query("SELECT * FROM record_versions WHERE record_id = $1 AND version = $2")
-                .bind(id.0)
-                .bind(version)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(internal)?;
+        let row = sqlx::query(&format!(
+            "{VERSION_SELECT} WHERE v.record_id = $1 AND v.version = $2"
+        ))
+        .bind(id.0)
+        .bind(version)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(internal)?;
         let found = row.as_ref().map(version_from_row).transpose()?;
         let shown = match (current, found) {
             (Some(current), Some(v)) => gate_version(&mut audit, gate, &current, v),

@@ -2,7 +2,7 @@
 
 use bluelamp_domain::audit::AuditSubject;
 use bluelamp_domain::{Actor, AuditEntry, Marking, RecordId, RecordKind, RequestContext};
-use bluelamp_store::support::{parse_action, parse_outcome};
+use bluelamp_store::support::{check_held_content, parse_action, parse_outcome};
 use bluelamp_store::*;
 use jiff::Timestamp;
 use serde::Serialize;
@@ -80,12 +80,21 @@ pub fn record_from_row(row: &PgRow) -> StoreResult<StoredRecord> {
     })
 }
 
+/// A row of `VERSION_SELECT`.
 pub fn version_from_row(row: &PgRow) -> StoreResult<RecordVersion> {
     let change: String = get(row, "change")?;
+    let record_id = RecordId(get(row, "record_id")?);
+    let version = get(row, "version")?;
+    check_held_content(
+        record_id,
+        version,
+        get(row, "held_in_record")?,
+        get(row, "current_version")?,
+    )?;
     Ok(RecordVersion {
-        id: RecordId(get(row, "record_id")?),
+        id: record_id,
         kind: kind(&get::<String>(row, "kind")?)?,
-        version: get(row, "version")?,
+        version,
         marking: from_json(get(row, "marking")?)?,
         summary: get(row, "summary")?,
         body: get(row, "body")?,

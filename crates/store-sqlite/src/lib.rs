@@ -13,13 +13,14 @@ use async_trait::async_trait;
 use bluelamp_domain::{AuditEntry, RecordId, RecordKind, Version};
 use bluelamp_store::migrations::{Migration, verify_applied};
 use bluelamp_store::support::{
-    ChangeProgress, gate_history, gate_links, gate_record, gate_version, mark_missing,
-    versioned_outcome,
+    ChangeProgress, VERSION_SELECT, current_in_change, gate_history, gate_links, gate_record,
+    gate_version, mark_missing, versioned_outcome,
 };
 use bluelamp_store::*;
 use rows::*;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
+use std::collections::VecDeque;
 use std::path::Path;
 use std::time::Duration;
 
@@ -53,6 +54,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 6,
         name: "duplicate_candidates",
         sql: include_str!("../migrations/0006_duplicate_candidates.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "current_version_content_once",
+        sql: include_str!("../migrations/0007_current_version_content_once.sql"),
     },
 ];
 
@@ -216,20 +222,25 @@ impl SqliteStore {
     /// Writes one change inside the writer's transaction (within its own savepoint).
     pub(crate) async fn apply_in(
         tx: &mut Transaction<'static, Sqlite>,
-        change: Change,
+        prepared: writer::Prepared,
     ) -> StoreResult<Vec<StoredRecord>> {
-        let Change {
-            ops,
-            mut audit,
-            events,
-        } = change;
+        let writer::Prepared {
+            change:
+                Change {
+                    ops,
+                    mut audit,
+                    events,
+                },
+            mut inserts,
+            events: payloads,
+        } = prepared;
         // Consecutive inserts go in multi-row statements: a bulk load is a few statements per
         // hundreds of records rather than three per record.
         let mut progress = ChangeProgress::default();
         for op in ops {
-            Self::apply_op(tx, op, &audit, &mut progress).await?;
+            Self::apply_op(tx, op, &audit, &mut progress, &mut inserts).await?;
         }
-        Self::flush_inserts(tx, &mut progress).await?;
+        Self::flush_inserts(tx, &mut progress, &mut inserts).await?;
         let ChangeProgress {
             written,
             kinds: changes,
@@ -238,25 +249,20 @@ impl SqliteStore {
         Self::insert_versions(tx, &written, &changes, &audit).await?;
         audit.subjects = written.iter().map(subject).collect();
         Self::insert_audit(tx, &audit).await?;
+        let mut payloads = payloads.into_iter();
         for chunk in events.chunks(1000) {
-            let mut encoded = Vec::with_capacity(chunk.len());
-            for e in chunk {
-                encoded.push((
-                    e.event_id.to_string(),
-                    e.event_type.clone(),
-                    ts_text(e.occurred_at),
-                    json_text(&e.payload)?,
-                ));
-            }
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO outbox (event_id, event_type, occurred_at, payload) ",
             );
-            q.push_values(encoded, |mut b, (id, t, at, payload)| {
-                b.push_bind(id)
-                    .push_bind(t)
-                    .push_bind(at)
-                    .push_bind(payload);
-            });
+            q.push_values(
+                chunk.iter().zip(payloads.by_ref()),
+                |mut b, (e, payload)| {
+                    b.push_bind(e.event_id.to_string())
+                        .push_bind(e.event_type.clone())
+                        .push_bind(ts_text(e.occurred_at))
+                        .push_bind(payload);
+                },
+            );
             q.build().execute(&mut **tx).await.map_err(write_error)?;
         }
         Ok(written)
@@ -299,7 +305,8 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Writes the version rows of everything a change wrote, in multi-row statements.
+    /// Writes the version rows of everything a change wrote, in multi-row statements. A
+    /// record's current version leaves its content to `records` (migration 0007).
     async fn insert_versions(
         tx: &mut Transaction<'static, Sqlite>,
         recs: &[StoredRecord],
@@ -308,22 +315,40 @@ impl SqliteStore {
     ) -> StoreResult<()> {
         let at = ts_text(audit.at);
         let audit_id = audit.id.to_string();
-        for (chunk, kinds) in recs.chunks(500).zip(kinds.chunks(500)) {
+        let current = current_in_change(recs);
+        for ((chunk, kinds), current) in recs
+            .chunks(500)
+            .zip(kinds.chunks(500))
+            .zip(current.chunks(500))
+        {
             let mut rows = Vec::with_capacity(chunk.len());
-            for (rec, kind) in chunk.iter().zip(kinds) {
-                rows.push((rec, *kind, json_text(&rec.marking)?, json_text(&rec.body)?));
+            for ((rec, kind), current) in chunk.iter().zip(kinds).zip(current) {
+                let content = if *current {
+                    None
+                } else {
+                    Some((
+                        json_text(&rec.marking)?,
+                        rec.summary.clone(),
+                        json_text(&rec.body)?,
+                    ))
+                };
+                rows.push((rec, *kind, content));
             }
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO record_versions (record_id, version, kind, classification, marking, \
                  summary, body, status, change, changed_at, changed_by, changed_by_name, audit_id) ",
             );
-            q.push_values(rows, |mut b, (rec, kind, marking, body)| {
+            q.push_values(rows, |mut b, (rec, kind, content)| {
+                let (marking, summary, body) = match content {
+                    Some((m, s, b)) => (Some(m), Some(s), Some(b)),
+                    None => (None, None, None),
+                };
                 b.push_bind(rec.id.to_string())
                     .push_bind(rec.version)
                     .push_bind(rec.kind.as_str())
                     .push_bind(rec.marking.classification.rank())
                     .push_bind(marking)
-                    .push_bind(rec.summary.clone())
+                    .push_bind(summary)
                     .push_bind(body)
                     .push_bind(rec.status.as_str())
                     .push_bind(kind.as_str())
@@ -337,20 +362,42 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Before a record changes: its current version's row gets the content it left to
+    /// `records` (migration 0007), so the version about to be superseded keeps its own. A
+    /// row that already has content (written before 0007, or already kept) is untouched.
+    async fn keep_superseded_content(
+        tx: &mut Transaction<'static, Sqlite>,
+        id: RecordId,
+    ) -> StoreResult<()> {
+        let id = id.to_string();
+        sqlx::query(
+            "UPDATE record_versions SET (marking, summary, body) = \
+             (SELECT marking, summary, body FROM records WHERE id = ?) \
+             WHERE record_id = ? AND body IS NULL",
+        )
+        .bind(&id)
+        .bind(&id)
+        .execute(&mut **tx)
+        .await
+        .map_err(write_error)?;
+        Ok(())
+    }
+
     /// Inserts the pending new records in multi-row statements and moves them to `written`.
     async fn flush_inserts(
         tx: &mut Transaction<'static, Sqlite>,
         progress: &mut ChangeProgress,
+        texts: &mut VecDeque<(String, String)>,
     ) -> StoreResult<()> {
         for chunk in progress.pending.chunks(500) {
             let mut rows = Vec::with_capacity(chunk.len());
             for rec in chunk {
-                rows.push((
-                    rec,
-                    json_text(&rec.marking)?,
-                    json_text(&rec.body)?,
-                    ts_text(rec.created_at),
-                ));
+                let (marking, body) = match texts.pop_front() {
+                    Some(t) => t,
+                    // Every insert was prepared; this only guards the pairing.
+                    None => (json_text(&rec.marking)?, json_text(&rec.body)?),
+                };
+                rows.push((rec, marking, body, ts_text(rec.created_at)));
             }
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO records (id, kind, version, classification, marking, summary, \
@@ -392,8 +439,10 @@ impl SqliteStore {
         base_version: Version,
         to: RecordStatus,
         audit: &AuditEntry,
+        texts: &mut VecDeque<(String, String)>,
     ) -> StoreResult<StoredRecord> {
-        Self::flush_inserts(tx, progress).await?;
+        Self::flush_inserts(tx, progress, texts).await?;
+        Self::keep_superseded_content(tx, id).await?;
         let from = match to {
             RecordStatus::Ended => RecordStatus::Active,
             RecordStatus::Active => RecordStatus::Ended,
@@ -426,6 +475,7 @@ impl SqliteStore {
         op: WriteOp,
         audit: &AuditEntry,
         progress: &mut ChangeProgress,
+        texts: &mut VecDeque<(String, String)>,
     ) -> StoreResult<()> {
         let at = audit.at;
         let who = audit.actor.display_name.clone();
@@ -444,7 +494,8 @@ impl SqliteStore {
                 subtype,
                 body,
             } => {
-                Self::flush_inserts(tx, progress).await?;
+                Self::flush_inserts(tx, progress, texts).await?;
+                Self::keep_superseded_content(tx, id).await?;
                 let done = sqlx::query(
                     "UPDATE records SET version = version + 1, classification = ?, marking = ?, \
                      summary = ?, sort_key = ?, subtype = ?, body = ?, updated_at = ?, \
@@ -474,13 +525,29 @@ impl SqliteStore {
                 )
             }
             WriteOp::End { id, base_version } => (
-                Self::set_status(tx, progress, id, base_version, RecordStatus::Ended, audit)
-                    .await?,
+                Self::set_status(
+                    tx,
+                    progress,
+                    id,
+                    base_version,
+                    RecordStatus::Ended,
+                    audit,
+                    texts,
+                )
+                .await?,
                 ChangeKind::End,
             ),
             WriteOp::Reopen { id, base_version } => (
-                Self::set_status(tx, progress, id, base_version, RecordStatus::Active, audit)
-                    .await?,
+                Self::set_status(
+                    tx,
+                    progress,
+                    id,
+                    base_version,
+                    RecordStatus::Active,
+                    audit,
+                    texts,
+                )
+                .await?,
                 ChangeKind::Update,
             ),
         };
@@ -525,12 +592,13 @@ impl Store for SqliteStore {
         gate: &dyn Gate,
         mut audit: AuditEntry,
     ) -> StoreResult<Vec<RecordVersion>> {
-        let rows =
-            sqlx::query("SELECT * FROM record_versions WHERE record_id = ? ORDER BY version")
-                .bind(id.to_string())
-                .fetch_all(&self.readers)
-                .await
-                .map_err(internal)?;
+        let rows = sqlx::query(&format!(
+            "{VERSION_SELECT} WHERE v.record_id = ? ORDER BY v.version"
+        ))
+        .bind(id.to_string())
+        .fetch_all(&self.readers)
+        .await
+        .map_err(internal)?;
         let versions = rows
             .iter()
             .map(version_from_row)
@@ -551,12 +619,14 @@ impl Store for SqliteStore {
         mut audit: AuditEntry,
     ) -> StoreResult<Option<RecordVersion>> {
         let current = self.load(&[id]).await?.into_iter().next();
-        let row = sqlx::query("SELECT * FROM record_versions WHERE record_id = ? AND version = ?")
-            .bind(id.to_string())
-            .bind(version)
-            .fetch_optional(&self.readers)
-            .await
-            .map_err(internal)?;
+        let row = sqlx::query(&format!(
+            "{VERSION_SELECT} WHERE v.record_id = ? AND v.version = ?"
+        ))
+        .bind(id.to_string())
+        .bind(version)
+        .fetch_optional(&self.readers)
+        .await
+        .map_err(internal)?;
         let found = row.as_ref().map(version_from_row).transpose()?;
         let shown = match (current, found) {
             (Some(current), Some(v)) => gate_version(&mut audit, gate, &current, v),

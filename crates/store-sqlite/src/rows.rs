@@ -4,7 +4,7 @@
 
 use bluelamp_domain::{Actor, audit::AuditSubject};
 use bluelamp_domain::{AuditEntry, Marking, RecordId, RecordKind, RequestContext};
-use bluelamp_store::support::{parse_action, parse_outcome};
+use bluelamp_store::support::{check_held_content, parse_action, parse_outcome};
 use bluelamp_store::*;
 use jiff::Timestamp;
 use serde::Serialize;
@@ -83,13 +83,22 @@ pub fn record_from_row(row: &SqliteRow) -> StoreResult<StoredRecord> {
     })
 }
 
+/// A row of `VERSION_SELECT`.
 pub fn version_from_row(row: &SqliteRow) -> StoreResult<RecordVersion> {
     let status: String = get(row, "status")?;
     let change: String = get(row, "change")?;
+    let record_id = id(&get::<String>(row, "record_id")?)?;
+    let version = get(row, "version")?;
+    check_held_content(
+        record_id,
+        version,
+        get(row, "held_in_record")?,
+        get(row, "current_version")?,
+    )?;
     Ok(RecordVersion {
-        id: id(&get::<String>(row, "record_id")?)?,
+        id: record_id,
         kind: kind(&get::<String>(row, "kind")?)?,
-        version: get(row, "version")?,
+        version,
         marking: parse_json(&get::<String>(row, "marking")?)?,
         summary: get(row, "summary")?,
         body: parse_json(&get::<String>(row, "body")?)?,

@@ -7,7 +7,7 @@
 //! is durable; if the commit fails, everyone in the group is told it failed.
 
 use crate::SqliteStore;
-use crate::rows::unavailable;
+use crate::rows::{json_text, unavailable};
 use bluelamp_domain::AuditEntry;
 use bluelamp_store::{
     Change, DirectoryChange, DirectoryOutcome, StoreError, StoreResult, StoredRecord,
@@ -18,8 +18,40 @@ use tokio::sync::{mpsc, oneshot};
 /// The most jobs committed together. Bounded so one commit's latency stays small.
 const MAX_GROUP: usize = 256;
 
+/// A change with its JSON already written out. The caller's task does that before queueing
+/// (`Prepared::new`), so the one writer spends its time in SQLite, and a loader with a
+/// second batch in flight encodes it while the first is written.
+pub(crate) struct Prepared {
+    pub change: Change,
+    /// The marking and body text of each `WriteOp::Insert`, in the order of the ops.
+    pub inserts: std::collections::VecDeque<(String, String)>,
+    /// The payload text of each outbox event, in order.
+    pub events: Vec<String>,
+}
+
+impl Prepared {
+    pub(crate) fn new(change: Change) -> StoreResult<Self> {
+        let mut inserts = std::collections::VecDeque::new();
+        for op in &change.ops {
+            if let bluelamp_store::WriteOp::Insert(new) = op {
+                inserts.push_back((json_text(&new.marking)?, json_text(&new.body)?));
+            }
+        }
+        let events = change
+            .events
+            .iter()
+            .map(|e| json_text(&e.payload))
+            .collect::<StoreResult<_>>()?;
+        Ok(Self {
+            change,
+            inserts,
+            events,
+        })
+    }
+}
+
 enum Work {
-    Apply(Change),
+    Apply(Box<Prepared>),
     Audit(AuditEntry),
     Delivered(Vec<i64>),
     Prune(String),
@@ -75,7 +107,8 @@ impl Writer {
     }
 
     pub(crate) async fn apply(&self, change: Change) -> StoreResult<Vec<StoredRecord>> {
-        match self.submit(Work::Apply(change)).await? {
+        let prepared = Box::new(Prepared::new(change)?);
+        match self.submit(Work::Apply(prepared)).await? {
             Done::Records(r) => Ok(r),
             Done::Count(_) | Done::Directory(_) | Done::Nothing => Ok(Vec::new()),
         }
@@ -147,7 +180,9 @@ async fn exec(tx: &mut Transaction<'static, Sqlite>, sql: &str) -> StoreResult<(
 
 async fn run_one(tx: &mut Transaction<'static, Sqlite>, work: Work) -> StoreResult<Done> {
     match work {
-        Work::Apply(change) => SqliteStore::apply_in(tx, change).await.map(Done::Records),
+        Work::Apply(prepared) => SqliteStore::apply_in(tx, *prepared)
+            .await
+            .map(Done::Records),
         Work::Audit(entry) => SqliteStore::insert_audit(tx, &entry)
             .await
             .map(|_| Done::Nothing),

@@ -72,3 +72,107 @@ async fn an_edited_migration_is_refused_at_start() {
     let err = SqliteStore::open(&path).await.unwrap_err();
     assert!(err.to_string().contains("never be edited"), "{err}");
 }
+
+/// A database written before migration 0007 (every version row holding its content) is
+/// upgraded in place: its history reads as before, and later changes keep every version.
+#[tokio::test]
+async fn a_database_from_before_0007_keeps_its_history() {
+    use bluelamp_domain::{Actor, AuditAction, AuditEntry, Marking, RecordId};
+    use bluelamp_store::{OpenGate, WriteOp};
+    use bluelamp_store_sqlite::MIGRATIONS;
+
+    let dir = std::env::temp_dir().join(format!("bluelamp-test-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bluelamp.db");
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, \
+         checksum TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT 'then')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    for m in MIGRATIONS.iter().filter(|m| m.version < 7) {
+        sqlx::raw_sql(m.sql).execute(&pool).await.unwrap();
+        sqlx::query("INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)")
+            .bind(m.version)
+            .bind(m.name)
+            .bind(m.checksum())
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    // One person as the store wrote it before 0007: the current content in both tables.
+    let id = RecordId(uuid::Uuid::now_v7());
+    let marking = serde_json::to_string(&Marking::official()).unwrap();
+    let body = r#"{"family_name":"Old","given_names":"John"}"#;
+    sqlx::query(
+        "INSERT INTO records (id, kind, version, classification, marking, summary, sort_key, \
+         body, status, created_at, created_by, updated_at, updated_by) VALUES \
+         (?, 'person', 1, 1, ?, 'OLD, John', 'old, john', ?, 'active', \
+         '2026-01-01T00:00:00.000000Z', 'PC 1 Old', '2026-01-01T00:00:00.000000Z', 'PC 1 Old')",
+    )
+    .bind(id.to_string())
+    .bind(&marking)
+    .bind(body)
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO record_versions (record_id, version, kind, classification, marking, \
+         summary, body, status, change, changed_at, changed_by, changed_by_name, audit_id) \
+         VALUES (?, 1, 'person', 1, ?, 'OLD, John', ?, 'active', 'create', \
+         '2026-01-01T00:00:00.000000Z', 'pc.1', 'PC 1 Old', ?)",
+    )
+    .bind(id.to_string())
+    .bind(&marking)
+    .bind(body)
+    .bind(uuid::Uuid::now_v7().to_string())
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+
+    let store = SqliteStore::open(&path).await.unwrap();
+    let audit = |action| {
+        AuditEntry::new(
+            "2026-05-01T10:00:00Z".parse().unwrap(),
+            Actor::system("test"),
+            action,
+            "test",
+            Default::default(),
+        )
+    };
+    store
+        .apply(bluelamp_store::Change {
+            ops: vec![WriteOp::Update {
+                id,
+                base_version: 1,
+                marking: Marking::official(),
+                summary: "NEW, John".into(),
+                subtype: None,
+                body: serde_json::json!({"family_name": "New"}),
+            }],
+            audit: audit(AuditAction::Update),
+            events: vec![],
+        })
+        .await
+        .unwrap();
+    let history = store
+        .consult_history(id, &OpenGate, audit(AuditAction::ViewHistory))
+        .await
+        .unwrap();
+    let families: Vec<_> = history
+        .iter()
+        .map(|v| (v.version, v.summary.as_str(), v.body["family_name"].clone()))
+        .collect();
+    assert_eq!(
+        families,
+        vec![
+            (1, "OLD, John", serde_json::json!("Old")),
+            (2, "NEW, John", serde_json::json!("New"))
+        ]
+    );
+    assert_eq!(history[0].changed_by_name, "PC 1 Old");
+}

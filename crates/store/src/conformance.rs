@@ -36,6 +36,7 @@ macro_rules! store_conformance_tests {
             marking_round_trips_exactly,
             bulk_change_writes_every_record,
             version_consultation_returns_the_past,
+            every_version_keeps_its_own_content,
             concurrent_changes_fail_alone,
             delivered_outbox_events_are_pruned_and_pending_ones_kept,
             list_totals_are_counted_up_to_the_cap,
@@ -714,6 +715,129 @@ pub async fn version_consultation_returns_the_past(store: Arc<dyn Store>) {
             .unwrap()
             .is_none()
     );
+}
+
+fn update(id: RecordId, base_version: Version, family: &str, class: Classification) -> WriteOp {
+    WriteOp::Update {
+        id,
+        base_version,
+        marking: Marking::new(class, vec![], vec![]),
+        summary: format!("{}, John", family.to_uppercase()),
+        subtype: None,
+        body: json!({"family_name": family}),
+    }
+}
+
+fn change(ops: Vec<WriteOp>) -> Change {
+    Change {
+        ops,
+        audit: audit(AuditAction::Update),
+        events: vec![],
+    }
+}
+
+/// A record's current content is stored once (migration 0007): whatever changes follow, and
+/// however they are grouped, every version read back is the content it was written with.
+pub async fn every_version_keeps_its_own_content(store: Arc<dyn Store>) {
+    use Classification::{Official, OfficialSensitive};
+    let a = person("One");
+    let b = person("Alpha");
+    // b is created and changed twice in the same change as a's first update.
+    store.apply(create(a.clone())).await.unwrap();
+    store
+        .apply(change(vec![
+            update(a.id, 1, "Two", OfficialSensitive),
+            WriteOp::Insert(b.clone()),
+            update(b.id, 1, "Beta", OfficialSensitive),
+            update(b.id, 2, "Gamma", Official),
+        ]))
+        .await
+        .unwrap();
+    // A refused change leaves everything as it was.
+    let stale = store
+        .apply(change(vec![update(a.id, 1, "Stale", Official)]))
+        .await;
+    assert!(
+        matches!(stale, Err(StoreError::Conflict { .. })),
+        "{stale:?}"
+    );
+    store
+        .apply(change(vec![WriteOp::End {
+            id: a.id,
+            base_version: 2,
+        }]))
+        .await
+        .unwrap();
+    store
+        .apply(change(vec![WriteOp::Reopen {
+            id: a.id,
+            base_version: 3,
+        }]))
+        .await
+        .unwrap();
+    store
+        .apply(change(vec![update(a.id, 4, "Five", Official)]))
+        .await
+        .unwrap();
+
+    let seen = |versions: Vec<RecordVersion>| {
+        versions
+            .into_iter()
+            .map(|v| {
+                (
+                    v.version,
+                    v.body["family_name"].as_str().unwrap_or("").to_string(),
+                    v.summary,
+                    v.marking.classification,
+                    v.status,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let row = |v: Version, f: &str, c: Classification, s: RecordStatus| {
+        (
+            v,
+            f.to_string(),
+            format!("{}, John", f.to_uppercase()),
+            c,
+            s,
+        )
+    };
+    let history = store
+        .consult_history(a.id, &OpenGate, audit(AuditAction::ViewHistory))
+        .await
+        .unwrap();
+    assert_eq!(
+        seen(history),
+        vec![
+            row(1, "One", Official, RecordStatus::Active),
+            row(2, "Two", OfficialSensitive, RecordStatus::Active),
+            row(3, "Two", OfficialSensitive, RecordStatus::Ended),
+            row(4, "Two", OfficialSensitive, RecordStatus::Active),
+            row(5, "Five", Official, RecordStatus::Active),
+        ]
+    );
+    let history = store
+        .consult_history(b.id, &OpenGate, audit(AuditAction::ViewHistory))
+        .await
+        .unwrap();
+    assert_eq!(
+        seen(history),
+        vec![
+            row(1, "Alpha", Official, RecordStatus::Active),
+            row(2, "Beta", OfficialSensitive, RecordStatus::Active),
+            row(3, "Gamma", Official, RecordStatus::Active),
+        ]
+    );
+    // One version at a time reads the same as the history.
+    for (v, family) in [(1, "One"), (2, "Two"), (5, "Five")] {
+        let got = store
+            .consult_version(a.id, v, &OpenGate, audit(AuditAction::View))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(got.body["family_name"], family, "version {v}");
+    }
 }
 
 pub async fn concurrent_changes_fail_alone(store: Arc<dyn Store>) {

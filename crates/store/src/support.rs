@@ -223,3 +223,47 @@ pub fn mark_missing(audit: &mut bluelamp_domain::AuditEntry, id: bluelamp_domain
     audit.subjects.clear();
     audit.details = merge_details(audit.details.take(), "requested_id", id.to_string());
 }
+
+/// For each record a change wrote, in order: is it that record's current version once the
+/// change commits (the last version of its id in the change)? A current version's row leaves
+/// its content to `records` (migration 0007); an earlier version written in the same change
+/// keeps its own.
+pub fn current_in_change(written: &[crate::StoredRecord]) -> Vec<bool> {
+    let mut last = std::collections::HashMap::with_capacity(written.len());
+    for (i, rec) in written.iter().enumerate() {
+        last.insert(rec.id, i);
+    }
+    written
+        .iter()
+        .enumerate()
+        .map(|(i, rec)| last.get(&rec.id) == Some(&i))
+        .collect()
+}
+
+/// Checks a version row read with its content taken from `records` where the row holds
+/// none: that is right only while the row is the record's current version. Anything else
+/// means a change skipped keeping the superseded content, and is reported, not shown.
+pub fn check_held_content(
+    id: bluelamp_domain::RecordId,
+    version: bluelamp_domain::Version,
+    held_in_record: bool,
+    current_version: bluelamp_domain::Version,
+) -> crate::StoreResult<()> {
+    if held_in_record && version != current_version {
+        return Err(crate::StoreError::Internal(format!(
+            "version {version} of {id} has lost its content (the record is at version \
+             {current_version})"
+        )));
+    }
+    Ok(())
+}
+
+/// Version rows with their content: a row that holds none is its record's current version,
+/// whose content is the one in `records` (migration 0007); each adapter's
+/// `version_from_row` checks that with `check_held_content`. Plain SQL both adapters run.
+pub const VERSION_SELECT: &str = "SELECT v.record_id, v.version, v.kind, v.classification, \
+     COALESCE(v.marking, r.marking) AS marking, COALESCE(v.summary, r.summary) AS summary, \
+     COALESCE(v.body, r.body) AS body, v.status, v.change, v.changed_at, v.changed_by, \
+     v.changed_by_name, v.audit_id, v.body IS NULL AS held_in_record, \
+     r.version AS current_version \
+     FROM record_versions v JOIN records r ON r.id = v.record_id";
