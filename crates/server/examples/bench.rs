@@ -125,10 +125,30 @@ fn changes(records: &[NewRecord], batch: usize, clock: &Arc<dyn Clock>) -> Vec<C
         .collect()
 }
 
-async fn time_store(store: Arc<dyn Store>, changes: Vec<Change>, persons: usize) -> f64 {
+/// Applies `changes` with `inflight` of them submitted at a time (a loader that prepares its
+/// next batch while the store writes the last), returning persons per second.
+async fn time_store(
+    store: Arc<dyn Store>,
+    changes: Vec<Change>,
+    persons: usize,
+    inflight: usize,
+) -> f64 {
+    let queue = Arc::new(std::sync::Mutex::new(changes.into_iter()));
     let started = Instant::now();
-    for c in changes {
-        store.apply(c).await.unwrap();
+    let workers: Vec<_> = (0..inflight.max(1))
+        .map(|_| {
+            let (store, queue) = (store.clone(), queue.clone());
+            tokio::spawn(async move {
+                loop {
+                    let next = queue.lock().unwrap().next();
+                    let Some(c) = next else { break };
+                    store.apply(c).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.await.unwrap();
     }
     persons as f64 / started.elapsed().as_secs_f64()
 }
@@ -178,6 +198,7 @@ async fn pg_copy_ceiling(url: &str, records: &[NewRecord]) -> f64 {
 async fn bench_store() {
     let persons: u64 = arg("--persons", "100000").parse().unwrap();
     let batch: usize = arg("--batch", "1000").parse().unwrap();
+    let inflight: usize = arg("--inflight", "1").parse().unwrap();
     let pg = arg("--postgres", "postgres://postgres@127.0.0.1:5432/postgres");
     let clock = system_clock();
     println!(
@@ -190,7 +211,13 @@ async fn bench_store() {
             .await
             .unwrap(),
     );
-    let rate = time_store(sqlite, changes(&records, batch, &clock), records.len()).await;
+    let rate = time_store(
+        sqlite,
+        changes(&records, batch, &clock),
+        records.len(),
+        inflight,
+    )
+    .await;
     println!("sqlite (embedded default): {rate:.0} persons/s");
 
     let single: Arc<dyn Store> = Arc::new(
@@ -199,14 +226,20 @@ async fn bench_store() {
             .unwrap(),
     );
     let few = &records[..records.len().min(5000)];
-    let rate = time_store(single, changes(few, 1, &clock), few.len()).await;
+    let rate = time_store(single, changes(few, 1, &clock), few.len(), 1).await;
     println!("sqlite, one person per transaction: {rate:.0} persons/s");
 
     match sqlx::PgPool::connect(&pg).await {
         Ok(_) => {
             let url = fresh_pg(&pg).await;
             let store: Arc<dyn Store> = Arc::new(PgStore::connect(&url).await.unwrap());
-            let rate = time_store(store, changes(&records, batch, &clock), records.len()).await;
+            let rate = time_store(
+                store,
+                changes(&records, batch, &clock),
+                records.len(),
+                inflight,
+            )
+            .await;
             println!("postgres: {rate:.0} persons/s");
             let ceiling = pg_copy_ceiling(&fresh_pg(&pg).await, &records).await;
             println!("postgres COPY into a bare table (ceiling): {ceiling:.0} rows/s");
