@@ -227,6 +227,8 @@ pub struct IdentityService {
     pub(crate) policy: SessionPolicy,
     /// A hash to verify against when the user does not exist, so that costs the same.
     dummy_hash: Arc<OnceLock<String>>,
+    /// Seals authenticator-app seeds at rest.
+    secrets: Arc<crate::secrets::SecretBox>,
 }
 
 impl IdentityService {
@@ -235,6 +237,7 @@ impl IdentityService {
         clock: Arc<dyn Clock>,
         access: Access,
         policy: SessionPolicy,
+        secrets: Arc<crate::secrets::SecretBox>,
     ) -> Self {
         Self {
             store,
@@ -242,7 +245,62 @@ impl IdentityService {
             access,
             policy,
             dummy_hash: Arc::new(OnceLock::new()),
+            secrets,
         }
+    }
+
+    /// What a user's app seed is sealed for: it opens only in that user's row.
+    fn totp_context(username: &Username) -> String {
+        format!("totp:{}", username.as_str())
+    }
+
+    /// A user's authenticator-app seed: opened from its sealed form, or read as the base32 it
+    /// was stored as before seeds were sealed (`seal_stored_totp` seals those at start).
+    fn totp_seed(
+        &self,
+        username: &Username,
+        totp: &bluelamp_store::TotpEnrolment,
+    ) -> Result<Vec<u8>, AppError> {
+        if crate::secrets::SecretBox::is_sealed(&totp.secret) {
+            self.secrets
+                .open(&Self::totp_context(username), &totp.secret)
+        } else {
+            crate::totp::base32_decode(&totp.secret).ok_or_else(|| {
+                AppError::Internal(format!(
+                    "the authenticator-app seed of {} is not valid",
+                    username.as_str()
+                ))
+            })
+        }
+    }
+
+    /// Seals every authenticator-app seed still stored as plain base32 (written before seeds
+    /// were sealed), each as an audited change to its user. Returns how many it sealed.
+    pub async fn seal_stored_totp(&self) -> Result<usize, AppError> {
+        let mut sealed = 0;
+        for mut account in self.store.users().await? {
+            let Some(mut totp) = account.totp.clone() else {
+                continue;
+            };
+            if crate::secrets::SecretBox::is_sealed(&totp.secret) {
+                continue;
+            }
+            let username = account.principal.username.clone();
+            let seed = self.totp_seed(&username, &totp)?;
+            totp.secret = self.secrets.seal(&Self::totp_context(&username), &seed)?;
+            let base = account.version;
+            account.totp = Some(totp);
+            account.updated_at = self.clock.now();
+            let audit = Caller::system("secrets")
+                .audit(&self.clock, AuditAction::ManageUser)
+                .with_details(json!({
+                    "operation": "mfa_secret_sealed",
+                    "user": username.as_str(),
+                }));
+            self.put_account(account, base, audit).await?;
+            sealed += 1;
+        }
+        Ok(sealed)
     }
 
     pub fn policy(&self) -> SessionPolicy {
@@ -420,7 +478,7 @@ impl IdentityService {
         let base = account.version;
         let mut ctx = context.clone();
         ctx.session_id = Some(session_ref(&id_hash));
-        let secret = crate::totp::base32_decode(&totp.secret).unwrap_or_default();
+        let secret = self.totp_seed(&pending.username, &totp)?;
         let matched_step = crate::totp::verify(&secret, typed, now.as_second(), totp.last_step);
         let recovery_hash = hash_secret(&normalise_recovery(typed));
         let method = if let Some(step) = matched_step {
@@ -487,7 +545,7 @@ impl IdentityService {
         let secret = crate::totp::base32_encode(&raw);
         let base = account.version;
         account.totp = Some(bluelamp_store::TotpEnrolment {
-            secret: secret.clone(),
+            secret: self.secrets.seal(&Self::totp_context(&p.username), &raw)?,
             confirmed: false,
             last_step: None,
             created_at: self.clock.now(),
@@ -510,13 +568,12 @@ impl IdentityService {
             return Ok(None);
         };
         let account = self.store.user(&p.username).await?;
-        Ok(account
-            .and_then(|a| a.totp)
-            .filter(|t| !t.confirmed)
-            .map(|t| {
-                let uri = crate::totp::otpauth_uri("Bluelamp", p.username.as_str(), &t.secret);
-                (t.secret, uri)
-            }))
+        let Some(totp) = account.and_then(|a| a.totp).filter(|t| !t.confirmed) else {
+            return Ok(None);
+        };
+        let secret = crate::totp::base32_encode(&self.totp_seed(&p.username, &totp)?);
+        let uri = crate::totp::otpauth_uri("Bluelamp", p.username.as_str(), &secret);
+        Ok(Some((secret, uri)))
     }
 
     /// Finishes setting up the app with a code from it; returns ten recovery codes, shown
@@ -540,7 +597,7 @@ impl IdentityService {
                 "Start setting up the app first",
             )));
         };
-        let secret = crate::totp::base32_decode(&totp.secret).unwrap_or_default();
+        let secret = self.totp_seed(&p.username, &totp)?;
         let now = self.clock.now();
         let Some(step) = crate::totp::verify(&secret, typed, now.as_second(), None) else {
             return Err(AppError::Invalid(ValidationErrors::single(

@@ -19,6 +19,7 @@ pub mod monitoring;
 pub mod passkeys;
 pub mod pole;
 pub mod search;
+pub mod secrets;
 pub mod sso;
 pub mod totp;
 

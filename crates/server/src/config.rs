@@ -23,6 +23,9 @@ pub struct FileConfig {
     pub public_url: Option<String>,
     /// The audit signing key (hex Ed25519 secret) [default: <data_dir>/audit-signing.key].
     pub audit_key_file: Option<PathBuf>,
+    /// The key that seals secrets the server reads back (authenticator-app seeds) in the
+    /// database (hex AES-256) [default: <data_dir>/secrets.key].
+    pub secrets_key_file: Option<PathBuf>,
     /// Every user must set up two-step verification before using anything else.
     pub require_mfa: Option<bool>,
     /// Every user must sign in with a passkey (WebAuthn): the SECRET tier.
@@ -180,6 +183,7 @@ pub struct Settings {
     pub security: crate::SecurityOptions,
     pub public_url: Option<String>,
     pub audit_key_file: PathBuf,
+    pub secrets_key_file: PathBuf,
     pub sso: Option<SsoSettings>,
 }
 
@@ -260,6 +264,10 @@ impl Settings {
                 .audit_key_file
                 .clone()
                 .unwrap_or_else(|| data_dir.join("audit-signing.key")),
+            secrets_key_file: file
+                .secrets_key_file
+                .clone()
+                .unwrap_or_else(|| data_dir.join("secrets.key")),
             listen: flag_listen
                 .or_else(|| file.listen.clone())
                 .unwrap_or_else(|| DEFAULT_LISTEN.into()),

@@ -86,6 +86,10 @@ pub struct SecurityOptions {
     pub require_webauthn: bool,
     /// Protective-monitoring thresholds.
     pub monitoring: bluelamp_app::monitoring::MonitoringPolicy,
+    /// Seals authenticator-app seeds in the database. `serve` loads it from
+    /// `secrets_key_file`; `None` (tests, benchmarks, one-off commands) uses a key that dies
+    /// with the process.
+    pub secrets_key: Option<bluelamp_app::secrets::SecretsKey>,
 }
 
 impl Default for SecurityOptions {
@@ -97,6 +101,7 @@ impl Default for SecurityOptions {
             require_mfa: false,
             require_webauthn: false,
             monitoring: Default::default(),
+            secrets_key: None,
         }
     }
 }
@@ -117,7 +122,19 @@ pub fn services(
 ) -> std::io::Result<(PoleService, IdentityService)> {
     let authz = authorizer(options.accredited).map_err(std::io::Error::other)?;
     let pole = PoleService::new(store.clone(), clock.clone(), authz);
-    let identity = IdentityService::new(store, clock, pole.access().clone(), options.sessions);
+    let secrets = match &options.secrets_key {
+        Some(key) => bluelamp_app::secrets::SecretBox::new(key),
+        None => bluelamp_app::secrets::SecretBox::ephemeral(),
+    }
+    .map(Arc::new)
+    .map_err(std::io::Error::other)?;
+    let identity = IdentityService::new(
+        store,
+        clock,
+        pole.access().clone(),
+        options.sessions,
+        secrets,
+    );
     Ok((pole, identity))
 }
 
@@ -298,6 +315,18 @@ pub async fn start_with(
     let bus = Bus::default();
     let relay = Relay::new(store.clone(), bus.clone());
     let (pole, identity) = services(store, clock.clone(), options)?;
+    // Seeds stored before they were sealed are sealed now; a failure leaves them readable
+    // as they were, and says so.
+    match identity.seal_stored_totp().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            users = n,
+            "sealed authenticator-app seeds stored in the clear"
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "could not seal the authenticator-app seeds stored in the clear")
+        }
+    }
     let search = bluelamp_app::search::Search::open(
         pole.store().clone(),
         clock.clone(),
@@ -414,12 +443,46 @@ pub fn load_signer(path: &Path) -> Result<Arc<bluelamp_audit::Signer>, String> {
 /// owner only) on first start. Whoever holds it can sign checkpoints; keep a copy of the
 /// public key (`bluelamp audit public-key`) with the monitoring centre.
 pub fn load_or_create_signer(path: &Path) -> Result<Arc<bluelamp_audit::Signer>, String> {
+    load_or_create_key(
+        path,
+        "audit signing key",
+        || {
+            bluelamp_audit::Signer::generate()
+                .map(|s| s.secret_hex())
+                .map_err(|e| e.to_string())
+        },
+        |text| bluelamp_audit::Signer::from_hex(text).map_err(|e| e.to_string()),
+    )
+    .map(Arc::new)
+}
+
+/// Loads the key that seals secrets in the database, creating it (owner-only) on first
+/// start. Losing it means users set up their authenticator apps again.
+pub fn load_or_create_secrets_key(
+    path: &Path,
+) -> Result<bluelamp_app::secrets::SecretsKey, String> {
+    load_or_create_key(
+        path,
+        "secrets key",
+        bluelamp_app::secrets::SecretsKey::generate_hex,
+        bluelamp_app::secrets::SecretsKey::from_hex,
+    )
+}
+
+/// Reads the key file at `path` with `parse`, or, when there is none, writes a new key from
+/// `generate` there, readable by the owner only, and parses that.
+fn load_or_create_key<T>(
+    path: &Path,
+    what: &str,
+    generate: impl FnOnce() -> Result<String, String>,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<T, String> {
     match std::fs::read_to_string(path) {
-        Ok(text) => bluelamp_audit::Signer::from_hex(&text)
-            .map(Arc::new)
-            .map_err(|e| format!("the audit signing key {} is not valid: {e}", path.display())),
+        Ok(text) => {
+            parse(&text).map_err(|e| format!("the {what} {} is not valid: {e}", path.display()))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let signer = bluelamp_audit::Signer::generate().map_err(|e| e.to_string())?;
+            let text = generate()?;
             if let Some(dir) = path.parent()
                 && !dir.as_os_str().is_empty()
             {
@@ -433,25 +496,17 @@ pub fn load_or_create_signer(path: &Path) -> Result<Arc<bluelamp_audit::Signer>,
                 use std::os::unix::fs::OpenOptionsExt;
                 opts.mode(0o600);
             }
-            let mut f = opts.open(path).map_err(|e| {
-                format!(
-                    "cannot create the audit signing key {}: {e}",
-                    path.display()
-                )
-            })?;
+            let mut f = opts
+                .open(path)
+                .map_err(|e| format!("cannot create the {what} {}: {e}", path.display()))?;
             use std::io::Write;
-            f.write_all(signer.secret_hex().as_bytes())
+            f.write_all(text.as_bytes())
                 .and_then(|_| f.sync_all())
-                .map_err(|e| {
-                    format!("cannot write the audit signing key {}: {e}", path.display())
-                })?;
-            tracing::info!(path = %path.display(), "created the audit signing key");
-            Ok(Arc::new(signer))
+                .map_err(|e| format!("cannot write the {what} {}: {e}", path.display()))?;
+            tracing::info!(path = %path.display(), "created the {what}");
+            parse(&text)
         }
-        Err(e) => Err(format!(
-            "cannot read the audit signing key {}: {e}",
-            path.display()
-        )),
+        Err(e) => Err(format!("cannot read the {what} {}: {e}", path.display())),
     }
 }
 
@@ -474,5 +529,33 @@ mod tests {
             "postgres://app@db/bluelamp"
         );
         assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+
+    #[test]
+    fn key_files_are_created_owner_only_once_and_checked_when_read() {
+        let dir = std::env::temp_dir().join(format!("bluelamp-keys-{}", uuid::Uuid::now_v7()));
+        let path = dir.join("nested").join("secrets.key");
+        let first = load_or_create_secrets_key(&path).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert_eq!(
+            load_or_create_secrets_key(&path).unwrap(),
+            first,
+            "read back"
+        );
+        std::fs::write(&path, "not a key").unwrap();
+        let err = load_or_create_secrets_key(&path).unwrap_err();
+        assert!(
+            err.contains("secrets key") && err.contains("hexadecimal"),
+            "{err}"
+        );
+        let signer = dir.join("audit-signing.key");
+        let a = load_or_create_signer(&signer).unwrap();
+        let b = load_or_create_signer(&signer).unwrap();
+        assert_eq!(a.secret_hex(), b.secret_hex());
     }
 }

@@ -2,8 +2,8 @@
 
 use bluelamp_server::config::{FileConfig, Settings};
 use bluelamp_server::{
-    DEMO_PASSWORD, demo_users, load_or_create_signer, open_store, redact_url, services, start_with,
-    system_clock,
+    DEMO_PASSWORD, demo_users, load_or_create_secrets_key, load_or_create_signer, open_store,
+    redact_url, services, start_with, system_clock,
 };
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -594,7 +594,8 @@ async fn serve(settings: Settings) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     tracing::info!(store = %describe_store(&settings), "store open");
-    let security = settings.security;
+    let mut security = settings.security;
+    security.secrets_key = Some(load_or_create_secrets_key(&settings.secrets_key_file)?);
     if settings.demo {
         let (pole, identity) =
             services(store.clone(), system_clock(), security).map_err(|e| e.to_string())?;

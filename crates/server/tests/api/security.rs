@@ -1065,6 +1065,18 @@ async fn two_step_verification_set_up_then_required_at_sign_in_with_codes_used_o
     )
     .await;
     assert_eq!(done.status(), StatusCode::OK);
+    // The seed is kept sealed: the database holds no trace of the key the page showed.
+    let name = bluelamp_domain::Username::parse("pc.mfa").unwrap();
+    let stored = app.store.user(&name).await.unwrap().unwrap().totp.unwrap();
+    assert!(stored.secret.starts_with("sealed:v1:"), "{}", stored.secret);
+    assert!(!stored.secret.contains(&secret));
+    let raw = bluelamp_app::totp::base32_decode(&secret).unwrap();
+    let db = std::fs::read(&app.db_path).unwrap_or_default();
+    let wal = std::fs::read(app.db_path.with_extension("db-wal")).unwrap_or_default();
+    for bytes in [&db, &wal] {
+        assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()));
+        assert!(!bytes.windows(raw.len()).any(|w| w == raw.as_slice()));
+    }
     let html = done.text().await.unwrap();
     let recovery: Vec<String> = html
         .split("<li><code>")
@@ -1193,6 +1205,83 @@ async fn two_step_verification_set_up_then_required_at_sign_in_with_codes_used_o
         sign_in_form(&app, "pc.mfa", PASSWORD).await.is_ok(),
         "password alone again after a reset"
     );
+}
+
+/// A seed stored in the clear by an earlier release is sealed (audited) and keeps working:
+/// the user signs in with the same app as before.
+#[tokio::test]
+async fn an_authenticator_seed_stored_in_the_clear_is_sealed_and_still_works() {
+    let app = spawn_app().await;
+    app.sign_in_as(&user(
+        "pc.legacy",
+        &["officer"],
+        "RESPONSE",
+        "OFFICIAL",
+        &[],
+    ))
+    .await;
+    let name = bluelamp_domain::Username::parse("pc.legacy").unwrap();
+    let mut account = app.store.user(&name).await.unwrap().unwrap();
+    let base = account.version;
+    let secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    account.totp = Some(bluelamp_store::TotpEnrolment {
+        secret: secret.into(),
+        confirmed: true,
+        last_step: None,
+        created_at: bluelamp_domain::Clock::now(&bluelamp_domain::SystemClock),
+    });
+    app.store
+        .directory_apply(bluelamp_store::DirectoryChange {
+            ops: vec![bluelamp_store::DirectoryOp::PutUser {
+                account: Box::new(account),
+                base_version: Some(base),
+            }],
+            audit: None,
+        })
+        .await
+        .unwrap();
+
+    assert_eq!(app.identity.seal_stored_totp().await.unwrap(), 1);
+    assert_eq!(app.identity.seal_stored_totp().await.unwrap(), 0, "once");
+    let stored = app.store.user(&name).await.unwrap().unwrap().totp.unwrap();
+    assert!(stored.secret.starts_with("sealed:v1:"));
+    assert!(!stored.secret.contains(secret));
+    let audit = last_audit(&app).await;
+    assert_eq!(audit.action, AuditAction::ManageUser);
+    assert_eq!(audit.details["operation"], "mfa_secret_sealed");
+    assert_eq!(audit.details["user"], "pc.legacy");
+
+    // Signing in with the app's code still works.
+    let cookie = sign_in_form_expecting_code(&app, "pc.legacy").await;
+    let pending = cookie_client(&cookie);
+    let page = pending
+        .get(app.url("/sign-in/code"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = page
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let ok = form_post(
+        &pending,
+        app.url("/sign-in/code"),
+        &[
+            ("csrf_token", &csrf),
+            ("code", &totp_now(secret)),
+            ("next", "/persons"),
+        ],
+    )
+    .await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    assert_eq!(last_audit(&app).await.details["method"], "totp");
 }
 
 async fn sign_in_form_expecting_code(app: &TestApp, username: &str) -> String {
