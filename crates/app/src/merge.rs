@@ -195,23 +195,31 @@ impl PoleService {
         )
     }
 
-    /// Records the pair's new standing in the review queue after a merge or un-merge. That
-    /// change is done and audited already: a failure here only leaves a candidate the queue
-    /// hides (a merged record) or shows again, so it is logged, not returned.
-    async fn mark_pair(&self, caller: &Caller, x: RecordId, y: RecordId, status: CandidateStatus) {
+    /// Records the pair's new standing in the review queue after a merge or un-merge, and
+    /// withdraws the other open pairs of a record merged away (`withdraw`): the check on the
+    /// survivor, which runs after the merge, finds the survivor's own. That change is done and
+    /// audited already: a failure here only leaves a candidate the queue hides (a merged
+    /// record) or shows again, so it is logged, not returned.
+    async fn mark_pair(
+        &self,
+        caller: &Caller,
+        x: RecordId,
+        y: RecordId,
+        status: CandidateStatus,
+        withdraw: Option<RecordId>,
+    ) {
         let (a, b) = DuplicateCandidate::pair(x, y);
+        let mut ops = vec![DirectoryOp::DecideCandidate {
+            a,
+            b,
+            status,
+            by: caller.actor().display_name.clone(),
+            at: self.clock().now(),
+        }];
+        ops.extend(withdraw.map(DirectoryOp::WithdrawOpenCandidatesOf));
         let done = self
             .store()
-            .directory_apply(DirectoryChange {
-                ops: vec![DirectoryOp::DecideCandidate {
-                    a,
-                    b,
-                    status,
-                    by: caller.actor().display_name.clone(),
-                    at: self.clock().now(),
-                }],
-                audit: None,
-            })
+            .directory_apply(DirectoryChange { ops, audit: None })
             .await;
         if let Err(e) = done {
             tracing::warn!(error = %e, status = status.as_str(), "pair not marked in the review queue");
@@ -422,9 +430,15 @@ impl PoleService {
                 .cloned()
                 .ok_or_else(|| AppError::Internal("the merge wrote nothing".into()))
         };
-        // The pair leaves the review queue.
-        self.mark_pair(caller, survivor.id, merged.id, CandidateStatus::Merged)
-            .await;
+        // The pair leaves the review queue, and so do the merged record's other pairs.
+        self.mark_pair(
+            caller,
+            survivor.id,
+            merged.id,
+            CandidateStatus::Merged,
+            Some(merged.id),
+        )
+        .await;
         Ok(MergeOutcome {
             survivor: find(survivor.id)?,
             merged: find(merged.id)?,
@@ -546,6 +560,7 @@ impl PoleService {
             survivor.id,
             merged.id,
             CandidateStatus::NotDuplicate,
+            None,
         )
         .await;
         let find = |id: RecordId| {

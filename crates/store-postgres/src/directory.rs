@@ -248,6 +248,15 @@ impl PgStore {
                     .await
                     .map_err(write_error)?;
                 }
+                DirectoryOp::WithdrawOpenCandidatesOf(id) => {
+                    sqlx::query(
+                        "DELETE FROM duplicate_candidates WHERE status = 'open' AND (a = $1 OR b = $1)",
+                    )
+                    .bind(id.to_string())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(write_error)?;
+                }
             }
         }
         if let Some(audit) = &change.audit {

@@ -225,6 +225,16 @@ impl SqliteStore {
                     .await
                     .map_err(write_error)?;
                 }
+                DirectoryOp::WithdrawOpenCandidatesOf(id) => {
+                    sqlx::query(
+                        "DELETE FROM duplicate_candidates WHERE status = 'open' AND (a = ? OR b = ?)",
+                    )
+                    .bind(id.to_string())
+                    .bind(id.to_string())
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(write_error)?;
+                }
             }
         }
         if let Some(audit) = &change.audit {

@@ -1824,4 +1824,38 @@ pub async fn duplicate_candidates_stay_decided_once_decided(store: Arc<dyn Store
             .unwrap(),
     );
     assert_eq!(open, [(ids[0], ids[1], 25.0, CandidateStatus::Open)]);
+    // A record merged away: its open pairs are withdrawn, its decided ones kept, and pairs
+    // without it untouched.
+    store
+        .directory_apply(put(vec![
+            DuplicateCandidate::new(ids[1], ids[2], 17.0, "x".into(), "check", at),
+            DuplicateCandidate::new(ids[0], ids[3], 19.0, "y".into(), "check", at),
+        ]))
+        .await
+        .unwrap();
+    store
+        .directory_apply(DirectoryChange {
+            ops: vec![DirectoryOp::WithdrawOpenCandidatesOf(ids[2])],
+            audit: None,
+        })
+        .await
+        .unwrap();
+    let open = ours(
+        store
+            .duplicate_candidates(CandidateStatus::Open, 10_000)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        open,
+        [
+            (ids[0], ids[1], 25.0, CandidateStatus::Open),
+            (ids[0], ids[3], 19.0, CandidateStatus::Open),
+        ]
+    );
+    let decided = store
+        .duplicate_candidates(CandidateStatus::NotDuplicate, 10_000)
+        .await
+        .unwrap();
+    assert_eq!(decided.iter().filter(|c| c.a == ids[2]).count(), 1);
 }

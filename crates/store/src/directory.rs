@@ -285,6 +285,9 @@ pub enum DirectoryOp {
         by: String,
         at: Timestamp,
     },
+    /// Withdraws the open candidates that pair this record with any other (it was merged
+    /// away: the check on its survivor finds the survivor's own). Decided pairs are kept.
+    WithdrawOpenCandidatesOf(bluelamp_domain::RecordId),
 }
 
 /// Directory writes applied atomically, with the audit entry describing them (touches of a

@@ -837,3 +837,62 @@ async fn saving_a_person_puts_likely_duplicates_in_the_review_queue_for_those_wh
     assert_eq!(r.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(problem_fields(&r.json().await.unwrap()), ["b"]);
 }
+
+/// A record merged away leaves the review queue altogether: its other open pairs are
+/// withdrawn (the survivor's own are found by the check on the survivor), decided ones kept.
+#[tokio::test]
+async fn a_merged_record_takes_its_other_open_pairs_out_of_the_queue() {
+    use bluelamp_store::{CandidateStatus, DirectoryChange, DirectoryOp, DuplicateCandidate};
+    let app = spawn_app().await;
+    let person = |given: &str| {
+        json!({"family_name": "Ormerod", "given_names": given, "date_of_birth": "1979-02-03"})
+    };
+    let id = |v: &Value| bluelamp_domain::RecordId(v["id"].as_str().unwrap().parse().unwrap());
+    let survivor = id(&app.create("persons", person("Thomas")).await);
+    let merged = id(&app.create("persons", person("Tom")).await);
+    let other = id(&app.create("persons", person("Tomas")).await);
+    let third = id(&app.create("persons", person("Thom")).await);
+    let at = bluelamp_domain::Clock::now(&bluelamp_domain::SystemClock);
+    app.store
+        .directory_apply(DirectoryChange {
+            ops: vec![DirectoryOp::PutCandidates(vec![
+                DuplicateCandidate::new(survivor, merged, 20.0, "a".into(), "scan", at),
+                DuplicateCandidate::new(merged, other, 19.0, "b".into(), "scan", at),
+                DuplicateCandidate::new(other, third, 18.0, "c".into(), "scan", at),
+            ])],
+            audit: None,
+        })
+        .await
+        .unwrap();
+    let r = app
+        .post_json(
+            "/api/v1/persons/merges",
+            &json!({"survivor_id": survivor.to_string(), "survivor_version": 1,
+                    "merged_id": merged.to_string(), "merged_version": 1, "reason": "Same man"}),
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    let pairs = |cs: Vec<DuplicateCandidate>| {
+        cs.into_iter()
+            .map(|c| DuplicateCandidate::pair(c.a, c.b))
+            .collect::<Vec<_>>()
+    };
+    let open = pairs(
+        app.store
+            .duplicate_candidates(CandidateStatus::Open, 1_000)
+            .await
+            .unwrap(),
+    );
+    assert!(
+        !open.iter().any(|(a, b)| *a == merged || *b == merged),
+        "{open:?}"
+    );
+    assert!(open.contains(&DuplicateCandidate::pair(other, third)));
+    let merged_pairs = pairs(
+        app.store
+            .duplicate_candidates(CandidateStatus::Merged, 1_000)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(merged_pairs, [DuplicateCandidate::pair(survivor, merged)]);
+}
