@@ -219,6 +219,23 @@ async fn verify_password(password: String, hash: String) -> bool {
     .unwrap_or(false)
 }
 
+/// What `seal_stored_totp` found: seeds sealed now, sealed seeds this key opens, users whose
+/// sealed seed it does not open, users whose clear seed could not be sealed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SealReport {
+    pub sealed: usize,
+    pub opened: usize,
+    pub unopenable: Vec<String>,
+    pub failed: Vec<String>,
+}
+
+impl SealReport {
+    /// Every sealed seed failed to open: the key is not the one they were sealed with.
+    pub fn wrong_key(&self) -> bool {
+        self.opened == 0 && !self.unopenable.is_empty()
+    }
+}
+
 #[derive(Clone)]
 pub struct IdentityService {
     pub(crate) store: Arc<dyn Store>,
@@ -254,53 +271,62 @@ impl IdentityService {
         format!("totp:{}", username.as_str())
     }
 
-    /// A user's authenticator-app seed: opened from its sealed form, or read as the base32 it
-    /// was stored as before seeds were sealed (`seal_stored_totp` seals those at start).
+    /// A user's authenticator-app seed, opened from its sealed form. A seed in the clear is
+    /// refused here (someone able to write to the database could otherwise plant one they
+    /// know): `seal_stored_totp` seals those an earlier release stored, at start.
     fn totp_seed(
         &self,
         username: &Username,
         totp: &bluelamp_store::TotpEnrolment,
     ) -> Result<Vec<u8>, AppError> {
-        if crate::secrets::SecretBox::is_sealed(&totp.secret) {
-            self.secrets
-                .open(&Self::totp_context(username), &totp.secret)
-        } else {
-            crate::totp::base32_decode(&totp.secret).ok_or_else(|| {
-                AppError::Internal(format!(
-                    "the authenticator-app seed of {} is not valid",
-                    username.as_str()
-                ))
-            })
-        }
+        self.secrets
+            .open(&Self::totp_context(username), &totp.secret)
     }
 
-    /// Seals every authenticator-app seed still stored as plain base32 (written before seeds
-    /// were sealed), each as an audited change to its user. Returns how many it sealed.
-    pub async fn seal_stored_totp(&self) -> Result<usize, AppError> {
-        let mut sealed = 0;
+    /// At start: seals every authenticator-app seed still stored as plain base32 (written
+    /// before seeds were sealed), each as an audited change to its user, and checks that
+    /// this server's key opens the sealed ones. A user whose seed cannot be sealed or opened
+    /// is reported and the others go on.
+    pub async fn seal_stored_totp(&self) -> Result<SealReport, AppError> {
+        let mut report = SealReport::default();
         for mut account in self.store.users().await? {
             let Some(mut totp) = account.totp.clone() else {
                 continue;
             };
+            let username = account.principal.username.clone();
             if crate::secrets::SecretBox::is_sealed(&totp.secret) {
+                match self.totp_seed(&username, &totp) {
+                    Ok(_) => report.opened += 1,
+                    Err(_) => report.unopenable.push(username.as_str().to_string()),
+                }
                 continue;
             }
-            let username = account.principal.username.clone();
-            let seed = self.totp_seed(&username, &totp)?;
-            totp.secret = self.secrets.seal(&Self::totp_context(&username), &seed)?;
-            let base = account.version;
-            account.totp = Some(totp);
-            account.updated_at = self.clock.now();
-            let audit = Caller::system("secrets")
-                .audit(&self.clock, AuditAction::ManageUser)
-                .with_details(json!({
-                    "operation": "mfa_secret_sealed",
-                    "user": username.as_str(),
-                }));
-            self.put_account(account, base, audit).await?;
-            sealed += 1;
+            let sealed = async {
+                let seed = crate::totp::base32_decode(&totp.secret).ok_or_else(|| {
+                    AppError::Internal("the stored seed is not valid base32".into())
+                })?;
+                totp.secret = self.secrets.seal(&Self::totp_context(&username), &seed)?;
+                let base = account.version;
+                account.totp = Some(totp);
+                account.updated_at = self.clock.now();
+                let audit = Caller::system("secrets")
+                    .audit(&self.clock, AuditAction::ManageUser)
+                    .with_details(json!({
+                        "operation": "mfa_secret_sealed",
+                        "user": username.as_str(),
+                    }));
+                self.put_account(account, base, audit).await
+            }
+            .await;
+            match sealed {
+                Ok(_) => report.sealed += 1,
+                Err(e) => {
+                    tracing::error!(user = username.as_str(), error = %e, "could not seal an authenticator-app seed");
+                    report.failed.push(username.as_str().to_string());
+                }
+            }
         }
-        Ok(sealed)
+        Ok(report)
     }
 
     pub fn policy(&self) -> SessionPolicy {
@@ -478,8 +504,15 @@ impl IdentityService {
         let base = account.version;
         let mut ctx = context.clone();
         ctx.session_id = Some(session_ref(&id_hash));
-        let secret = self.totp_seed(&pending.username, &totp)?;
-        let matched_step = crate::totp::verify(&secret, typed, now.as_second(), totp.last_step);
+        // A seed that does not open (a replaced key file) matches no code; recovery codes
+        // still let the user in.
+        let matched_step = match self.totp_seed(&pending.username, &totp) {
+            Ok(secret) => crate::totp::verify(&secret, typed, now.as_second(), totp.last_step),
+            Err(e) => {
+                tracing::error!(user = pending.username.as_str(), error = %e, "authenticator-app seed does not open");
+                None
+            }
+        };
         let recovery_hash = hash_secret(&normalise_recovery(typed));
         let method = if let Some(step) = matched_step {
             totp.last_step = Some(step);

@@ -315,16 +315,30 @@ pub async fn start_with(
     let bus = Bus::default();
     let relay = Relay::new(store.clone(), bus.clone());
     let (pole, identity) = services(store, clock.clone(), options)?;
-    // Seeds stored before they were sealed are sealed now; a failure leaves them readable
-    // as they were, and says so.
-    match identity.seal_stored_totp().await {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(
-            users = n,
-            "sealed authenticator-app seeds stored in the clear"
-        ),
-        Err(e) => {
-            tracing::error!(error = %e, "could not seal the authenticator-app seeds stored in the clear")
+    // With the deployment's key (never a throwaway one): seeds stored in the clear are sealed
+    // now, and a key that opens none of the sealed seeds stops the start (a replaced or
+    // missing key file would otherwise lock every enrolled user out, and seal new seeds
+    // under the wrong key).
+    if options.secrets_key.is_some() {
+        let report = identity
+            .seal_stored_totp()
+            .await
+            .map_err(|e| std::io::Error::other(format!("cannot check the sealed seeds: {e}")))?;
+        if report.wrong_key() {
+            return Err(std::io::Error::other(format!(
+                "the secrets key does not open any of the {} authenticator-app seeds sealed in \
+                 the database: restore the key file they were sealed with (secrets_key_file)",
+                report.unopenable.len()
+            )));
+        }
+        if report.sealed > 0 {
+            tracing::info!(
+                users = report.sealed,
+                "sealed authenticator-app seeds stored in the clear"
+            );
+        }
+        if !report.unopenable.is_empty() || !report.failed.is_empty() {
+            tracing::error!(unopenable = ?report.unopenable, not_sealed = ?report.failed, "some users' authenticator-app seeds need an administrator to reset them");
         }
     }
     let search = bluelamp_app::search::Search::open(

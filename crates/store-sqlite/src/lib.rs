@@ -249,6 +249,12 @@ impl SqliteStore {
         Self::insert_versions(tx, &written, &changes, &audit).await?;
         audit.subjects = written.iter().map(subject).collect();
         Self::insert_audit(tx, &audit).await?;
+        // The caller encoded one text per insert and per event; anything else is a bug here.
+        if !inserts.is_empty() || payloads.len() != events.len() {
+            return Err(StoreError::Internal(
+                "a prepared change does not match its operations".into(),
+            ));
+        }
         let mut payloads = payloads.into_iter();
         for chunk in events.chunks(1000) {
             let mut q = QueryBuilder::<Sqlite>::new(
@@ -392,11 +398,9 @@ impl SqliteStore {
         for chunk in progress.pending.chunks(500) {
             let mut rows = Vec::with_capacity(chunk.len());
             for rec in chunk {
-                let (marking, body) = match texts.pop_front() {
-                    Some(t) => t,
-                    // Every insert was prepared; this only guards the pairing.
-                    None => (json_text(&rec.marking)?, json_text(&rec.body)?),
-                };
+                let (marking, body) = texts.pop_front().ok_or_else(|| {
+                    StoreError::Internal("a prepared change does not match its operations".into())
+                })?;
                 rows.push((rec, marking, body, ts_text(rec.created_at)));
             }
             let mut q = QueryBuilder::<Sqlite>::new(

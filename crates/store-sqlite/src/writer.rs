@@ -226,6 +226,8 @@ async fn commit_group(pool: &SqlitePool, jobs: Vec<Job>) {
         }
     };
     let mut outcomes = Vec::with_capacity(jobs.len());
+    // Set when a failed job could not be undone: its half-written rows must not commit.
+    let mut poisoned = false;
     for job in jobs {
         let result = match exec(&mut tx, "SAVEPOINT job").await {
             Err(e) => Err(e),
@@ -238,7 +240,8 @@ async fn commit_group(pool: &SqlitePool, jobs: Vec<Job>) {
                     match undone.and(released) {
                         Ok(()) => Err(e),
                         Err(fatal) => {
-                            tracing::error!(error = %fatal, "could not roll back a failed change");
+                            tracing::error!(error = %fatal, "could not roll back a failed change; the whole group is abandoned");
+                            poisoned = true;
                             Err(e)
                         }
                     }
@@ -246,6 +249,15 @@ async fn commit_group(pool: &SqlitePool, jobs: Vec<Job>) {
             },
         };
         outcomes.push((job.reply, result));
+    }
+    if poisoned {
+        let _ = tx.rollback().await;
+        for (reply, _) in outcomes {
+            let _ = reply.send(Err(StoreError::Unavailable(
+                "a change in the same commit could not be undone, so none was committed".into(),
+            )));
+        }
+        return;
     }
     match tx.commit().await {
         Ok(()) => {

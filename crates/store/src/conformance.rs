@@ -838,6 +838,24 @@ pub async fn every_version_keeps_its_own_content(store: Arc<dyn Store>) {
             .unwrap();
         assert_eq!(got.body["family_name"], family, "version {v}");
     }
+    // Inserts on either side of a change to another record each keep their own content.
+    let (c, d, e) = (person("Cee"), person("Dee"), person("Ee"));
+    store
+        .apply(change(vec![
+            WriteOp::Insert(c.clone()),
+            WriteOp::Insert(d.clone()),
+            update(a.id, 5, "Six", Official),
+            WriteOp::Insert(e.clone()),
+        ]))
+        .await
+        .unwrap();
+    let loaded = store.load(&[c.id, d.id, e.id, a.id]).await.unwrap();
+    let mut families: Vec<_> = loaded
+        .iter()
+        .map(|r| r.body["family_name"].as_str().unwrap_or("").to_string())
+        .collect();
+    families.sort();
+    assert_eq!(families, ["Cee", "Dee", "Ee", "Six"]);
 }
 
 pub async fn concurrent_changes_fail_alone(store: Arc<dyn Store>) {

@@ -267,3 +267,51 @@ pub const VERSION_SELECT: &str = "SELECT v.record_id, v.version, v.kind, v.class
      v.changed_by_name, v.audit_id, v.body IS NULL AS held_in_record, \
      r.version AS current_version \
      FROM record_versions v JOIN records r ON r.id = v.record_id";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bluelamp_domain::{Marking, RecordId, RecordKind};
+
+    fn rec(id: RecordId, version: bluelamp_domain::Version) -> crate::StoredRecord {
+        let at = jiff::Timestamp::UNIX_EPOCH;
+        crate::StoredRecord {
+            id,
+            kind: RecordKind::Person,
+            version,
+            marking: Marking::official(),
+            summary: String::new(),
+            subtype: None,
+            body: serde_json::Value::Null,
+            link: None,
+            status: crate::RecordStatus::Active,
+            created_at: at,
+            created_by: String::new(),
+            updated_at: at,
+            updated_by: String::new(),
+        }
+    }
+
+    #[test]
+    fn only_the_last_version_of_each_record_in_a_change_is_current() {
+        let (a, b) = (
+            RecordId(uuid::Uuid::now_v7()),
+            RecordId(uuid::Uuid::now_v7()),
+        );
+        let written = [rec(a, 1), rec(b, 1), rec(a, 2), rec(b, 2), rec(a, 3)];
+        assert_eq!(
+            current_in_change(&written),
+            [false, false, false, true, true]
+        );
+        assert!(current_in_change(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_row_without_content_must_be_the_current_version() {
+        let id = RecordId(uuid::Uuid::now_v7());
+        assert!(check_held_content(id, 3, true, 3).is_ok());
+        assert!(check_held_content(id, 2, false, 3).is_ok());
+        let err = check_held_content(id, 2, true, 3).unwrap_err();
+        assert!(err.to_string().contains("lost its content"), "{err}");
+    }
+}

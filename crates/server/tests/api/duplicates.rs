@@ -844,9 +844,7 @@ async fn saving_a_person_puts_likely_duplicates_in_the_review_queue_for_those_wh
 async fn a_merged_record_takes_its_other_open_pairs_out_of_the_queue() {
     use bluelamp_store::{CandidateStatus, DirectoryChange, DirectoryOp, DuplicateCandidate};
     let app = spawn_app().await;
-    let person = |given: &str| {
-        json!({"family_name": "Ormerod", "given_names": given, "date_of_birth": "1979-02-03"})
-    };
+    let person = |given: &str| json!({"family_name": "Ormerod", "given_names": given, "date_of_birth": "1979-02-03"});
     let id = |v: &Value| bluelamp_domain::RecordId(v["id"].as_str().unwrap().parse().unwrap());
     let survivor = id(&app.create("persons", person("Thomas")).await);
     let merged = id(&app.create("persons", person("Tom")).await);

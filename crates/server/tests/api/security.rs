@@ -1221,11 +1221,61 @@ async fn an_authenticator_seed_stored_in_the_clear_is_sealed_and_still_works() {
     ))
     .await;
     let name = bluelamp_domain::Username::parse("pc.legacy").unwrap();
-    let mut account = app.store.user(&name).await.unwrap().unwrap();
-    let base = account.version;
     let secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    store_totp_seed(&app, &name, secret).await;
+
+    let first = app.identity.seal_stored_totp().await.unwrap();
+    assert_eq!((first.sealed, first.opened), (1, 0));
+    let again = app.identity.seal_stored_totp().await.unwrap();
+    assert_eq!(
+        (again.sealed, again.opened),
+        (0, 1),
+        "sealed once, and opens"
+    );
+    let stored = app.store.user(&name).await.unwrap().unwrap().totp.unwrap();
+    assert!(stored.secret.starts_with("sealed:v1:"));
+    assert!(!stored.secret.contains(secret));
+    let audit = last_audit(&app).await;
+    assert_eq!(audit.action, AuditAction::ManageUser);
+    assert_eq!(audit.details["operation"], "mfa_secret_sealed");
+    assert_eq!(audit.details["user"], "pc.legacy");
+
+    // Signing in with the app's code still works.
+    let ok = sign_in_with_app_code(&app, "pc.legacy", secret).await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    assert_eq!(last_audit(&app).await.details["method"], "totp");
+
+    // A seed this server's key does not open (sealed under another key, or planted in the
+    // clear) is reported at start and matches no code: a refusal, not a failure.
+    let raw = bluelamp_app::totp::base32_decode(secret).unwrap();
+    for planted in [
+        bluelamp_app::secrets::SecretBox::ephemeral()
+            .unwrap()
+            .seal("totp:pc.legacy", &raw)
+            .unwrap(),
+        secret.to_string(),
+    ] {
+        store_totp_seed(&app, &name, &planted).await;
+        if planted.starts_with("sealed:") {
+            let report = app.identity.seal_stored_totp().await.unwrap();
+            assert_eq!(report.unopenable, ["pc.legacy"]);
+            assert!(
+                report.wrong_key(),
+                "no sealed seed opens: the start is refused"
+            );
+        }
+        let refused = sign_in_with_app_code(&app, "pc.legacy", secret).await;
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED, "{planted}");
+    }
+}
+
+/// Writes `stored` as the user's app seed straight into the directory (as an earlier release,
+/// or someone with access to the database, would have).
+async fn store_totp_seed(app: &TestApp, name: &bluelamp_domain::Username, stored: &str) {
+    let mut account = app.store.user(name).await.unwrap().unwrap();
+    let base = account.version;
     account.totp = Some(bluelamp_store::TotpEnrolment {
-        secret: secret.into(),
+        secret: stored.into(),
         confirmed: true,
         last_step: None,
         created_at: bluelamp_domain::Clock::now(&bluelamp_domain::SystemClock),
@@ -1240,20 +1290,31 @@ async fn an_authenticator_seed_stored_in_the_clear_is_sealed_and_still_works() {
         })
         .await
         .unwrap();
+}
 
-    assert_eq!(app.identity.seal_stored_totp().await.unwrap(), 1);
-    assert_eq!(app.identity.seal_stored_totp().await.unwrap(), 0, "once");
-    let stored = app.store.user(&name).await.unwrap().unwrap().totp.unwrap();
-    assert!(stored.secret.starts_with("sealed:v1:"));
-    assert!(!stored.secret.contains(secret));
-    let audit = last_audit(&app).await;
-    assert_eq!(audit.action, AuditAction::ManageUser);
-    assert_eq!(audit.details["operation"], "mfa_secret_sealed");
-    assert_eq!(audit.details["user"], "pc.legacy");
-
-    // Signing in with the app's code still works.
-    let cookie = sign_in_form_expecting_code(&app, "pc.legacy").await;
+/// Signs in with the password, then with the code the app holding `secret_b32` shows now.
+async fn sign_in_with_app_code(
+    app: &TestApp,
+    username: &str,
+    secret_b32: &str,
+) -> reqwest::Response {
+    let cookie = sign_in_form_expecting_code(app, username).await;
     let pending = cookie_client(&cookie);
+    let csrf = code_page_csrf(app, &pending).await;
+    form_post(
+        &pending,
+        app.url("/sign-in/code"),
+        &[
+            ("csrf_token", &csrf),
+            ("code", &totp_now(secret_b32)),
+            ("next", "/persons"),
+        ],
+    )
+    .await
+}
+
+/// The CSRF token of the "enter your code" page a half-signed-in client is sent to.
+async fn code_page_csrf(app: &TestApp, pending: &Client) -> String {
     let page = pending
         .get(app.url("/sign-in/code"))
         .send()
@@ -1262,26 +1323,13 @@ async fn an_authenticator_seed_stored_in_the_clear_is_sealed_and_still_works() {
         .text()
         .await
         .unwrap();
-    let csrf = page
-        .split("name=\"csrf_token\" value=\"")
+    page.split("name=\"csrf_token\" value=\"")
         .nth(1)
         .unwrap()
         .split('"')
         .next()
         .unwrap()
-        .to_string();
-    let ok = form_post(
-        &pending,
-        app.url("/sign-in/code"),
-        &[
-            ("csrf_token", &csrf),
-            ("code", &totp_now(secret)),
-            ("next", "/persons"),
-        ],
-    )
-    .await;
-    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
-    assert_eq!(last_audit(&app).await.details["method"], "totp");
+        .to_string()
 }
 
 async fn sign_in_form_expecting_code(app: &TestApp, username: &str) -> String {
