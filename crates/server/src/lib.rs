@@ -491,34 +491,62 @@ fn load_or_create_key<T>(
     generate: impl FnOnce() -> Result<String, String>,
     parse: impl Fn(&str) -> Result<T, String>,
 ) -> Result<T, String> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => {
-            parse(&text).map_err(|e| format!("the {what} {} is not valid: {e}", path.display()))
+    let read = |text: &str| {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            if let Ok(meta) = std::fs::metadata(path)
+                && meta.permissions().mode() & 0o077 != 0
+            {
+                tracing::warn!(path = %path.display(), "the {what} can be read by others than its owner: chmod 600 it");
+            }
         }
+        parse(text).map_err(|e| format!("the {what} {} is not valid: {e}", path.display()))
+    };
+    match std::fs::read_to_string(path) {
+        Ok(text) => read(&text),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let text = generate()?;
-            if let Some(dir) = path.parent()
-                && !dir.as_os_str().is_empty()
-            {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            let dir = path
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            // Written whole to a private temporary file, then linked into place, which fails
+            // if another process got there first: a crash never leaves a half-written key,
+            // and two first starts never end up with two keys.
+            let tmp = dir.join(format!(".{what}-{}.tmp", uuid::Uuid::now_v7()).replace(' ', "-"));
+            let written = (|| {
+                let mut opts = std::fs::OpenOptions::new();
+                opts.write(true).create_new(true);
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::OpenOptionsExt;
+                    opts.mode(0o600);
+                }
+                let mut f = opts.open(&tmp)?;
+                use std::io::Write;
+                f.write_all(text.as_bytes())?;
+                f.sync_all()?;
+                std::fs::hard_link(&tmp, path)
+            })();
+            let _ = std::fs::remove_file(&tmp);
+            match written {
+                Ok(()) => {
+                    if let Ok(d) = std::fs::File::open(dir) {
+                        let _ = d.sync_all();
+                    }
+                    tracing::info!(path = %path.display(), "created the {what}");
+                    parse(&text)
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let text = std::fs::read_to_string(path)
+                        .map_err(|e| format!("cannot read the {what} {}: {e}", path.display()))?;
+                    read(&text)
+                }
+                Err(e) => Err(format!("cannot create the {what} {}: {e}", path.display())),
             }
-            let mut opts = std::fs::OpenOptions::new();
-            opts.write(true).create_new(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                opts.mode(0o600);
-            }
-            let mut f = opts
-                .open(path)
-                .map_err(|e| format!("cannot create the {what} {}: {e}", path.display()))?;
-            use std::io::Write;
-            f.write_all(text.as_bytes())
-                .and_then(|_| f.sync_all())
-                .map_err(|e| format!("cannot write the {what} {}: {e}", path.display()))?;
-            tracing::info!(path = %path.display(), "created the {what}");
-            parse(&text)
         }
         Err(e) => Err(format!("cannot read the {what} {}: {e}", path.display())),
     }
@@ -567,6 +595,15 @@ mod tests {
             err.contains("secrets key") && err.contains("hexadecimal"),
             "{err}"
         );
+        // Several first starts at once agree on one key.
+        let racing = dir.join("race").join("secrets.key");
+        let keys: Vec<_> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| scope.spawn(|| load_or_create_secrets_key(&racing).unwrap()))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(keys.iter().all(|k| *k == keys[0]));
         let signer = dir.join("audit-signing.key");
         let a = load_or_create_signer(&signer).unwrap();
         let b = load_or_create_signer(&signer).unwrap();
