@@ -25,6 +25,18 @@ pub enum AppError {
     Internal(String),
 }
 
+impl AppError {
+    /// The whole story, for logs and the operator's console. Never for a client: the detail
+    /// of an internal error may name internals that its display leaves out.
+    pub fn detail(&self) -> String {
+        match self {
+            AppError::Internal(m) => format!("internal error: {m}"),
+            AppError::Unavailable(m) => format!("the database is unavailable: {m}"),
+            other => other.to_string(),
+        }
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
@@ -44,5 +56,21 @@ impl From<StoreError> for AppError {
             StoreError::Unavailable(msg) => AppError::Unavailable(msg),
             StoreError::Internal(msg) => AppError::Internal(msg),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_detail_tells_the_operator_what_a_client_is_not_told() {
+        let e = AppError::Internal("search index: lock busy".into());
+        assert_eq!(e.to_string(), "internal error");
+        assert_eq!(e.detail(), "internal error: search index: lock busy");
+        let e = AppError::Unavailable("connection refused".into());
+        assert_eq!(e.detail(), "the database is unavailable: connection refused");
+        let e = AppError::Forbidden("You may not".into());
+        assert_eq!(e.detail(), e.to_string());
     }
 }

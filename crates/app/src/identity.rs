@@ -321,7 +321,7 @@ impl IdentityService {
             match sealed {
                 Ok(_) => report.sealed += 1,
                 Err(e) => {
-                    tracing::error!(user = username.as_str(), error = %e, "could not seal an authenticator-app seed");
+                    tracing::error!(user = username.as_str(), error = %e.detail(), "could not seal an authenticator-app seed");
                     report.failed.push(username.as_str().to_string());
                 }
             }
@@ -509,7 +509,7 @@ impl IdentityService {
         let matched_step = match self.totp_seed(&pending.username, &totp) {
             Ok(secret) => crate::totp::verify(&secret, typed, now.as_second(), totp.last_step),
             Err(e) => {
-                tracing::error!(user = pending.username.as_str(), error = %e, "authenticator-app seed does not open");
+                tracing::error!(user = pending.username.as_str(), error = %e.detail(), "authenticator-app seed does not open");
                 None
             }
         };

@@ -320,10 +320,9 @@ pub async fn start_with(
     // missing key file would otherwise lock every enrolled user out, and seal new seeds
     // under the wrong key).
     if options.secrets_key.is_some() {
-        let report = identity
-            .seal_stored_totp()
-            .await
-            .map_err(|e| std::io::Error::other(format!("cannot check the sealed seeds: {e}")))?;
+        let report = identity.seal_stored_totp().await.map_err(|e| {
+            std::io::Error::other(format!("cannot check the sealed seeds: {}", e.detail()))
+        })?;
         if report.wrong_key() {
             return Err(std::io::Error::other(format!(
                 "the secrets key does not open any of the {} authenticator-app seeds sealed in \
@@ -347,7 +346,12 @@ pub async fn start_with(
         pole.access().clone(),
         search_dir,
     )
-    .map_err(|e| std::io::Error::other(format!("cannot open the search index: {e}")))?;
+    .map_err(|e| {
+        std::io::Error::other(format!(
+            "cannot open the search index: {} (is another Bluelamp using this data directory?)",
+            e.detail()
+        ))
+    })?;
     let relay = relay.with_sink(Arc::new(search.clone()));
     let pole = pole.with_relay_waker(relay.waker());
     let monitor = bluelamp_app::monitoring::Monitor::new(

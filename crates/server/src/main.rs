@@ -325,11 +325,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             )
             .map_err(|e| {
                 format!(
-                    "cannot open the search index at {}: {e} (is the server running? stop it first)",
-                    dir.display()
+                    "cannot open the search index at {}: {} (is the server running? stop it first)",
+                    dir.display(),
+                    e.detail()
                 )
             })?;
-            let report = search.rebuild().await.map_err(|e| e.to_string())?;
+            let report = search.rebuild().await.map_err(|e| e.detail())?;
             let rate = report.records as f64 / report.seconds.max(0.001);
             println!(
                 "Indexed {} records in {:.1} s ({rate:.0} records/s) at {}",
