@@ -69,7 +69,10 @@ mod tests {
         assert_eq!(e.to_string(), "internal error");
         assert_eq!(e.detail(), "internal error: search index: lock busy");
         let e = AppError::Unavailable("connection refused".into());
-        assert_eq!(e.detail(), "the database is unavailable: connection refused");
+        assert_eq!(
+            e.detail(),
+            "the database is unavailable: connection refused"
+        );
         let e = AppError::Forbidden("You may not".into());
         assert_eq!(e.detail(), e.to_string());
     }
