@@ -193,6 +193,28 @@ impl PgStore {
         tx.commit().await.map_err(unavailable)
     }
 
+    /// Runs `update`, an `UPDATE records ... WHERE id = .. AND version = ..` of `id` at
+    /// `base_version`, in the change's order (after its pending inserts) and with the
+    /// content of the version it supersedes kept (migration 0007): the new version, or why
+    /// not. Every change to an existing record goes through here.
+    async fn change_record<'q>(
+        tx: &mut Transaction<'static, Postgres>,
+        progress: &mut ChangeProgress,
+        id: RecordId,
+        base_version: Version,
+        update: sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>,
+    ) -> StoreResult<StoredRecord> {
+        Self::flush_inserts(tx, progress).await?;
+        Self::keep_superseded_content(tx, id).await?;
+        let done = update.execute(&mut **tx).await.map_err(write_error)?;
+        versioned_outcome(
+            id,
+            base_version,
+            done.rows_affected(),
+            Self::fetch_current(tx, id).await?,
+        )
+    }
+
     /// Ends a record in force, or brings an ended one back (`to`), provided it is still at
     /// `base_version` and in the other status.
     async fn set_status(
@@ -203,13 +225,11 @@ impl PgStore {
         to: RecordStatus,
         audit: &AuditEntry,
     ) -> StoreResult<StoredRecord> {
-        Self::flush_inserts(tx, progress).await?;
-        Self::keep_superseded_content(tx, id).await?;
         let from = match to {
             RecordStatus::Ended => RecordStatus::Active,
             RecordStatus::Active => RecordStatus::Ended,
         };
-        let done = sqlx::query(
+        let update = sqlx::query(
             "UPDATE records SET version = version + 1, status = $1, updated_at = $2, \
              updated_by = $3 WHERE id = $4 AND version = $5 AND status = $6",
         )
@@ -218,16 +238,8 @@ impl PgStore {
         .bind(&audit.actor.display_name)
         .bind(id.0)
         .bind(base_version)
-        .bind(from.as_str())
-        .execute(&mut **tx)
-        .await
-        .map_err(write_error)?;
-        versioned_outcome(
-            id,
-            base_version,
-            done.rows_affected(),
-            Self::fetch_current(tx, id).await?,
-        )
+        .bind(from.as_str());
+        Self::change_record(tx, progress, id, base_version, update).await
     }
 
     /// Applies one operation of a change: an insert joins the pending batch; an update or
@@ -255,9 +267,7 @@ impl PgStore {
                 subtype,
                 body,
             } => {
-                Self::flush_inserts(tx, progress).await?;
-                Self::keep_superseded_content(tx, *id).await?;
-                let done = sqlx::query(
+                let update = sqlx::query(
                     "UPDATE records SET version = version + 1, classification = $1, marking = $2, \
                      summary = $3, sort_key = $4, subtype = $5, body = $6, updated_at = $7, \
                      updated_by = $8 WHERE id = $9 AND version = $10",
@@ -271,17 +281,9 @@ impl PgStore {
                 .bind(to_odt(at))
                 .bind(who)
                 .bind(id.0)
-                .bind(base_version)
-                .execute(&mut **tx)
-                .await
-                .map_err(write_error)?;
+                .bind(base_version);
                 (
-                    versioned_outcome(
-                        *id,
-                        *base_version,
-                        done.rows_affected(),
-                        Self::fetch_current(tx, *id).await?,
-                    )?,
+                    Self::change_record(tx, progress, *id, *base_version, update).await?,
                     ChangeKind::Update,
                 )
             }

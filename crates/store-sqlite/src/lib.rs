@@ -434,6 +434,29 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Runs `update`, an `UPDATE records ... WHERE id = ? AND version = ?` of `id` at
+    /// `base_version`, in the change's order (after its pending inserts) and with the
+    /// content of the version it supersedes kept (migration 0007): the new version, or why
+    /// not. Every change to an existing record goes through here.
+    async fn change_record<'q>(
+        tx: &mut Transaction<'static, Sqlite>,
+        progress: &mut ChangeProgress,
+        texts: &mut VecDeque<(String, String)>,
+        id: RecordId,
+        base_version: Version,
+        update: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    ) -> StoreResult<StoredRecord> {
+        Self::flush_inserts(tx, progress, texts).await?;
+        Self::keep_superseded_content(tx, id).await?;
+        let done = update.execute(&mut **tx).await.map_err(write_error)?;
+        versioned_outcome(
+            id,
+            base_version,
+            done.rows_affected(),
+            Self::fetch_current(tx, id).await?,
+        )
+    }
+
     /// Ends a record in force, or brings an ended one back (`to`), provided it is still at
     /// `base_version` and in the other status.
     async fn set_status(
@@ -445,13 +468,11 @@ impl SqliteStore {
         audit: &AuditEntry,
         texts: &mut VecDeque<(String, String)>,
     ) -> StoreResult<StoredRecord> {
-        Self::flush_inserts(tx, progress, texts).await?;
-        Self::keep_superseded_content(tx, id).await?;
         let from = match to {
             RecordStatus::Ended => RecordStatus::Active,
             RecordStatus::Active => RecordStatus::Ended,
         };
-        let done = sqlx::query(
+        let update = sqlx::query(
             "UPDATE records SET version = version + 1, status = ?, updated_at = ?, \
              updated_by = ? WHERE id = ? AND version = ? AND status = ?",
         )
@@ -460,16 +481,8 @@ impl SqliteStore {
         .bind(&audit.actor.display_name)
         .bind(id.to_string())
         .bind(base_version)
-        .bind(from.as_str())
-        .execute(&mut **tx)
-        .await
-        .map_err(write_error)?;
-        versioned_outcome(
-            id,
-            base_version,
-            done.rows_affected(),
-            Self::fetch_current(tx, id).await?,
-        )
+        .bind(from.as_str());
+        Self::change_record(tx, progress, texts, id, base_version, update).await
     }
 
     /// Applies one operation of a change: an insert joins the pending batch; an update or
@@ -498,33 +511,24 @@ impl SqliteStore {
                 subtype,
                 body,
             } => {
-                Self::flush_inserts(tx, progress, texts).await?;
-                Self::keep_superseded_content(tx, id).await?;
-                let done = sqlx::query(
+                let key = sort_key(&summary);
+                let update = sqlx::query(
                     "UPDATE records SET version = version + 1, classification = ?, marking = ?, \
                      summary = ?, sort_key = ?, subtype = ?, body = ?, updated_at = ?, \
                      updated_by = ? WHERE id = ? AND version = ?",
                 )
                 .bind(marking.classification.rank())
                 .bind(json_text(&marking)?)
-                .bind(&summary)
-                .bind(sort_key(&summary))
-                .bind(&subtype)
+                .bind(summary)
+                .bind(key)
+                .bind(subtype)
                 .bind(json_text(&body)?)
                 .bind(ts_text(at))
-                .bind(&who)
+                .bind(who)
                 .bind(id.to_string())
-                .bind(base_version)
-                .execute(&mut **tx)
-                .await
-                .map_err(write_error)?;
+                .bind(base_version);
                 (
-                    versioned_outcome(
-                        id,
-                        base_version,
-                        done.rows_affected(),
-                        Self::fetch_current(tx, id).await?,
-                    )?,
+                    Self::change_record(tx, progress, texts, id, base_version, update).await?,
                     ChangeKind::Update,
                 )
             }
