@@ -1749,6 +1749,14 @@ pub async fn duplicate_candidates_stay_decided_once_decided(store: Arc<dyn Store
             .map(|c| (c.a, c.b, c.weight, c.status))
             .collect::<Vec<_>>()
     };
+    let open_now = async || {
+        ours(
+            store
+                .duplicate_candidates(CandidateStatus::Open, 10_000)
+                .await
+                .unwrap(),
+        )
+    };
     let put = |cs: Vec<DuplicateCandidate>| DirectoryChange {
         ops: vec![DirectoryOp::PutCandidates(cs)],
         audit: None,
@@ -1768,12 +1776,7 @@ pub async fn duplicate_candidates_stay_decided_once_decided(store: Arc<dyn Store
         ]))
         .await
         .unwrap();
-    let open = ours(
-        store
-            .duplicate_candidates(CandidateStatus::Open, 10_000)
-            .await
-            .unwrap(),
-    );
+    let open = open_now().await;
     assert_eq!(
         open,
         [
@@ -1808,12 +1811,7 @@ pub async fn duplicate_candidates_stay_decided_once_decided(store: Arc<dyn Store
         })
         .await
         .unwrap();
-    let open = ours(
-        store
-            .duplicate_candidates(CandidateStatus::Open, 10_000)
-            .await
-            .unwrap(),
-    );
+    let open = open_now().await;
     assert_eq!(open, [(ids[0], ids[1], 25.0, CandidateStatus::Open)]);
     let decided = store
         .duplicate_candidates(CandidateStatus::NotDuplicate, 10_000)
@@ -1835,12 +1833,7 @@ pub async fn duplicate_candidates_stay_decided_once_decided(store: Arc<dyn Store
         )]))
         .await
         .unwrap();
-    let open = ours(
-        store
-            .duplicate_candidates(CandidateStatus::Open, 10_000)
-            .await
-            .unwrap(),
-    );
+    let open = open_now().await;
     assert_eq!(open, [(ids[0], ids[1], 25.0, CandidateStatus::Open)]);
     // A record merged away: its open pairs are withdrawn, its decided ones kept, and pairs
     // without it untouched.
@@ -1858,12 +1851,7 @@ pub async fn duplicate_candidates_stay_decided_once_decided(store: Arc<dyn Store
         })
         .await
         .unwrap();
-    let open = ours(
-        store
-            .duplicate_candidates(CandidateStatus::Open, 10_000)
-            .await
-            .unwrap(),
-    );
+    let open = open_now().await;
     assert_eq!(
         open,
         [

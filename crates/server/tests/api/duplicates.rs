@@ -673,14 +673,7 @@ async fn creating_a_person_on_the_page_first_shows_who_may_already_be_recorded()
 async fn queue_until(app: &TestApp, client: &reqwest::Client, name: &str, listed: bool) -> String {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
-        let page = client
-            .get(app.url("/duplicates"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = text_of(client, app.url("/duplicates")).await;
         if page.contains(name) == listed {
             return page;
         }
@@ -791,15 +784,7 @@ async fn saving_a_person_puts_likely_duplicates_in_the_review_queue_for_those_wh
 
     // The same queue over the API: the reviewer without the clearance gets nothing, the
     // officer the Kestrelwood pair, which they then record as two people.
-    let theirs: Value = reviewer
-        .client
-        .get(app.url("/api/v1/persons/duplicates"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let theirs = json_of(&reviewer.client, app.url("/api/v1/persons/duplicates")).await;
     assert_eq!(theirs, json!([]));
     let ours = app.get_json("/api/v1/persons/duplicates").await;
     let pairs = ours.as_array().unwrap();

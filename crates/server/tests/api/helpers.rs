@@ -256,6 +256,16 @@ impl TestApp {
 }
 
 /// The field names of a problem's `errors`.
+/// What `client` (any signed-in or anonymous client) gets for a GET of `url`, as text.
+pub async fn text_of(client: &Client, url: String) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
+/// What `client` gets for a GET of `url`, as JSON.
+pub async fn json_of(client: &Client, url: String) -> Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
+
 pub fn problem_fields(problem: &Value) -> Vec<String> {
     problem["errors"]
         .as_array()

@@ -1097,22 +1097,7 @@ async fn two_step_verification_set_up_then_required_at_sign_in_with_codes_used_o
             .starts_with("/sign-in/code"),
         "nothing works before the code"
     );
-    let code_page = pending
-        .get(app.url("/sign-in/code"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = code_page
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let csrf = code_page_csrf(&app, &pending).await;
     // ...a wrong code is refused and audited, and the code already used at set-up is spent...
     let bad = form_post(
         &pending,
@@ -1153,22 +1138,7 @@ async fn two_step_verification_set_up_then_required_at_sign_in_with_codes_used_o
     );
     let again = sign_in_form_expecting_code(&app, "pc.mfa").await;
     let c = cookie_client(&again);
-    let page = c
-        .get(app.url("/sign-in/code"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = page
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let csrf = code_page_csrf(&app, &c).await;
     let reused = form_post(
         &c,
         app.url("/sign-in/code"),
@@ -1315,14 +1285,7 @@ async fn sign_in_with_app_code(
 
 /// The CSRF token of the "enter your code" page a half-signed-in client is sent to.
 async fn code_page_csrf(app: &TestApp, pending: &Client) -> String {
-    let page = pending
-        .get(app.url("/sign-in/code"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = text_of(pending, app.url("/sign-in/code")).await;
     page.split("name=\"csrf_token\" value=\"")
         .nth(1)
         .unwrap()
