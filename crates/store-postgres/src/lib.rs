@@ -396,13 +396,13 @@ impl PgStore {
             let mut rows = Vec::with_capacity(chunk.len());
             for ((rec, kind), current) in chunk.iter().zip(kinds).zip(current) {
                 let content = if *current {
-                    None
+                    (None, None, None)
                 } else {
-                    Some((
-                        json_value(&rec.marking)?,
-                        rec.summary.clone(),
-                        rec.body.clone(),
-                    ))
+                    (
+                        Some(json_value(&rec.marking)?),
+                        Some(rec.summary.clone()),
+                        Some(rec.body.clone()),
+                    )
                 };
                 rows.push((rec, *kind, content));
             }
@@ -410,11 +410,7 @@ impl PgStore {
                 "INSERT INTO record_versions (record_id, version, kind, classification, marking, \
                  summary, body, status, change, changed_at, changed_by, changed_by_name, audit_id) ",
             );
-            q.push_values(rows, |mut b, (rec, kind, content)| {
-                let (marking, summary, body) = match content {
-                    Some((m, s, b)) => (Some(m), Some(s), Some(b)),
-                    None => (None, None, None),
-                };
+            q.push_values(rows, |mut b, (rec, kind, (marking, summary, body))| {
                 b.push_bind(rec.id.0)
                     .push_bind(rec.version)
                     .push_bind(rec.kind.as_str())
