@@ -252,12 +252,10 @@ async fn commit_group(pool: &SqlitePool, jobs: Vec<Job>) {
     }
     if poisoned {
         let _ = tx.rollback().await;
-        for (reply, _) in outcomes {
-            let _ = reply.send(Err(StoreError::Unavailable(
-                "a change in the same commit could not be undone, so none was committed".into(),
-            )));
-        }
-        return;
+        return fail_all(
+            outcomes,
+            "a change in the same commit could not be undone, so none was committed",
+        );
     }
     match tx.commit().await {
         Ok(()) => {
@@ -268,11 +266,14 @@ async fn commit_group(pool: &SqlitePool, jobs: Vec<Job>) {
         Err(e) => {
             // Nothing in the group is durable: every caller is told so.
             tracing::error!(error = %e, "group commit failed");
-            for (reply, _) in outcomes {
-                let _ = reply.send(Err(StoreError::Unavailable(format!(
-                    "the commit failed: {e}"
-                ))));
-            }
+            fail_all(outcomes, &format!("the commit failed: {e}"));
         }
+    }
+}
+
+/// Tells everyone in a group that nothing of it was committed.
+fn fail_all(outcomes: Vec<(oneshot::Sender<StoreResult<Done>>, StoreResult<Done>)>, why: &str) {
+    for (reply, _) in outcomes {
+        let _ = reply.send(Err(StoreError::Unavailable(why.to_string())));
     }
 }
