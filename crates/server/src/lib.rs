@@ -114,6 +114,32 @@ pub fn authorizer(accredited: Classification) -> Result<Arc<dyn Authorizer>, Str
         .map_err(|e| e.to_string())
 }
 
+/// At start: seals the seeds stored in the clear, and stops the start if the key opens none
+/// of the sealed ones (a replaced or missing key file would otherwise lock every enrolled
+/// user out and seal new seeds under the wrong key).
+async fn check_sealed_seeds(identity: &IdentityService) -> std::io::Result<()> {
+    let report = identity.seal_stored_totp().await.map_err(|e| {
+        std::io::Error::other(format!("cannot check the sealed seeds: {}", e.detail()))
+    })?;
+    if report.wrong_key() {
+        return Err(std::io::Error::other(format!(
+            "the secrets key does not open any of the {} authenticator-app seeds sealed in \
+             the database: restore the key file they were sealed with (secrets_key_file)",
+            report.unopenable.len()
+        )));
+    }
+    if report.sealed > 0 {
+        tracing::info!(
+            users = report.sealed,
+            "sealed authenticator-app seeds stored in the clear"
+        );
+    }
+    if !report.unopenable.is_empty() || !report.failed.is_empty() {
+        tracing::error!(unopenable = ?report.unopenable, not_sealed = ?report.failed, "some users' authenticator-app seeds need an administrator to reset them");
+    }
+    Ok(())
+}
+
 /// The use cases over a store, for the server and the command-line tasks.
 pub fn services(
     store: Arc<dyn Store>,
@@ -315,30 +341,9 @@ pub async fn start_with(
     let bus = Bus::default();
     let relay = Relay::new(store.clone(), bus.clone());
     let (pole, identity) = services(store, clock.clone(), options)?;
-    // With the deployment's key (never a throwaway one): seeds stored in the clear are sealed
-    // now, and a key that opens none of the sealed seeds stops the start (a replaced or
-    // missing key file would otherwise lock every enrolled user out, and seal new seeds
-    // under the wrong key).
+    // Only with the deployment's key, never a throwaway one.
     if options.secrets_key.is_some() {
-        let report = identity.seal_stored_totp().await.map_err(|e| {
-            std::io::Error::other(format!("cannot check the sealed seeds: {}", e.detail()))
-        })?;
-        if report.wrong_key() {
-            return Err(std::io::Error::other(format!(
-                "the secrets key does not open any of the {} authenticator-app seeds sealed in \
-                 the database: restore the key file they were sealed with (secrets_key_file)",
-                report.unopenable.len()
-            )));
-        }
-        if report.sealed > 0 {
-            tracing::info!(
-                users = report.sealed,
-                "sealed authenticator-app seeds stored in the clear"
-            );
-        }
-        if !report.unopenable.is_empty() || !report.failed.is_empty() {
-            tracing::error!(unopenable = ?report.unopenable, not_sealed = ?report.failed, "some users' authenticator-app seeds need an administrator to reset them");
-        }
+        check_sealed_seeds(&identity).await?;
     }
     let search = bluelamp_app::search::Search::open(
         pole.store().clone(),

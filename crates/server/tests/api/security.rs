@@ -1233,10 +1233,40 @@ async fn an_authenticator_seed_stored_in_the_clear_is_sealed_and_still_works() {
                 report.wrong_key(),
                 "no sealed seed opens: the start is refused"
             );
+            // A server started with a key that opens none of the sealed seeds stops.
+            let refused = bluelamp_server::start_with(
+                tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+                app.store.clone(),
+                bluelamp_server::system_clock(),
+                SecurityOptions {
+                    secrets_key: Some(
+                        bluelamp_app::secrets::SecretsKey::from_hex(
+                            &bluelamp_app::secrets::SecretsKey::generate_hex().unwrap(),
+                        )
+                        .unwrap(),
+                    ),
+                    ..SecurityOptions::default()
+                },
+                Arc::new(bluelamp_audit::Signer::generate().unwrap()),
+                None,
+                None,
+                None,
+            )
+            .await;
+            let err = refused.err().expect("the start is refused").to_string();
+            assert!(err.contains("secrets key does not open"), "{err}");
         }
         let refused = sign_in_with_app_code(&app, "pc.legacy", secret).await;
         assert_eq!(refused.status(), StatusCode::UNAUTHORIZED, "{planted}");
     }
+    // A clear seed that cannot be sealed (not base32) is reported; the sweep goes on.
+    store_totp_seed(&app, &name, "not base32!").await;
+    let report = app.identity.seal_stored_totp().await.unwrap();
+    assert_eq!(
+        (report.sealed, report.failed.clone()),
+        (0, vec!["pc.legacy".to_string()])
+    );
+    assert!(!report.wrong_key());
 }
 
 /// Writes `stored` as the user's app seed straight into the directory (as an earlier release,
