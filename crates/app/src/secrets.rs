@@ -28,11 +28,16 @@ impl std::fmt::Debug for SecretsKey {
 }
 
 impl SecretsKey {
-    /// A new random key, hex encoded (the key file's content).
-    pub fn generate_hex() -> Result<String, String> {
+    /// A new random key.
+    pub fn generate() -> Result<Self, String> {
         let mut key = [0u8; KEY_LEN];
         getrandom::fill(&mut key).map_err(|e| format!("no randomness available: {e}"))?;
-        Ok(hex::encode(key))
+        Ok(Self(key))
+    }
+
+    /// A new random key, hex encoded (the key file's content).
+    pub fn generate_hex() -> Result<String, String> {
+        Self::generate().map(|k| hex::encode(k.0))
     }
 
     /// The key in a key file's content (64 hex digits, surrounding white space ignored).
@@ -65,7 +70,7 @@ impl SecretBox {
     /// A box with a random key that lives as long as the process: for tests and benchmarks,
     /// never for a server whose data outlives it.
     pub fn ephemeral() -> Result<Self, String> {
-        Self::new(&SecretsKey::from_hex(&SecretsKey::generate_hex()?)?)
+        Self::new(&SecretsKey::generate()?)
     }
 
     /// Whether `stored` is a sealed value (rather than one written before sealing existed).

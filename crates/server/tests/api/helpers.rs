@@ -89,12 +89,9 @@ async fn spawn_app_full(
     // its rounds themselves, so no alert lands in the middle of another test's counts.
     options.monitoring.every_seconds = 3_600;
     // The server and the tests' own services seal and open secrets with the same key.
-    options.secrets_key.get_or_insert_with(|| {
-        bluelamp_app::secrets::SecretsKey::from_hex(
-            &bluelamp_app::secrets::SecretsKey::generate_hex().unwrap(),
-        )
-        .unwrap()
-    });
+    options
+        .secrets_key
+        .get_or_insert_with(|| bluelamp_app::secrets::SecretsKey::generate().unwrap());
     let dir = std::env::temp_dir().join(format!("bluelamp-api-{}", uuid::Uuid::now_v7()));
     let db_path = dir.join("bluelamp.db");
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db_path).await.unwrap());

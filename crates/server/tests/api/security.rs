@@ -1239,12 +1239,7 @@ async fn an_authenticator_seed_stored_in_the_clear_is_sealed_and_still_works() {
                 app.store.clone(),
                 bluelamp_server::system_clock(),
                 SecurityOptions {
-                    secrets_key: Some(
-                        bluelamp_app::secrets::SecretsKey::from_hex(
-                            &bluelamp_app::secrets::SecretsKey::generate_hex().unwrap(),
-                        )
-                        .unwrap(),
-                    ),
+                    secrets_key: Some(bluelamp_app::secrets::SecretsKey::generate().unwrap()),
                     ..SecurityOptions::default()
                 },
                 Arc::new(bluelamp_audit::Signer::generate().unwrap()),
