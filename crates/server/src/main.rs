@@ -420,7 +420,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 },
             )
             .await
-            .map_err(|e| format!("demo data could not be loaded: {e}"))?;
+            .map_err(|e| format!("demo data could not be loaded: {}", e.detail()))?;
             println!(
                 "Loaded {} persons ({} records) into {} in {:.1} s ({:.0} records/s).",
                 report.persons,
@@ -610,13 +610,13 @@ async fn serve(settings: Settings) -> Result<(), String> {
                 |_| {},
             )
             .await
-            .map_err(|e| format!("demo data could not be loaded: {e}"))?;
+            .map_err(|e| format!("demo data could not be loaded: {}", e.detail()))?;
             eprintln!("Loaded {} demo persons ({} records).", r.persons, r.records);
         }
         identity
             .ensure_users(&demo_users(), DEMO_PASSWORD)
             .await
-            .map_err(|e| format!("demo users could not be created: {e}"))?;
+            .map_err(|e| format!("demo users could not be created: {}", e.detail()))?;
     }
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
