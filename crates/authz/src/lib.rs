@@ -15,7 +15,9 @@ mod entities;
 
 use bluelamp_domain::{Classification, Marking, Principal, RecordKind, Visibility};
 use cedar_policy::{PolicyId, PolicySet, Schema, ValidationMode, Validator};
+use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::RwLock;
 
 /// The policies shipped with Bluelamp, compiled into the binary so a deployment cannot
 /// drift from what was tested.
@@ -147,6 +149,68 @@ pub struct CedarAuthorizer {
     policies: PolicySet,
     cedar: cedar_policy::Authorizer,
     accredited: Classification,
+    decided: DecisionCache,
+}
+
+/// The most principals whose decisions are remembered, and the most markings remembered for
+/// each principal, action and kind. Past either bound that part of the cache starts again.
+const CACHED_PRINCIPALS: usize = 4_096;
+const CACHED_MARKINGS: usize = 1_024;
+
+/// Record decisions already made. A record decision is a function of the principal's
+/// attributes, the action, the record's kind and marking, whether a break-glass grant
+/// applies and the deployment's accreditation, and of nothing else: the policies are
+/// compiled in and the entities are built from those arguments alone (no clock, no
+/// request context). So the same question always gets the same answer and can be
+/// remembered; building the entities, not evaluating the policies, is most of a decision's
+/// cost, and a user reading a case asks the same question record after record.
+///
+/// Keys are the values themselves, compared in full, never a hash of them: a collision
+/// must not be able to give one user another's decision. A principal whose roles, clearance
+/// or compartments change is a different key, so nothing needs invalidating.
+#[derive(Default)]
+struct DecisionCache {
+    by_principal: RwLock<HashMap<Principal, PrincipalDecisions>>,
+}
+
+type PrincipalDecisions = HashMap<(Action, RecordKind, bool), HashMap<Marking, Decision>>;
+
+impl DecisionCache {
+    fn get(
+        &self,
+        principal: &Principal,
+        question: (Action, RecordKind, bool),
+        marking: &Marking,
+    ) -> Option<Decision> {
+        // A poisoned lock only means another decision panicked; the map is still whole
+        // (inserts are single calls), but ask Cedar rather than trust it.
+        let map = self.by_principal.read().ok()?;
+        map.get(principal)?.get(&question)?.get(marking).cloned()
+    }
+
+    fn put(
+        &self,
+        principal: &Principal,
+        question: (Action, RecordKind, bool),
+        marking: &Marking,
+        decision: &Decision,
+    ) {
+        let Ok(mut map) = self.by_principal.write() else {
+            return;
+        };
+        if !map.contains_key(principal) && map.len() >= CACHED_PRINCIPALS {
+            map.clear();
+        }
+        let markings = map
+            .entry(principal.clone())
+            .or_default()
+            .entry(question)
+            .or_default();
+        if markings.len() >= CACHED_MARKINGS {
+            markings.clear();
+        }
+        markings.insert(marking.clone(), decision.clone());
+    }
 }
 
 impl std::fmt::Debug for CedarAuthorizer {
@@ -201,7 +265,45 @@ impl CedarAuthorizer {
             policies: load_policies(&POLICIES)?,
             cedar: cedar_policy::Authorizer::new(),
             accredited,
+            decided: DecisionCache::default(),
         })
+    }
+
+    /// A record decision, remembered (see [`DecisionCache`]).
+    fn record_decision(
+        &self,
+        principal: &Principal,
+        action: Action,
+        kind: RecordKind,
+        marking: &Marking,
+        break_glass: bool,
+    ) -> Decision {
+        let question = (action, kind, break_glass);
+        if let Some(d) = self.decided.get(principal, question, marking) {
+            return d;
+        }
+        let d = self.record_uncached(principal, action, kind, marking, break_glass);
+        self.decided.put(principal, question, marking, &d);
+        d
+    }
+
+    /// A record decision asked of Cedar, bypassing the cache.
+    fn record_uncached(
+        &self,
+        principal: &Principal,
+        action: Action,
+        kind: RecordKind,
+        marking: &Marking,
+        break_glass: bool,
+    ) -> Decision {
+        self.decide(entities::record_request(
+            principal,
+            action,
+            kind,
+            marking,
+            self.accredited,
+            break_glass,
+        ))
     }
 
     fn decide(&self, request: Option<(cedar_policy::Request, cedar_policy::Entities)>) -> Decision {
@@ -214,11 +316,14 @@ impl CedarAuthorizer {
         let response = self
             .cedar
             .is_authorized(&request, &self.policies, &entities);
-        let policies: Vec<String> = response
+        // Cedar reports the deciding policies as a set, in no fixed order; sorted, the same
+        // question always gives the same audit record.
+        let mut policies: Vec<String> = response
             .diagnostics()
             .reason()
             .map(|p| p.to_string())
             .collect();
+        policies.sort_unstable();
         let errored = response.diagnostics().errors().next().is_some();
         let allowed = response.decision() == cedar_policy::Decision::Allow && !errored;
         Decision { allowed, policies }
@@ -233,14 +338,7 @@ impl Authorizer for CedarAuthorizer {
         kind: RecordKind,
         marking: &Marking,
     ) -> Decision {
-        self.decide(entities::record_request(
-            principal,
-            action,
-            kind,
-            marking,
-            self.accredited,
-            false,
-        ))
+        self.record_decision(principal, action, kind, marking, false)
     }
 
     fn record_break_glass(
@@ -250,14 +348,7 @@ impl Authorizer for CedarAuthorizer {
         kind: RecordKind,
         marking: &Marking,
     ) -> Decision {
-        self.decide(entities::record_request(
-            principal,
-            action,
-            kind,
-            marking,
-            self.accredited,
-            true,
-        ))
+        self.record_decision(principal, action, kind, marking, true)
     }
 
     fn system(&self, principal: &Principal, action: Action) -> Decision {
@@ -294,6 +385,133 @@ mod tests {
         let bad = "@id(\"bad\") permit(principal, action, resource is Bluelamp::Record) when { resource.colour == \"red\" };";
         let err = load_policies(&[("bad.cedar", bad)]).unwrap_err();
         assert!(matches!(err, AuthzError::Validation(_)), "{err}");
+    }
+
+    fn grid() -> (Vec<Principal>, Vec<Marking>) {
+        use bluelamp_domain::{Compartment, Restriction, Role, Unit, Username};
+        let comp = |c: &str| Compartment::parse(c).unwrap();
+        let mut principals = Vec::new();
+        for roles in [
+            vec![Role::Officer],
+            vec![Role::Supervisor],
+            vec![Role::IntelligenceAnalyst],
+            vec![Role::Auditor],
+        ] {
+            for clearance in Classification::ALL {
+                for comps in [vec![], vec![comp("OP-KESTREL")]] {
+                    principals.push(Principal {
+                        username: Username::parse("pc101").unwrap(),
+                        display_name: "PC 101".into(),
+                        roles: roles.iter().copied().collect(),
+                        unit: Unit::parse("CID").unwrap(),
+                        clearance,
+                        compartments: comps.into_iter().collect(),
+                    });
+                }
+            }
+        }
+        let mut markings = Vec::new();
+        for c in Classification::ALL {
+            for comps in [vec![], vec![comp("OP-KESTREL")], vec![comp("CHIS")]] {
+                for restriction in [
+                    None,
+                    Some(Restriction {
+                        teams: vec![Unit::parse("CID").unwrap()],
+                        ..Default::default()
+                    }),
+                    Some(Restriction {
+                        officers: vec!["pc101".into()],
+                        ..Default::default()
+                    }),
+                ] {
+                    markings
+                        .push(Marking::new(c, comps.clone(), vec![]).with_restriction(restriction));
+                }
+            }
+        }
+        (principals, markings)
+    }
+
+    #[test]
+    fn a_remembered_decision_is_the_one_cedar_gives() {
+        let authz = CedarAuthorizer::new(Classification::Secret).unwrap();
+        let (principals, markings) = grid();
+        let mut allowed = 0;
+        // Twice over: the first pass fills the cache, the second answers from it.
+        for _ in 0..2 {
+            for p in &principals {
+                for m in &markings {
+                    for a in [Action::Read, Action::Update] {
+                        for glass in [false, true] {
+                            let fresh = authz.record_uncached(p, a, RecordKind::Person, m, glass);
+                            let given = if glass {
+                                authz.record_break_glass(p, a, RecordKind::Person, m)
+                            } else {
+                                authz.record(p, a, RecordKind::Person, m)
+                            };
+                            assert_eq!(given, fresh, "{p:?} {m:?} {a:?} glass {glass}");
+                            allowed += usize::from(given.allowed);
+                        }
+                    }
+                }
+            }
+        }
+        // Both answers occur, so the comparison above could have failed either way.
+        assert!(allowed > 0 && allowed < 2 * principals.len() * markings.len() * 4);
+    }
+
+    #[test]
+    fn a_principal_whose_clearance_changes_is_asked_again() {
+        let authz = CedarAuthorizer::new(Classification::Secret).unwrap();
+        let (principals, _) = grid();
+        let mut officer = principals[0].clone();
+        officer.clearance = Classification::Secret;
+        let secret = Marking::new(Classification::Secret, vec![], vec![]);
+        assert!(
+            authz
+                .record(&officer, Action::Read, RecordKind::Person, &secret)
+                .allowed
+        );
+        officer.clearance = Classification::Official;
+        let d = authz.record(&officer, Action::Read, RecordKind::Person, &secret);
+        assert!(!d.allowed);
+        assert_eq!(d.policies, ["need-to-know.clearance-below-classification"]);
+    }
+
+    #[test]
+    fn the_cache_starts_again_when_full_and_still_answers_rightly() {
+        let authz = CedarAuthorizer::new(Classification::Secret).unwrap();
+        let (principals, markings) = grid();
+        let p = &principals[0];
+        // More distinct markings than one principal's share of the cache holds.
+        let many: Vec<Marking> = (0..CACHED_MARKINGS + 10)
+            .map(|i| {
+                let team = bluelamp_domain::Unit::parse(&format!("T{i}")).unwrap();
+                Marking::new(Classification::Official, vec![], vec![]).with_restriction(Some(
+                    bluelamp_domain::Restriction {
+                        teams: vec![team],
+                        ..Default::default()
+                    },
+                ))
+            })
+            .chain(markings)
+            .collect();
+        for m in &many {
+            assert_eq!(
+                authz.record(p, Action::Read, RecordKind::Event, m),
+                authz.record_uncached(p, Action::Read, RecordKind::Event, m, false)
+            );
+        }
+        let held: usize = authz
+            .decided
+            .by_principal
+            .read()
+            .unwrap()
+            .values()
+            .flat_map(|q| q.values())
+            .map(HashMap::len)
+            .sum();
+        assert!(held <= CACHED_MARKINGS, "{held}");
     }
 
     #[test]

@@ -133,7 +133,7 @@ impl fmt::Display for Role {
 }
 
 /// The signed-in user as every authorisation decision sees them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Principal {
     pub username: Username,
     pub display_name: String,

@@ -143,7 +143,7 @@ impl fmt::Display for Unit {
 /// A need-to-know restriction on top of classification and compartments: the record is open
 /// only to the named teams, the named officers (the officer in the case) and supervisors in
 /// those officers' units. An empty restriction opens the record to nobody.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Restriction {
     #[serde(default)]
     pub teams: Vec<Unit>,
@@ -242,7 +242,7 @@ impl From<HandlingCaveat> for String {
 }
 
 /// The marking a record carries.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Marking {
     pub classification: Classification,
     #[serde(default)]
