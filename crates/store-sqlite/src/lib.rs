@@ -189,34 +189,44 @@ impl SqliteStore {
         tx: &mut Transaction<'static, Sqlite>,
         entry: &AuditEntry,
     ) -> StoreResult<()> {
-        sqlx::query(
+        let prepared = writer::PreparedAudit::new(entry.clone())?;
+        Self::insert_audits(tx, std::slice::from_ref(&prepared)).await
+    }
+
+    /// Writes audit entries, their JSON already encoded, in one statement (a statement is
+    /// all or nothing: if it fails, none of its rows is written).
+    pub(crate) async fn insert_audits(
+        tx: &mut Transaction<'static, Sqlite>,
+        entries: &[writer::PreparedAudit],
+    ) -> StoreResult<()> {
+        let mut q = QueryBuilder::<Sqlite>::new(
             "INSERT INTO audit_log (id, at, user_id, user_name, action, outcome, service, \
-             correlation_id, source_address, user_agent, subjects, details, session_id) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(entry.id.to_string())
-        .bind(ts_text(entry.at))
-        .bind(&entry.actor.user_id)
-        .bind(&entry.actor.display_name)
-        .bind(entry.action.as_str())
-        .bind(outcome_str(entry.outcome))
-        .bind(&entry.service)
-        .bind(&entry.context.correlation_id)
-        .bind(&entry.context.source_address)
-        .bind(&entry.context.user_agent)
-        .bind(json_text(&entry.subjects)?)
-        .bind(json_text(&entry.details)?)
-        .bind(&entry.context.session_id)
-        .execute(&mut **tx)
-        .await
-        .map_err(internal)?;
+             correlation_id, source_address, user_agent, subjects, details, session_id) ",
+        );
+        q.push_values(entries, |mut b, a| {
+            let e = &a.entry;
+            b.push_bind(e.id.to_string())
+                .push_bind(ts_text(e.at))
+                .push_bind(&e.actor.user_id)
+                .push_bind(&e.actor.display_name)
+                .push_bind(e.action.as_str())
+                .push_bind(outcome_str(e.outcome))
+                .push_bind(&e.service)
+                .push_bind(&e.context.correlation_id)
+                .push_bind(&e.context.source_address)
+                .push_bind(&e.context.user_agent)
+                .push_bind(&a.subjects)
+                .push_bind(&a.details)
+                .push_bind(&e.context.session_id);
+        });
+        q.build().execute(&mut **tx).await.map_err(internal)?;
         Ok(())
     }
 
     /// Commits an audit entry (in the writer's next group): the audit half of a
     /// consultation. Returns once it is durable.
-    async fn commit_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
-        self.writer.audit(entry.clone()).await
+    async fn commit_audit(&self, entry: AuditEntry) -> StoreResult<()> {
+        self.writer.audit(writer::PreparedAudit::new(entry)?).await
     }
 
     /// Writes one change inside the writer's transaction (within its own savepoint).
@@ -586,7 +596,7 @@ impl Store for SqliteStore {
                 None
             }
         };
-        self.commit_audit(&audit).await?;
+        self.commit_audit(audit).await?;
         Ok(shown)
     }
 
@@ -611,7 +621,7 @@ impl Store for SqliteStore {
             mark_missing(&mut audit, id);
         }
         let shown = gate_history(&mut audit, gate, versions);
-        self.commit_audit(&audit).await?;
+        self.commit_audit(audit).await?;
         Ok(shown)
     }
 
@@ -639,7 +649,7 @@ impl Store for SqliteStore {
                 None
             }
         };
-        self.commit_audit(&audit).await?;
+        self.commit_audit(audit).await?;
         Ok(shown)
     }
 
@@ -652,7 +662,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<Option<(StoredRecord, Vec<LinkView>)>> {
         let Some(rec) = self.load(&[id]).await?.into_iter().next() else {
             mark_missing(&mut audit, id);
-            self.commit_audit(&audit).await?;
+            self.commit_audit(audit).await?;
             return Ok(None);
         };
         let status = if include_ended {
@@ -682,7 +692,7 @@ impl Store for SqliteStore {
             .map(link_view_from_row)
             .collect::<StoreResult<Vec<_>>>()?;
         let shown = gate_links(&mut audit, gate, &rec, links);
-        self.commit_audit(&audit).await?;
+        self.commit_audit(audit).await?;
         Ok(shown.map(|links| (rec, links)))
     }
 
@@ -714,7 +724,7 @@ impl Store for SqliteStore {
             .map(record_from_row)
             .collect::<StoreResult<Vec<_>>>()?;
         audit.subjects = items.iter().map(subject).collect();
-        self.commit_audit(&audit).await?;
+        self.commit_audit(audit).await?;
         let total = u64::try_from(total).unwrap_or(0);
         Ok(Page {
             items,
@@ -763,7 +773,7 @@ impl Store for SqliteStore {
     }
 
     async fn audit_only(&self, audit: AuditEntry) -> StoreResult<()> {
-        self.commit_audit(&audit).await
+        self.commit_audit(audit).await
     }
 
     async fn outbox_pending(&self, limit: u32) -> StoreResult<Vec<OutboxRow>> {

@@ -176,3 +176,46 @@ async fn a_database_from_before_0007_keeps_its_history() {
     );
     assert_eq!(history[0].changed_by_name, "PC 1 Old");
 }
+
+#[tokio::test]
+async fn consultations_audited_together_fail_alone() {
+    // Audit rows queued together are written by one statement; a row that cannot be
+    // written (here a second entry with the same id) must fail its own consultation only,
+    // and the rest must be kept, in the order they came.
+    let dir = std::env::temp_dir().join(format!("bluelamp-test-{}", uuid::Uuid::now_v7()));
+    let store = Arc::new(SqliteStore::open(&dir.join("bluelamp.db")).await.unwrap());
+    let entries: Vec<bluelamp_domain::AuditEntry> = (0..6)
+        .map(|i| {
+            bluelamp_domain::AuditEntry::new(
+                "2026-01-01T00:00:00Z".parse().unwrap(),
+                bluelamp_domain::Actor::system("test"),
+                bluelamp_domain::AuditAction::View,
+                "test",
+                Default::default(),
+            )
+            .with_details(serde_json::json!({ "n": i }))
+        })
+        .collect();
+    let mut queued = entries.clone();
+    queued.insert(3, entries[1].clone());
+    // Spawned together on this one-thread runtime, they all reach the writer's queue before
+    // it wakes, so they share a group.
+    let handles: Vec<_> = queued
+        .into_iter()
+        .map(|e| {
+            let s = store.clone();
+            tokio::spawn(async move { s.audit_only(e).await })
+        })
+        .collect();
+    let mut failed = Vec::new();
+    for (i, h) in handles.into_iter().enumerate() {
+        if h.await.unwrap().is_err() {
+            failed.push(i);
+        }
+    }
+    assert_eq!(failed, [3], "only the duplicate fails");
+    let kept = store.audit_entries(0, 100).await.unwrap();
+    let ids: Vec<_> = kept.iter().map(|r| r.entry.id).collect();
+    let expected: Vec<_> = entries.iter().map(|e| e.id).collect();
+    assert_eq!(ids, expected);
+}
