@@ -16,7 +16,8 @@
 //!   search [--persons N] [--seconds S] [--concurrency C] [--postgres URL]  full reindex
 //!          rate, then structured person searches with typos, sound-alikes, nicknames and
 //!          partial dates of birth over HTTP, against PostgreSQL pg_trgm + fuzzystrmatch on
-//!          the same people, same run
+//!          the same people, same run (`--index-only`: stop after the reindex and the
+//!          in-process searches)
 //!   matching [--entities N] [--seed S] [--max-block B]  duplicate detection on a labelled set of about N
 //!          real persons with known duplicates: precision, recall and F1 at the default
 //!          threshold and around it, recall by kind of variation, and the scan's time
@@ -1175,6 +1176,9 @@ async fn bench_search() {
         .map(|m| m.len())
         .sum();
     println!("index size: {:.0} MB", index_bytes as f64 / 1e6);
+    if std::env::args().any(|a| a == "--index-only") {
+        return;
+    }
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let signer = Arc::new(bluelamp_audit::Signer::generate().unwrap());
