@@ -88,6 +88,13 @@ pub struct SearchStatus {
 pub struct RebuildReport {
     pub records: u64,
     pub seconds: f64,
+    /// Of which reading, indexing and committing every record.
+    pub staging_seconds: f64,
+    /// Of the staging, the time spent waiting for the store's pages (the rest is the
+    /// index's: building documents, indexing them, committing).
+    pub reading_seconds: f64,
+    /// Of which merging the new segments into one.
+    pub merge_seconds: f64,
 }
 
 #[derive(Default)]
@@ -179,7 +186,8 @@ impl Search {
                 return Err(e);
             }
         }
-        let staged = self.stage_everything().await;
+        let mut reading = std::time::Duration::ZERO;
+        let staged = self.stage_everything(&mut reading).await;
         let mut st = self.state.lock().await;
         let finished = match staged {
             Ok(records) => {
@@ -205,6 +213,7 @@ impl Search {
         };
         st.rebuilding = false;
         drop(st);
+        let staging_seconds = started.elapsed().as_secs_f64();
         let index = self.index.clone();
         // One segment searches fastest. A slower index is still a correct one, so a failed
         // merge is logged, not fatal.
@@ -214,11 +223,18 @@ impl Search {
             Err(e) => tracing::warn!(error = %e, "could not merge the rebuilt index"),
         }
         let seconds = started.elapsed().as_secs_f64();
-        tracing::info!(records, seconds, "search index rebuilt");
-        Ok(RebuildReport { records, seconds })
+        let merge_seconds = seconds - staging_seconds;
+        tracing::info!(records, seconds, merge_seconds, "search index rebuilt");
+        Ok(RebuildReport {
+            records,
+            seconds,
+            staging_seconds,
+            reading_seconds: reading.as_secs_f64(),
+            merge_seconds,
+        })
     }
 
-    async fn stage_everything(&self) -> Result<u64, AppError> {
+    async fn stage_everything(&self, reading: &mut std::time::Duration) -> Result<u64, AppError> {
         let mut records = 0u64;
         // Pipelined: while one page's documents are built and staged on a blocking thread,
         // the next page is read from the store.
@@ -228,7 +244,9 @@ impl Search {
         for kind in SEARCHABLE {
             let mut after = None;
             loop {
+                let asked = Instant::now();
                 let page = self.store.scan(kind, after, REBUILD_PAGE).await?;
+                *reading += asked.elapsed();
                 if let Some(previous) = staging.take() {
                     previous.await.map_err(join_error)?.map_err(index_error)?;
                 }

@@ -251,8 +251,13 @@ const NONE: &str = "-";
 /// The file beside the index that says which schema wrote it.
 const VERSION_FILE: &str = "bluelamp-schema-version";
 
-/// The writer's memory: enough that a full rebuild writes few segments.
-const WRITER_MEMORY: usize = 128 * 1024 * 1024;
+/// The writer's memory, with one indexing thread: a full rebuild of a million persons fits
+/// in one segment, so it needs no merge afterwards (with two threads and 128 MB it wrote a
+/// dozen segments, merged them as it went and again at the end, on the same two cores that
+/// read and build the documents). Used only while documents are being indexed: the memory
+/// is given back at each commit.
+const WRITER_MEMORY: usize = 512 * 1024 * 1024;
+const WRITER_THREADS: usize = 1;
 
 impl SearchIndex {
     /// Opens the index in `dir`, creating it when there is none. The flag is true when the
@@ -283,7 +288,10 @@ impl SearchIndex {
         if fresh {
             std::fs::write(&version_path, SCHEMA_VERSION.to_string())?;
         }
-        Ok((Self::from_index(index, f, 2, WRITER_MEMORY)?, fresh))
+        Ok((
+            Self::from_index(index, f, WRITER_THREADS, WRITER_MEMORY)?,
+            fresh,
+        ))
     }
 
     /// An index in memory (tests, and deployments that rebuild on every start).

@@ -1141,6 +1141,10 @@ async fn bench_search() {
             report.seconds,
             report.records as f64 / report.seconds
         );
+        println!(
+            "  of which reading and indexing {:.1} s (waiting for the store {:.1} s), merging into one segment {:.1} s",
+            report.staging_seconds, report.reading_seconds, report.merge_seconds
+        );
         // The index alone, one search at a time, as a system caller (no filter, no audit).
         let index = search.index().clone();
         let requests: Vec<bluelamp_search::index::SearchRequest> = searches
