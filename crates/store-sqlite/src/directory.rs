@@ -237,7 +237,7 @@ impl SqliteStore {
                 }
             }
         }
-        if let Some(audit) = &change.audit {
+        if let Some(audit) = change.audit {
             Self::insert_audit(tx, audit).await?;
         }
         Ok(out)

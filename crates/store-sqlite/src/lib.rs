@@ -189,18 +189,21 @@ impl SqliteStore {
     /// Writes an audit entry inside a transaction the caller commits.
     pub(crate) async fn insert_audit(
         tx: &mut Transaction<'static, Sqlite>,
-        entry: &AuditEntry,
+        entry: AuditEntry,
     ) -> StoreResult<()> {
-        let prepared = writer::PreparedAudit::new(entry.clone())?;
-        Self::insert_audits(tx, std::slice::from_ref(&prepared)).await
+        let prepared = writer::PreparedAudit::new(entry)?;
+        Self::insert_audits(tx, std::slice::from_ref(&prepared))
+            .await
+            .map_err(internal)
     }
 
     /// Writes audit entries, their JSON already encoded, in one statement (a statement is
-    /// all or nothing: if it fails, none of its rows is written).
+    /// all or nothing: if it fails, none of its rows is written). The error is SQLite's, so
+    /// the writer can tell a refused row from a failed transaction.
     pub(crate) async fn insert_audits(
         tx: &mut Transaction<'static, Sqlite>,
         entries: &[writer::PreparedAudit],
-    ) -> StoreResult<()> {
+    ) -> Result<(), sqlx::Error> {
         let mut q = QueryBuilder::<Sqlite>::new(
             "INSERT INTO audit_log (id, at, user_id, user_name, action, outcome, service, \
              correlation_id, source_address, user_agent, subjects, details, session_id) ",
@@ -221,8 +224,7 @@ impl SqliteStore {
                 .push_bind(&a.details)
                 .push_bind(&e.context.session_id);
         });
-        q.build().execute(&mut **tx).await.map_err(internal)?;
-        Ok(())
+        q.build().execute(&mut **tx).await.map(|_| ())
     }
 
     /// Commits an audit entry (in the writer's next group): the audit half of a
@@ -260,7 +262,7 @@ impl SqliteStore {
         } = progress;
         Self::insert_versions(tx, &written, &changes, &audit).await?;
         audit.subjects = written.iter().map(subject).collect();
-        Self::insert_audit(tx, &audit).await?;
+        Self::insert_audit(tx, audit).await?;
         // The caller encoded one text per insert and per event; anything else is a bug here.
         if !inserts.is_empty() || payloads.len() != events.len() {
             return Err(StoreError::Internal(

@@ -204,9 +204,10 @@ async fn run_one(tx: &mut Transaction<'static, Sqlite>, work: Work) -> StoreResu
         Work::Apply(prepared) => SqliteStore::apply_in(tx, *prepared)
             .await
             .map(Done::Records),
-        Work::Audit(entry) => SqliteStore::insert_audits(tx, std::slice::from_ref(&*entry))
-            .await
-            .map(|_| Done::Nothing),
+        // `commit_group` writes audit rows itself, in runs (`audit_run`).
+        Work::Audit(_) => Err(StoreError::Internal(
+            "an audit row reached the one-job path".into(),
+        )),
         Work::Delivered(seqs) => SqliteStore::mark_delivered_in(tx, &seqs)
             .await
             .map(|_| Done::Nothing),
@@ -251,43 +252,41 @@ async fn commit_group(pool: &SqlitePool, jobs: Vec<Job>) {
     let mut poisoned = false;
     let mut jobs = jobs.into_iter().peekable();
     while let Some(job) = jobs.next() {
-        // Consultations' audit rows, the commonest job by far, go in together: one
-        // statement for a run of them instead of three (savepoint, insert, release) each.
-        if matches!(job.work, Work::Audit(_))
-            && matches!(
-                jobs.peek(),
-                Some(Job {
-                    work: Work::Audit(_),
-                    ..
-                })
-            )
-        {
-            let mut run = vec![job];
-            while run.len() < AUDIT_ROWS_PER_INSERT
-                && matches!(
-                    jobs.peek(),
-                    Some(Job {
-                        work: Work::Audit(_),
-                        ..
-                    })
-                )
-            {
-                if let Some(next) = jobs.next() {
-                    run.push(next);
+        match job.work {
+            // Consultations' audit rows, the commonest job by far: a run of them queued
+            // together goes in one statement instead of three (savepoint, insert, release)
+            // each.
+            Work::Audit(first) => {
+                let mut run = vec![(*first, job.reply)];
+                while run.len() < AUDIT_ROWS_PER_INSERT
+                    && let Some(Job {
+                        work: Work::Audit(next),
+                        reply,
+                    }) = jobs.next_if(|j| matches!(j.work, Work::Audit(_)))
+                {
+                    run.push((*next, reply));
                 }
+                poisoned |= audit_run(&mut tx, run, &mut outcomes).await;
             }
-            poisoned |= audit_run(&mut tx, run, &mut outcomes).await;
-            continue;
+            work => {
+                let (result, fatal) = in_savepoint(&mut tx, work).await;
+                poisoned |= fatal;
+                outcomes.push((job.reply, result));
+            }
         }
-        let (result, fatal) = in_savepoint(&mut tx, job.work).await;
-        poisoned |= fatal;
-        outcomes.push((job.reply, result));
+        if poisoned {
+            // The transaction may be gone: a job run now could commit on its own. The rest
+            // are not run, and every job in the group is told nothing was committed.
+            outcomes
+                .extend(jobs.map(|j| (j.reply, Err(StoreError::Unavailable("not run".into())))));
+            break;
+        }
     }
     if poisoned {
         let _ = tx.rollback().await;
         return fail_all(
             outcomes,
-            "a change in the same commit could not be undone, so none was committed",
+            "something in the same commit failed and could not be undone, so none of it was committed",
         );
     }
     match tx.commit().await {
@@ -330,46 +329,63 @@ async fn in_savepoint(
     }
 }
 
-/// Writes a run of audit rows with one statement. Should it fail (it is all or nothing),
-/// each row is tried again on its own, so one bad row fails only its own consultation.
-/// Returns the same flag as [`in_savepoint`].
+/// Writes a run of audit rows with one statement, without a savepoint: a statement is all
+/// or nothing. A row SQLite refuses (a constraint) undoes only that statement, so the rows
+/// are then written one by one and only the bad one fails its consultation. Any other
+/// failure may have ended the transaction, so the group is abandoned. Returns the same flag
+/// as [`in_savepoint`].
 async fn audit_run(
     tx: &mut Transaction<'static, Sqlite>,
-    run: Vec<Job>,
+    run: Vec<(PreparedAudit, oneshot::Sender<StoreResult<Done>>)>,
     outcomes: &mut Vec<(oneshot::Sender<StoreResult<Done>>, StoreResult<Done>)>,
 ) -> bool {
-    let mut entries = Vec::with_capacity(run.len());
-    let mut replies = Vec::with_capacity(run.len());
-    for job in run {
-        match job.work {
-            Work::Audit(entry) => {
-                entries.push(*entry);
-                replies.push(job.reply);
-            }
-            _ => outcomes.push((
-                job.reply,
-                Err(StoreError::Internal(
-                    "the writer grouped a change with audit rows".into(),
-                )),
-            )),
-        }
-    }
-    match SqliteStore::insert_audits(tx, &entries).await {
+    let (entries, replies): (Vec<_>, Vec<_>) = run.into_iter().unzip();
+    let refused = match SqliteStore::insert_audits(tx, &entries).await {
         Ok(()) => {
             outcomes.extend(replies.into_iter().map(|r| (r, Ok(Done::Nothing))));
-            false
+            return false;
         }
+        Err(e) if is_refusal(&e) => e,
         Err(e) => {
-            tracing::warn!(error = %e, rows = entries.len(), "a run of audit rows failed; writing them one by one");
-            let mut poisoned = false;
-            for (entry, reply) in entries.into_iter().zip(replies) {
-                let (result, fatal) = in_savepoint(tx, Work::Audit(Box::new(entry))).await;
-                poisoned |= fatal;
-                outcomes.push((reply, result));
-            }
-            poisoned
+            tracing::error!(error = %e, "could not write audit rows; the whole group is abandoned");
+            let why = e.to_string();
+            outcomes.extend(
+                replies
+                    .into_iter()
+                    .map(|r| (r, Err(StoreError::Unavailable(why.clone())))),
+            );
+            return true;
         }
+    };
+    if entries.len() > 1 {
+        tracing::warn!(error = %refused, rows = entries.len(), "a run of audit rows was refused; writing them one by one");
     }
+    let mut poisoned = false;
+    for (entry, reply) in entries.iter().zip(replies) {
+        let result = match SqliteStore::insert_audits(tx, std::slice::from_ref(entry)).await {
+            Ok(()) => Ok(Done::Nothing),
+            Err(e) => {
+                poisoned |= !is_refusal(&e);
+                Err(StoreError::Internal(format!(
+                    "the consultation's audit record could not be written: {e}"
+                )))
+            }
+        };
+        outcomes.push((reply, result));
+    }
+    poisoned
+}
+
+/// Whether SQLite refused a statement's rows (a constraint), which undoes that statement
+/// alone and leaves the transaction open.
+fn is_refusal(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if matches!(
+        db.kind(),
+        sqlx::error::ErrorKind::UniqueViolation
+            | sqlx::error::ErrorKind::ForeignKeyViolation
+            | sqlx::error::ErrorKind::NotNullViolation
+            | sqlx::error::ErrorKind::CheckViolation
+    ))
 }
 
 /// Tells everyone in a group that nothing of it was committed.
