@@ -93,8 +93,13 @@ pub struct RebuildReport {
     /// Of the staging, the time spent waiting for the store's pages (the rest is the
     /// index's: building documents, indexing them, committing).
     pub reading_seconds: f64,
-    /// Of which merging the new segments into one.
-    pub merge_seconds: f64,
+}
+
+impl RebuildReport {
+    /// Of the whole, the time spent merging the new segments into one.
+    pub fn merge_seconds(&self) -> f64 {
+        self.seconds - self.staging_seconds
+    }
 }
 
 #[derive(Default)]
@@ -186,21 +191,20 @@ impl Search {
                 return Err(e);
             }
         }
-        let mut reading = std::time::Duration::ZERO;
-        let staged = self.stage_everything(&mut reading).await;
+        let staged = self.stage_everything().await;
         let mut st = self.state.lock().await;
         let finished = match staged {
-            Ok(records) => {
+            Ok((records, reading)) => {
                 let touched: Vec<RecordId> = st.touched.drain().collect();
                 match self.stage_ids(&touched).await {
-                    Ok(()) => self.commit().await.map(|()| records),
+                    Ok(()) => self.commit().await.map(|()| (records, reading)),
                     Err(e) => Err(e),
                 }
             }
             Err(e) => Err(e),
         };
-        let records = match finished {
-            Ok(records) => records,
+        let (records, reading) = match finished {
+            Ok(done) => done,
             Err(e) => {
                 // Still holding the state: no sink can commit the half-staged rebuild
                 // before it is thrown away.
@@ -223,19 +227,26 @@ impl Search {
             Err(e) => tracing::warn!(error = %e, "could not merge the rebuilt index"),
         }
         let seconds = started.elapsed().as_secs_f64();
-        let merge_seconds = seconds - staging_seconds;
-        tracing::info!(records, seconds, merge_seconds, "search index rebuilt");
-        Ok(RebuildReport {
+        let report = RebuildReport {
             records,
             seconds,
             staging_seconds,
             reading_seconds: reading.as_secs_f64(),
-            merge_seconds,
-        })
+        };
+        tracing::info!(
+            records,
+            seconds,
+            merge_seconds = report.merge_seconds(),
+            "search index rebuilt"
+        );
+        Ok(report)
     }
 
-    async fn stage_everything(&self, reading: &mut std::time::Duration) -> Result<u64, AppError> {
+    /// Stages every searchable record; returns how many were read and how long was spent
+    /// waiting for the store's pages.
+    async fn stage_everything(&self) -> Result<(u64, std::time::Duration), AppError> {
         let mut records = 0u64;
+        let mut reading = std::time::Duration::ZERO;
         // Pipelined: while one page's documents are built and staged on a blocking thread,
         // the next page is read from the store.
         let mut staging: Option<
@@ -246,7 +257,7 @@ impl Search {
             loop {
                 let asked = Instant::now();
                 let page = self.store.scan(kind, after, REBUILD_PAGE).await?;
-                *reading += asked.elapsed();
+                reading += asked.elapsed();
                 if let Some(previous) = staging.take() {
                     previous.await.map_err(join_error)?.map_err(index_error)?;
                 }
@@ -269,7 +280,7 @@ impl Search {
         if let Some(previous) = staging {
             previous.await.map_err(join_error)?.map_err(index_error)?;
         }
-        Ok(records)
+        Ok((records, reading))
     }
 
     /// Stages the records as they are now: a document for each that exists, a removal for

@@ -1143,7 +1143,9 @@ async fn bench_search() {
         );
         println!(
             "  of which reading and indexing {:.1} s (waiting for the store {:.1} s), merging into one segment {:.1} s",
-            report.staging_seconds, report.reading_seconds, report.merge_seconds
+            report.staging_seconds,
+            report.reading_seconds,
+            report.merge_seconds()
         );
         // The index alone, one search at a time, as a system caller (no filter, no audit).
         let index = search.index().clone();
