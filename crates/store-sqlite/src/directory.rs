@@ -25,7 +25,7 @@ pub(crate) fn session_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<Ses
 
 impl SqliteStore {
     pub(crate) async fn directory_in(
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut Transaction<'_, Sqlite>,
         change: DirectoryChange,
     ) -> StoreResult<DirectoryOutcome> {
         let mut out = DirectoryOutcome::default();
@@ -244,7 +244,7 @@ impl SqliteStore {
     }
 
     async fn end_user_sessions(
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut Transaction<'_, Sqlite>,
         username: &Username,
         at: jiff::Timestamp,
     ) -> StoreResult<u64> {
@@ -264,7 +264,7 @@ impl SqliteStore {
 impl SqliteStore {
     /// Appends Merkle leaves and their checkpoint inside the writer's transaction.
     pub(crate) async fn audit_append_in(
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut Transaction<'_, Sqlite>,
         leaves: Vec<bluelamp_store::LeafRow>,
         cp: bluelamp_store::CheckpointRow,
     ) -> StoreResult<()> {

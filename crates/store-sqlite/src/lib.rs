@@ -1,11 +1,12 @@
 //! The SQLite adapter: Bluelamp's embedded default. One file in the data directory, in WAL
 //! mode with `synchronous=FULL` (a committed change survives power loss), one writer
-//! connection taking `BEGIN IMMEDIATE` (writers queue in the pool instead of failing with
-//! SQLITE_BUSY half-way through) and a pool of read-only connections.
+//! connection owned by one task that takes `BEGIN IMMEDIATE` for each group of writes
+//! (`writer.rs`), and a fixed set of read-only connections (`readers.rs`).
 //!
 //! Row types stay in this crate (`rows`); only domain and store types cross its boundary.
 
 mod directory;
+mod readers;
 mod rows;
 mod writer;
 
@@ -18,8 +19,8 @@ use bluelamp_store::support::{
 };
 use bluelamp_store::*;
 use rows::*;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteSynchronous};
+use sqlx::{ConnectOptions, Connection, QueryBuilder, Row, Sqlite, Transaction};
 use std::collections::VecDeque;
 use std::path::Path;
 use std::time::Duration;
@@ -62,6 +63,10 @@ pub const MIGRATIONS: &[Migration] = &[
     },
 ];
 
+/// Read-only connections: each has its own thread in sqlx, and reads in WAL mode do not
+/// wait for the writer or for each other.
+const READERS: usize = 4;
+
 const RECORD_COLUMNS: &str = "id, kind, version, marking, summary, subtype, body, link_from, \
      link_to, link_role, status, created_at, created_by, updated_at, updated_by";
 
@@ -69,7 +74,7 @@ const RECORD_COLUMNS: &str = "id, kind, version, marking, summary, subtype, body
 pub struct SqliteStore {
     /// Every write goes to the one writer task (see `writer.rs`), which commits in groups.
     writer: writer::Writer,
-    readers: SqlitePool,
+    readers: readers::Readers,
 }
 
 impl SqliteStore {
@@ -88,8 +93,8 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
-            // 64 MiB of page cache per connection (the default is 2 MiB): index pages stay in
-            // memory during bulk loads and busy periods.
+            // 64 MiB of page cache for the writer (the default is 2 MiB): index pages stay in
+            // memory during bulk loads and busy periods. Readers are set below.
             .pragma("cache_size", "-65536")
             .pragma("temp_store", "memory")
             // Checkpoint the WAL every 10,000 pages (about 40 MiB) rather than 1,000: each
@@ -97,23 +102,24 @@ impl SqliteStore {
             // there. The WAL file is truncated back to 64 MiB after a checkpoint.
             .pragma("wal_autocheckpoint", "10000")
             .pragma("journal_size_limit", "67108864");
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            .acquire_timeout(Duration::from_secs(30))
-            .connect_with(base.clone().create_if_missing(true))
+        let mut writer = base
+            .clone()
+            .create_if_missing(true)
+            .connect()
             .await
             .map_err(unavailable)?;
-        let store_migrations = Self::migrate_pool(&writer).await;
-        store_migrations?;
-        let readers = SqlitePoolOptions::new()
-            .max_connections(4)
-            .acquire_timeout(Duration::from_secs(30))
-            // sqlx's connection thread hands rows over through a channel of 50 by default;
-            // a scan of thousands of rows then stops and wakes both threads every 50 rows.
-            .connect_with(base.read_only(true).row_buffer_size(1_024))
-            .await
-            .map_err(unavailable)?;
+        Self::migrate(&mut writer).await?;
+        // Readers keep SQLite's default 2 MiB page cache, not the writer's 64 MiB: a reader
+        // throws its whole cache away at the start of any read after a commit, and every
+        // consultation commits its audit row, so a large cache was only more to throw away
+        // (freeing it was a fifth of an audited read's time). sqlx's connection thread hands
+        // rows over through a channel of 50 by default; a scan of thousands of rows would
+        // stop and wake both threads every 50 rows.
+        let reader_options = base
+            .read_only(true)
+            .pragma("cache_size", "-2000")
+            .row_buffer_size(1_024);
+        let readers = readers::Readers::open(&reader_options, READERS).await?;
         Ok(Self {
             writer: writer::Writer::spawn(writer),
             readers,
@@ -129,7 +135,7 @@ impl SqliteStore {
         Self::open(Path::new(path)).await
     }
 
-    async fn migrate_pool(pool: &SqlitePool) -> StoreResult<()> {
+    async fn migrate(conn: &mut SqliteConnection) -> StoreResult<()> {
         sqlx::raw_sql(
             "CREATE TABLE IF NOT EXISTS schema_migrations (
                 version INTEGER PRIMARY KEY,
@@ -138,12 +144,12 @@ impl SqliteStore {
                 applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
             )",
         )
-        .execute(pool)
+        .execute(&mut *conn)
         .await
         .map_err(internal)?;
         let applied =
             sqlx::query("SELECT version, checksum FROM schema_migrations ORDER BY version")
-                .fetch_all(pool)
+                .fetch_all(&mut *conn)
                 .await
                 .map_err(internal)?;
         let mut done = Vec::new();
@@ -154,7 +160,7 @@ impl SqliteStore {
             done.push(version);
         }
         for m in MIGRATIONS.iter().filter(|m| !done.contains(&m.version)) {
-            let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(internal)?;
+            let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(internal)?;
             sqlx::raw_sql(m.sql)
                 .execute(&mut *tx)
                 .await
@@ -173,7 +179,7 @@ impl SqliteStore {
     }
 
     async fn fetch_current(
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut Transaction<'_, Sqlite>,
         id: RecordId,
     ) -> StoreResult<Option<StoredRecord>> {
         let row = sqlx::query(&format!(
@@ -188,11 +194,11 @@ impl SqliteStore {
 
     /// Writes an audit entry inside a transaction the caller commits.
     pub(crate) async fn insert_audit(
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut Transaction<'_, Sqlite>,
         entry: AuditEntry,
     ) -> StoreResult<()> {
         let prepared = writer::PreparedAudit::new(entry)?;
-        Self::insert_audits(tx, std::slice::from_ref(&prepared))
+        Self::insert_audits(tx, [&prepared])
             .await
             .map_err(internal)
     }
@@ -200,9 +206,9 @@ impl SqliteStore {
     /// Writes audit entries, their JSON already encoded, in one statement (a statement is
     /// all or nothing: if it fails, none of its rows is written). The error is SQLite's, so
     /// the writer can tell a refused row from a failed transaction.
-    pub(crate) async fn insert_audits(
-        tx: &mut Transaction<'static, Sqlite>,
-        entries: &[writer::PreparedAudit],
+    pub(crate) async fn insert_audits<'a>(
+        conn: &mut SqliteConnection,
+        entries: impl IntoIterator<Item = &'a writer::PreparedAudit>,
     ) -> Result<(), sqlx::Error> {
         let mut q = QueryBuilder::<Sqlite>::new(
             "INSERT INTO audit_log (id, at, user_id, user_name, action, outcome, service, \
@@ -224,7 +230,7 @@ impl SqliteStore {
                 .push_bind(&a.details)
                 .push_bind(&e.context.session_id);
         });
-        q.build().execute(&mut **tx).await.map(|_| ())
+        q.build().execute(conn).await.map(|_| ())
     }
 
     /// Commits an audit entry (in the writer's next group): the audit half of a
@@ -235,7 +241,7 @@ impl SqliteStore {
 
     /// Writes one change inside the writer's transaction (within its own savepoint).
     pub(crate) async fn apply_in(
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut Transaction<'_, Sqlite>,
         prepared: writer::Prepared,
     ) -> StoreResult<Vec<StoredRecord>> {
         let writer::Prepared {
@@ -290,7 +296,7 @@ impl SqliteStore {
 
     /// Deletes outbox rows delivered before `before` inside the writer's transaction.
     pub(crate) async fn prune_outbox_in(
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut Transaction<'_, Sqlite>,
         before: &str,
     ) -> StoreResult<u64> {
         // At most 10,000 rows a call, so the writer is never held for long.
@@ -307,7 +313,7 @@ impl SqliteStore {
 
     /// Marks outbox rows delivered inside the writer's transaction.
     pub(crate) async fn mark_delivered_in(
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut Transaction<'_, Sqlite>,
         seqs: &[i64],
     ) -> StoreResult<()> {
         for chunk in seqs.chunks(500) {
@@ -328,7 +334,7 @@ impl SqliteStore {
     /// Writes the version rows of everything a change wrote, in multi-row statements. A
     /// record's current version leaves its content to `records` (migration 0007).
     async fn insert_versions(
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut Transaction<'_, Sqlite>,
         recs: &[StoredRecord],
         kinds: &[ChangeKind],
         audit: &AuditEntry,
@@ -382,7 +388,7 @@ impl SqliteStore {
     /// `records` (migration 0007), so the version about to be superseded keeps its own. A
     /// row that already has content (written before 0007, or already kept) is untouched.
     async fn keep_superseded_content(
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut Transaction<'_, Sqlite>,
         id: RecordId,
     ) -> StoreResult<()> {
         let id = id.to_string();
@@ -401,7 +407,7 @@ impl SqliteStore {
 
     /// Inserts the pending new records in multi-row statements and moves them to `written`.
     async fn flush_inserts(
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut Transaction<'_, Sqlite>,
         progress: &mut ChangeProgress,
         texts: &mut VecDeque<(String, String)>,
     ) -> StoreResult<()> {
@@ -449,7 +455,7 @@ impl SqliteStore {
     /// content of the version it supersedes kept (migration 0007): the new version, or why
     /// not. Every change to an existing record goes through here.
     async fn change_record<'q>(
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut Transaction<'_, Sqlite>,
         progress: &mut ChangeProgress,
         texts: &mut VecDeque<(String, String)>,
         id: RecordId,
@@ -470,7 +476,7 @@ impl SqliteStore {
     /// Ends a record in force, or brings an ended one back (`to`), provided it is still at
     /// `base_version` and in the other status.
     async fn set_status(
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut Transaction<'_, Sqlite>,
         progress: &mut ChangeProgress,
         id: RecordId,
         base_version: Version,
@@ -498,7 +504,7 @@ impl SqliteStore {
     /// Applies one operation of a change: an insert joins the pending batch; an update or
     /// an end first writes the pending inserts, so the operations keep their order.
     async fn apply_op(
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut Transaction<'_, Sqlite>,
         op: WriteOp,
         audit: &AuditEntry,
         progress: &mut ChangeProgress,
@@ -614,7 +620,7 @@ impl Store for SqliteStore {
             "{VERSION_SELECT} WHERE v.record_id = ? ORDER BY v.version"
         ))
         .bind(id.to_string())
-        .fetch_all(&self.readers)
+        .fetch_all(&mut *self.readers.get().await?)
         .await
         .map_err(internal)?;
         let versions = rows
@@ -642,7 +648,7 @@ impl Store for SqliteStore {
         ))
         .bind(id.to_string())
         .bind(version)
-        .fetch_optional(&self.readers)
+        .fetch_optional(&mut *self.readers.get().await?)
         .await
         .map_err(internal)?;
         let found = row.as_ref().map(version_from_row).transpose()?;
@@ -688,7 +694,7 @@ impl Store for SqliteStore {
         );
         let rows = sqlx::query(&sql)
             .bind(id.to_string())
-            .fetch_all(&self.readers)
+            .fetch_all(&mut *self.readers.get().await?)
             .await
             .map_err(internal)?;
         let links = rows
@@ -712,7 +718,7 @@ impl Store for SqliteStore {
         );
         let page_sql = format!("SELECT {RECORD_COLUMNS}{filter} ORDER BY {order} LIMIT ? OFFSET ?");
         let total: i64 = bind_list(&count_sql, &query)
-            .fetch_one(&self.readers)
+            .fetch_one(&mut *self.readers.get().await?)
             .await
             .map_err(internal)?
             .try_get("n")
@@ -720,7 +726,7 @@ impl Store for SqliteStore {
         let rows = bind_list(&page_sql, &query)
             .bind(i64::from(query.per_page))
             .bind(i64::try_from(query.offset()).unwrap_or(i64::MAX))
-            .fetch_all(&self.readers)
+            .fetch_all(&mut *self.readers.get().await?)
             .await
             .map_err(internal)?;
         let items = rows
@@ -748,7 +754,10 @@ impl Store for SqliteStore {
             for id in chunk {
                 q = q.bind(id.to_string());
             }
-            let rows = q.fetch_all(&self.readers).await.map_err(internal)?;
+            let rows = q
+                .fetch_all(&mut *self.readers.get().await?)
+                .await
+                .map_err(internal)?;
             for r in &rows {
                 out.push(record_from_row(r)?);
             }
@@ -766,7 +775,7 @@ impl Store for SqliteStore {
             .bind(kind.as_str())
             .bind(after.map(|a| a.to_string()).unwrap_or_default())
             .bind(i64::from(limit))
-            .fetch_all(&self.readers)
+            .fetch_all(&mut *self.readers.get().await?)
             .await
             .map_err(internal)?;
         rows.iter().map(record_from_row).collect()
@@ -782,7 +791,7 @@ impl Store for SqliteStore {
              WHERE delivered_at IS NULL ORDER BY seq LIMIT ?",
         )
         .bind(i64::from(limit))
-        .fetch_all(&self.readers)
+        .fetch_all(&mut *self.readers.get().await?)
         .await
         .map_err(internal)?;
         rows.iter().map(outbox_from_row).collect()
@@ -793,7 +802,7 @@ impl Store for SqliteStore {
             "SELECT COUNT(*) AS n FROM (SELECT 1 FROM outbox WHERE delivered_at IS NULL LIMIT ?) AS pending",
         )
         .bind(i64::from(cap))
-        .fetch_one(&self.readers)
+        .fetch_one(&mut *self.readers.get().await?)
         .await
         .map_err(unavailable)?
         .try_get("n")
@@ -816,7 +825,7 @@ impl Store for SqliteStore {
         let rows = sqlx::query("SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?")
             .bind(after)
             .bind(i64::from(limit))
-            .fetch_all(&self.readers)
+            .fetch_all(&mut *self.readers.get().await?)
             .await
             .map_err(internal)?;
         rows.iter().map(audit_from_row).collect()
@@ -829,7 +838,7 @@ impl Store for SqliteStore {
             COUNT_CAP + 1
         );
         let n: i64 = bind_list(&sql, query)
-            .fetch_one(&self.readers)
+            .fetch_one(&mut *self.readers.get().await?)
             .await
             .map_err(internal)?
             .try_get("n")
@@ -840,7 +849,7 @@ impl Store for SqliteStore {
 
     async fn counts(&self) -> StoreResult<Counts> {
         let rows = sqlx::query("SELECT kind, COUNT(*) AS n FROM records GROUP BY kind")
-            .fetch_all(&self.readers)
+            .fetch_all(&mut *self.readers.get().await?)
             .await
             .map_err(internal)?;
         let mut counts = Counts::default();
@@ -854,7 +863,7 @@ impl Store for SqliteStore {
 
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1")
-            .execute(&self.readers)
+            .execute(&mut *self.readers.get().await?)
             .await
             .map_err(unavailable)?;
         Ok(())
@@ -884,7 +893,7 @@ impl Store for SqliteStore {
         qb.push(" ORDER BY requested_at DESC, id DESC LIMIT 1000");
         let rows: Vec<String> = qb
             .build_query_scalar()
-            .fetch_all(&self.readers)
+            .fetch_all(&mut *self.readers.get().await?)
             .await
             .map_err(internal)?;
         rows.iter()
@@ -906,7 +915,7 @@ impl Store for SqliteStore {
         )
         .bind(status.as_str())
         .bind(i64::from(limit))
-        .fetch_all(&self.readers)
+        .fetch_all(&mut *self.readers.get().await?)
         .await
         .map_err(internal)?;
         rows.iter()
@@ -946,7 +955,7 @@ impl Store for SqliteStore {
             .push_bind(i64::from(query.limit));
         let rows = qb
             .build()
-            .fetch_all(&self.readers)
+            .fetch_all(&mut *self.readers.get().await?)
             .await
             .map_err(internal)?;
         rows.iter().map(audit_from_row).collect()
@@ -956,7 +965,7 @@ impl Store for SqliteStore {
         let json: Option<String> =
             sqlx::query_scalar("SELECT account FROM users WHERE username = ?")
                 .bind(username.as_str())
-                .fetch_optional(&self.readers)
+                .fetch_optional(&mut *self.readers.get().await?)
                 .await
                 .map_err(unavailable)?;
         json.as_deref()
@@ -966,7 +975,7 @@ impl Store for SqliteStore {
 
     async fn users(&self) -> StoreResult<Vec<UserAccount>> {
         let rows: Vec<String> = sqlx::query_scalar("SELECT account FROM users ORDER BY username")
-            .fetch_all(&self.readers)
+            .fetch_all(&mut *self.readers.get().await?)
             .await
             .map_err(unavailable)?;
         rows.iter()
@@ -977,7 +986,7 @@ impl Store for SqliteStore {
     async fn session(&self, id_hash: &str) -> StoreResult<Option<Session>> {
         let row = sqlx::query("SELECT session FROM sessions WHERE id_hash = ?")
             .bind(id_hash)
-            .fetch_optional(&self.readers)
+            .fetch_optional(&mut *self.readers.get().await?)
             .await
             .map_err(unavailable)?;
         row.as_ref().map(directory::session_from_row).transpose()
@@ -990,7 +999,7 @@ impl Store for SqliteStore {
              ORDER BY seq LIMIT ?",
         )
         .bind(i64::from(limit))
-        .fetch_all(&self.readers)
+        .fetch_all(&mut *self.readers.get().await?)
         .await
         .map_err(internal)?;
         rows.iter().map(audit_from_row).collect()
@@ -1006,7 +1015,7 @@ impl Store for SqliteStore {
 
     async fn audit_checkpoints(&self) -> StoreResult<Vec<CheckpointRow>> {
         let rows = sqlx::query("SELECT * FROM audit_checkpoints ORDER BY tree_size")
-            .fetch_all(&self.readers)
+            .fetch_all(&mut *self.readers.get().await?)
             .await
             .map_err(internal)?;
         rows.iter().map(directory::checkpoint_from_row).collect()
@@ -1024,7 +1033,7 @@ impl Store for SqliteStore {
         )
         .bind(from_index)
         .bind(i64::from(limit))
-        .fetch_all(&self.readers)
+        .fetch_all(&mut *self.readers.get().await?)
         .await
         .map_err(internal)?;
         rows.iter()
@@ -1051,7 +1060,7 @@ impl Store for SqliteStore {
         )
         .bind(below_seq)
         .bind(i64::from(limit))
-        .fetch_all(&self.readers)
+        .fetch_all(&mut *self.readers.get().await?)
         .await
         .map_err(internal)
     }
@@ -1134,7 +1143,7 @@ mod tests {
             .bind("person")
             .bind("")
             .bind(10)
-            .fetch_all(&store.readers)
+            .fetch_all(&mut *store.readers.get().await.unwrap())
             .await
             .unwrap()
             .iter()

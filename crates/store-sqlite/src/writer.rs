@@ -12,7 +12,8 @@ use bluelamp_domain::AuditEntry;
 use bluelamp_store::{
     Change, DirectoryChange, DirectoryOutcome, StoreError, StoreResult, StoredRecord,
 };
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::sqlite::SqliteConnection;
+use sqlx::{Connection, Sqlite, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
 /// The most jobs committed together. Bounded so one commit's latency stays small.
@@ -108,11 +109,11 @@ impl std::fmt::Debug for Job {
 }
 
 impl Writer {
-    /// Starts the writer task over `pool` (one connection). It stops when the last handle
-    /// to the store is dropped.
-    pub(crate) fn spawn(pool: SqlitePool) -> Self {
+    /// Starts the writer task, which owns `conn` (the only connection that writes). It
+    /// stops, closing the connection, when the last handle to the store is dropped.
+    pub(crate) fn spawn(conn: SqliteConnection) -> Self {
         let (queue, rx) = mpsc::channel(4 * MAX_GROUP);
-        tokio::spawn(run(pool, rx));
+        tokio::spawn(run(conn, rx));
         Self { queue }
     }
 
@@ -178,7 +179,7 @@ impl Writer {
     }
 }
 
-async fn run(pool: SqlitePool, mut rx: mpsc::Receiver<Job>) {
+async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Job>) {
     while let Some(first) = rx.recv().await {
         let mut jobs = vec![first];
         while jobs.len() < MAX_GROUP {
@@ -187,11 +188,11 @@ async fn run(pool: SqlitePool, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        commit_group(&pool, jobs).await;
+        commit_group(&mut conn, jobs).await;
     }
 }
 
-async fn exec(tx: &mut Transaction<'static, Sqlite>, sql: &str) -> StoreResult<()> {
+async fn exec(tx: &mut Transaction<'_, Sqlite>, sql: &str) -> StoreResult<()> {
     sqlx::query(sql)
         .execute(&mut **tx)
         .await
@@ -199,7 +200,7 @@ async fn exec(tx: &mut Transaction<'static, Sqlite>, sql: &str) -> StoreResult<(
         .map_err(unavailable)
 }
 
-async fn run_one(tx: &mut Transaction<'static, Sqlite>, work: Work) -> StoreResult<Done> {
+async fn run_one(tx: &mut Transaction<'_, Sqlite>, work: Work) -> StoreResult<Done> {
     match work {
         Work::Apply(prepared) => SqliteStore::apply_in(tx, *prepared)
             .await
@@ -236,8 +237,8 @@ async fn run_one(tx: &mut Transaction<'static, Sqlite>, work: Work) -> StoreResu
     }
 }
 
-async fn commit_group(pool: &SqlitePool, jobs: Vec<Job>) {
-    let mut tx = match pool.begin_with("BEGIN IMMEDIATE").await {
+async fn commit_group(conn: &mut SqliteConnection, jobs: Vec<Job>) {
+    let mut tx = match conn.begin_with("BEGIN IMMEDIATE").await {
         Ok(tx) => tx,
         Err(e) => {
             let e = unavailable(e);
@@ -305,10 +306,7 @@ async fn commit_group(pool: &SqlitePool, jobs: Vec<Job>) {
 
 /// Runs one job within its own savepoint, so that if it fails it is undone alone. The flag
 /// is true when it failed and could not be undone: then nothing in the group may commit.
-async fn in_savepoint(
-    tx: &mut Transaction<'static, Sqlite>,
-    work: Work,
-) -> (StoreResult<Done>, bool) {
+async fn in_savepoint(tx: &mut Transaction<'_, Sqlite>, work: Work) -> (StoreResult<Done>, bool) {
     if let Err(e) = exec(tx, "SAVEPOINT job").await {
         return (Err(e), false);
     }
@@ -335,7 +333,7 @@ async fn in_savepoint(
 /// failure may have ended the transaction, so the group is abandoned. Returns the same flag
 /// as [`in_savepoint`].
 async fn audit_run(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut Transaction<'_, Sqlite>,
     run: Vec<(PreparedAudit, oneshot::Sender<StoreResult<Done>>)>,
     outcomes: &mut Vec<(oneshot::Sender<StoreResult<Done>>, StoreResult<Done>)>,
 ) -> bool {
@@ -362,7 +360,7 @@ async fn audit_run(
     }
     let mut poisoned = false;
     for (entry, reply) in entries.iter().zip(replies) {
-        let result = match SqliteStore::insert_audits(tx, std::slice::from_ref(entry)).await {
+        let result = match SqliteStore::insert_audits(tx, [entry]).await {
             Ok(()) => Ok(Done::Nothing),
             Err(e) => {
                 poisoned |= !is_refusal(&e);
