@@ -376,8 +376,9 @@ impl Search {
     }
 
     /// The people already recorded (that the caller may see) most likely to be the same
-    /// person as `rec`, other than itself: the check a record page shows as "possible
-    /// duplicates", kept current by the index. Audited as a search.
+    /// person as `rec`, other than itself and those a reviewer has decided are someone else:
+    /// the check a record page shows as "possible duplicates", kept current by the index.
+    /// Audited as a search.
     pub async fn likely_duplicates(
         &self,
         caller: &Caller,
@@ -386,11 +387,20 @@ impl Search {
         let person: bluelamp_domain::pole::Person = serde_json::from_value(rec.body.clone())
             .map_err(|e| AppError::Internal(format!("person {} does not read: {e}", rec.id)))?;
         let details = json!({ "duplicates_of": rec.id });
+        // A pair a reviewer has decided is two people is not offered again.
+        let two_people: Vec<RecordId> = self
+            .store
+            .duplicate_candidates_of(rec.id)
+            .await?
+            .into_iter()
+            .filter(|c| c.status == bluelamp_store::CandidateStatus::NotDuplicate)
+            .map(|c| if c.a == rec.id { c.b } else { c.a })
+            .collect();
         Ok(self
             .matches_for(caller, &person, details, Some(rec.id), 6)
             .await?
             .into_iter()
-            .filter(|m| m.likely)
+            .filter(|m| m.likely && !two_people.contains(&m.hit.id))
             .collect())
     }
 

@@ -58,6 +58,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "current_version_content_once",
         sql: include_str!("../migrations/0007_current_version_content_once.sql"),
     },
+    Migration {
+        version: 8,
+        name: "duplicate_candidates_by_record",
+        sql: include_str!("../migrations/0008_duplicate_candidates_by_record.sql"),
+    },
 ];
 
 const RECORD_COLUMNS: &str = "id, kind, version, marking, summary, subtype, body, link_from, \
@@ -803,12 +808,19 @@ impl Store for PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(internal)?;
-        rows.iter()
-            .map(|s| {
-                serde_json::from_str(s)
-                    .map_err(|e| StoreError::Internal(format!("bad duplicate candidate: {e}")))
-            })
-            .collect()
+        bluelamp_store::support::candidates_by_weight(&rows)
+    }
+
+    async fn duplicate_candidates_of(&self, id: RecordId) -> StoreResult<Vec<DuplicateCandidate>> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT candidate_json FROM duplicate_candidates WHERE a = $1 \
+             UNION ALL SELECT candidate_json FROM duplicate_candidates WHERE b = $1",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(internal)?;
+        bluelamp_store::support::candidates_by_weight(&rows)
     }
 
     async fn audit_search(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRow>> {

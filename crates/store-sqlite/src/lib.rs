@@ -61,11 +61,21 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "current_version_content_once",
         sql: include_str!("../migrations/0007_current_version_content_once.sql"),
     },
+    Migration {
+        version: 8,
+        name: "duplicate_candidates_by_record",
+        sql: include_str!("../migrations/0008_duplicate_candidates_by_record.sql"),
+    },
 ];
 
 /// Read-only connections: each has its own thread in sqlx, and reads in WAL mode do not
 /// wait for the writer or for each other.
 const READERS: usize = 4;
+
+/// The duplicate candidates that name a record (`?1`), through the primary key for the
+/// smaller side and `duplicate_candidates_by_b` for the other.
+const CANDIDATES_OF: &str = "SELECT candidate_json FROM duplicate_candidates WHERE a = ?1 \
+     UNION ALL SELECT candidate_json FROM duplicate_candidates WHERE b = ?1";
 
 const RECORD_COLUMNS: &str = "id, kind, version, marking, summary, subtype, body, link_from, \
      link_to, link_role, status, created_at, created_by, updated_at, updated_by";
@@ -198,9 +208,7 @@ impl SqliteStore {
         entry: AuditEntry,
     ) -> StoreResult<()> {
         let prepared = writer::PreparedAudit::new(entry)?;
-        Self::insert_audits(tx, [&prepared])
-            .await
-            .map_err(internal)
+        Self::insert_audits(tx, [&prepared]).await.map_err(internal)
     }
 
     /// Writes audit entries, their JSON already encoded, in one statement (a statement is
@@ -918,12 +926,16 @@ impl Store for SqliteStore {
         .fetch_all(&mut *self.readers.get().await?)
         .await
         .map_err(internal)?;
-        rows.iter()
-            .map(|s| {
-                serde_json::from_str(s)
-                    .map_err(|e| StoreError::Internal(format!("bad duplicate candidate: {e}")))
-            })
-            .collect()
+        bluelamp_store::support::candidates_by_weight(&rows)
+    }
+
+    async fn duplicate_candidates_of(&self, id: RecordId) -> StoreResult<Vec<DuplicateCandidate>> {
+        let rows: Vec<String> = sqlx::query_scalar(CANDIDATES_OF)
+            .bind(id.to_string())
+            .fetch_all(&mut *self.readers.get().await?)
+            .await
+            .map_err(internal)?;
+        bluelamp_store::support::candidates_by_weight(&rows)
     }
 
     async fn audit_search(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRow>> {
@@ -1155,5 +1167,29 @@ mod tests {
             "{plan:?}"
         );
         assert!(!plan.iter().any(|d| d.contains("TEMP B-TREE")), "{plan:?}");
+    }
+
+    #[tokio::test]
+    async fn a_records_duplicate_candidates_are_found_from_either_side_by_index() {
+        let dir = std::env::temp_dir().join(format!("bluelamp-test-{}", uuid::Uuid::now_v7()));
+        let store = SqliteStore::open(&dir.join("bluelamp.db")).await.unwrap();
+        let plan: Vec<String> = sqlx::query(&format!("EXPLAIN QUERY PLAN {CANDIDATES_OF}"))
+            .bind("x")
+            .fetch_all(&mut *store.readers.get().await.unwrap())
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<String, _>("detail"))
+            .collect();
+        assert!(
+            plan.iter()
+                .any(|d| d.contains("sqlite_autoindex_duplicate_candidates_1")),
+            "{plan:?}"
+        );
+        assert!(
+            plan.iter().any(|d| d.contains("duplicate_candidates_by_b")),
+            "{plan:?}"
+        );
+        assert!(!plan.iter().any(|d| d.starts_with("SCAN")), "{plan:?}");
     }
 }

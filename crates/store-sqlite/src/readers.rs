@@ -109,9 +109,12 @@ mod tests {
             .execute(&mut w)
             .await
             .unwrap();
-        Readers::open(&SqliteConnectOptions::new().filename(&path).read_only(true), size)
-            .await
-            .unwrap()
+        Readers::open(
+            &SqliteConnectOptions::new().filename(&path).read_only(true),
+            size,
+        )
+        .await
+        .unwrap()
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

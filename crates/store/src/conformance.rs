@@ -1864,4 +1864,29 @@ pub async fn duplicate_candidates_stay_decided_once_decided(store: Arc<dyn Store
         .await
         .unwrap();
     assert_eq!(decided.iter().filter(|c| c.a == ids[2]).count(), 1);
+    // The pairs that name a record, found from either side, decided ones too, best first.
+    let mut of = Vec::new();
+    for id in [ids[0], ids[2], ids[3]] {
+        let found = store.duplicate_candidates_of(id).await.unwrap();
+        of.push(
+            found
+                .into_iter()
+                .map(|c| (c.a, c.b, c.weight, c.status))
+                .collect::<Vec<_>>(),
+        );
+    }
+    assert_eq!(
+        of,
+        [
+            vec![
+                (ids[0], ids[1], 25.0, CandidateStatus::Open),
+                (ids[0], ids[3], 19.0, CandidateStatus::Open),
+            ],
+            vec![(ids[2], ids[3], 21.0, CandidateStatus::NotDuplicate)],
+            vec![
+                (ids[2], ids[3], 21.0, CandidateStatus::NotDuplicate),
+                (ids[0], ids[3], 19.0, CandidateStatus::Open),
+            ],
+        ]
+    );
 }

@@ -208,6 +208,13 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> StoreResult<Vec<DuplicateCandidate>>;
 
+    /// Every candidate pair that names `id`, on either side and whatever its status, highest
+    /// score first.
+    async fn duplicate_candidates_of(
+        &self,
+        id: bluelamp_domain::RecordId,
+    ) -> StoreResult<Vec<DuplicateCandidate>>;
+
     /// Up to `limit` active records of `kind` after `after` in id order: how system
     /// processes (a duplicate scan, a reindex) read everything, page by page. Not a
     /// consultation: the process audits what it does with them.

@@ -1,6 +1,6 @@
 //! Helpers both adapters use to turn what they write into audit subjects and back.
 
-use crate::{Gate, LinkView, RecordVersion, StoredRecord};
+use crate::{Gate, LinkView, RecordVersion, StoreError, StoreResult, StoredRecord};
 use bluelamp_domain::audit::AuditSubject;
 use bluelamp_domain::{AuditAction, AuditEntry, AuditOutcome};
 use serde_json::Value;
@@ -267,6 +267,25 @@ pub const VERSION_SELECT: &str = "SELECT v.record_id, v.version, v.kind, v.class
      v.changed_by_name, v.audit_id, v.body IS NULL AS held_in_record, \
      r.version AS current_version \
      FROM record_versions v JOIN records r ON r.id = v.record_id";
+
+/// Duplicate candidates read back from their JSON, highest score first (ties in pair order,
+/// as the adapters' own `ORDER BY weight DESC, a, b`).
+pub fn candidates_by_weight(rows: &[String]) -> StoreResult<Vec<crate::DuplicateCandidate>> {
+    let mut out = rows
+        .iter()
+        .map(|s| {
+            serde_json::from_str::<crate::DuplicateCandidate>(s)
+                .map_err(|e| StoreError::Internal(format!("bad duplicate candidate: {e}")))
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    out.sort_by(|x, y| {
+        y.weight
+            .total_cmp(&x.weight)
+            .then_with(|| x.a.0.cmp(&y.a.0))
+            .then_with(|| x.b.0.cmp(&y.b.0))
+    });
+    Ok(out)
+}
 
 #[cfg(test)]
 mod tests {
