@@ -387,21 +387,24 @@ impl Search {
         let person: bluelamp_domain::pole::Person = serde_json::from_value(rec.body.clone())
             .map_err(|e| AppError::Internal(format!("person {} does not read: {e}", rec.id)))?;
         let details = json!({ "duplicates_of": rec.id });
-        // A pair a reviewer has decided is two people is not offered again.
-        let two_people: Vec<RecordId> = self
-            .store
-            .duplicate_candidates_of(rec.id)
-            .await?
-            .into_iter()
-            .filter(|c| c.status == bluelamp_store::CandidateStatus::NotDuplicate)
-            .map(|c| if c.a == rec.id { c.b } else { c.a })
-            .collect();
-        Ok(self
+        let mut likely: Vec<LikelyMatch> = self
             .matches_for(caller, &person, details, Some(rec.id), 6)
             .await?
             .into_iter()
-            .filter(|m| m.likely && !two_people.contains(&m.hit.id))
-            .collect())
+            .filter(|m| m.likely)
+            .collect();
+        // A pair a reviewer has decided is two people is not offered again (the decisions
+        // are read only when there is something to leave out: most pages have no match).
+        if !likely.is_empty() {
+            let decided = self.store.duplicate_candidates_of(rec.id).await?;
+            likely.retain(|m| {
+                !decided.iter().any(|c| {
+                    c.status == bluelamp_store::CandidateStatus::NotDuplicate
+                        && (c.a == m.hit.id || c.b == m.hit.id)
+                })
+            });
+        }
+        Ok(likely)
     }
 
     async fn matches_for(

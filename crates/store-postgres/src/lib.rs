@@ -808,19 +808,20 @@ impl Store for PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(internal)?;
-        bluelamp_store::support::candidates_by_weight(&rows)
+        bluelamp_store::support::parse_candidates(&rows)
     }
 
     async fn duplicate_candidates_of(&self, id: RecordId) -> StoreResult<Vec<DuplicateCandidate>> {
         let rows: Vec<String> = sqlx::query_scalar(
-            "SELECT candidate_json FROM duplicate_candidates WHERE a = $1 \
-             UNION ALL SELECT candidate_json FROM duplicate_candidates WHERE b = $1",
+            "SELECT candidate_json, weight, a, b FROM duplicate_candidates WHERE a = $1 \
+             UNION ALL SELECT candidate_json, weight, a, b FROM duplicate_candidates \
+             WHERE b = $1 ORDER BY weight DESC, a, b",
         )
         .bind(id.to_string())
         .fetch_all(&self.pool)
         .await
         .map_err(internal)?;
-        bluelamp_store::support::candidates_by_weight(&rows)
+        bluelamp_store::support::parse_candidates(&rows)
     }
 
     async fn audit_search(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRow>> {

@@ -73,9 +73,10 @@ pub const MIGRATIONS: &[Migration] = &[
 const READERS: usize = 4;
 
 /// The duplicate candidates that name a record (`?1`), through the primary key for the
-/// smaller side and `duplicate_candidates_by_b` for the other.
-const CANDIDATES_OF: &str = "SELECT candidate_json FROM duplicate_candidates WHERE a = ?1 \
-     UNION ALL SELECT candidate_json FROM duplicate_candidates WHERE b = ?1";
+/// smaller side and `duplicate_candidates_by_b` for the other, best first.
+const CANDIDATES_OF: &str = "SELECT candidate_json, weight, a, b FROM duplicate_candidates \
+     WHERE a = ?1 UNION ALL SELECT candidate_json, weight, a, b FROM duplicate_candidates \
+     WHERE b = ?1 ORDER BY weight DESC, a, b";
 
 const RECORD_COLUMNS: &str = "id, kind, version, marking, summary, subtype, body, link_from, \
      link_to, link_role, status, created_at, created_by, updated_at, updated_by";
@@ -926,7 +927,7 @@ impl Store for SqliteStore {
         .fetch_all(&mut *self.readers.get().await?)
         .await
         .map_err(internal)?;
-        bluelamp_store::support::candidates_by_weight(&rows)
+        bluelamp_store::support::parse_candidates(&rows)
     }
 
     async fn duplicate_candidates_of(&self, id: RecordId) -> StoreResult<Vec<DuplicateCandidate>> {
@@ -935,7 +936,7 @@ impl Store for SqliteStore {
             .fetch_all(&mut *self.readers.get().await?)
             .await
             .map_err(internal)?;
-        bluelamp_store::support::candidates_by_weight(&rows)
+        bluelamp_store::support::parse_candidates(&rows)
     }
 
     async fn audit_search(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRow>> {
@@ -1146,21 +1147,27 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+    use sqlx::sqlite::SqliteArguments;
 
-    #[tokio::test]
-    async fn a_scan_walks_the_primary_key_and_sorts_nothing() {
+    /// SQLite's plan for `query` (its `EXPLAIN QUERY PLAN` details) on a new, empty store.
+    async fn plan_of<'q>(
+        query: sqlx::query::Query<'q, Sqlite, SqliteArguments<'q>>,
+    ) -> Vec<String> {
         let dir = std::env::temp_dir().join(format!("bluelamp-test-{}", uuid::Uuid::now_v7()));
         let store = SqliteStore::open(&dir.join("bluelamp.db")).await.unwrap();
-        let plan: Vec<String> = sqlx::query(&format!("EXPLAIN QUERY PLAN {}", scan_sql()))
-            .bind("person")
-            .bind("")
-            .bind(10)
+        query
             .fetch_all(&mut *store.readers.get().await.unwrap())
             .await
             .unwrap()
             .iter()
             .map(|r| r.get::<String, _>("detail"))
-            .collect();
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_scan_walks_the_primary_key_and_sorts_nothing() {
+        let sql = format!("EXPLAIN QUERY PLAN {}", scan_sql());
+        let plan = plan_of(sqlx::query(&sql).bind("person").bind("").bind(10)).await;
         assert!(
             plan.iter()
                 .any(|d| d.contains("sqlite_autoindex_records_1")),
@@ -1171,16 +1178,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_records_duplicate_candidates_are_found_from_either_side_by_index() {
-        let dir = std::env::temp_dir().join(format!("bluelamp-test-{}", uuid::Uuid::now_v7()));
-        let store = SqliteStore::open(&dir.join("bluelamp.db")).await.unwrap();
-        let plan: Vec<String> = sqlx::query(&format!("EXPLAIN QUERY PLAN {CANDIDATES_OF}"))
-            .bind("x")
-            .fetch_all(&mut *store.readers.get().await.unwrap())
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.get::<String, _>("detail"))
-            .collect();
+        let sql = format!("EXPLAIN QUERY PLAN {CANDIDATES_OF}");
+        let plan = plan_of(sqlx::query(&sql).bind("x")).await;
         assert!(
             plan.iter()
                 .any(|d| d.contains("sqlite_autoindex_duplicate_candidates_1")),

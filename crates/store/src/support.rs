@@ -268,23 +268,14 @@ pub const VERSION_SELECT: &str = "SELECT v.record_id, v.version, v.kind, v.class
      r.version AS current_version \
      FROM record_versions v JOIN records r ON r.id = v.record_id";
 
-/// Duplicate candidates read back from their JSON, highest score first (ties in pair order,
-/// as the adapters' own `ORDER BY weight DESC, a, b`).
-pub fn candidates_by_weight(rows: &[String]) -> StoreResult<Vec<crate::DuplicateCandidate>> {
-    let mut out = rows
-        .iter()
+/// Duplicate candidates read back from their JSON, in the order given.
+pub fn parse_candidates(rows: &[String]) -> StoreResult<Vec<crate::DuplicateCandidate>> {
+    rows.iter()
         .map(|s| {
-            serde_json::from_str::<crate::DuplicateCandidate>(s)
+            serde_json::from_str(s)
                 .map_err(|e| StoreError::Internal(format!("bad duplicate candidate: {e}")))
         })
-        .collect::<StoreResult<Vec<_>>>()?;
-    out.sort_by(|x, y| {
-        y.weight
-            .total_cmp(&x.weight)
-            .then_with(|| x.a.0.cmp(&y.a.0))
-            .then_with(|| x.b.0.cmp(&y.b.0))
-    });
-    Ok(out)
+        .collect()
 }
 
 #[cfg(test)]

@@ -744,23 +744,13 @@ async fn saving_a_person_puts_likely_duplicates_in_the_review_queue_for_those_wh
     let (a, b) = (pair.a.to_string(), pair.b.to_string());
     // Each one's page offers the other as a possible duplicate...
     let compare = format!("/persons/{b}/compare/{a}");
-    let page = app
-        .get(&format!("/persons/{b}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = text_of(&app.client, app.url(&format!("/persons/{b}"))).await;
     assert!(page.contains(&compare), "{page}");
     let r = post_form(&app, "/duplicates/not-duplicate", &[("a", &a), ("b", &b)]).await;
     assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
     queue_until(&app, &app.client, "RAMSBOTTOM, Peggy", false).await;
     // ...until a reviewer decides they are two people.
-    let page = app
-        .get(&format!("/persons/{b}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = text_of(&app.client, app.url(&format!("/persons/{b}"))).await;
     assert!(!page.contains(&compare), "{page}");
     assert!(!page.contains("Possible duplicates"), "{page}");
     let r = app
