@@ -17,7 +17,8 @@
 //!          rate, then structured person searches with typos, sound-alikes, nicknames and
 //!          partial dates of birth over HTTP, against PostgreSQL pg_trgm + fuzzystrmatch on
 //!          the same people, same run (`--index-only`: stop after the reindex and the
-//!          in-process searches)
+//!          in-process searches; `--keep DIR`: load the persons into DIR once and reuse
+//!          them on later runs)
 //!   matching [--entities N] [--seed S] [--max-block B]  duplicate detection on a labelled set of about N
 //!          real persons with known duplicates: precision, recall and F1 at the default
 //!          threshold and around it, recall by kind of variation, and the scan's time
@@ -1095,11 +1096,20 @@ async fn bench_search() {
             });
         }
     }
-    let dir = temp_dir("search");
+    // `--keep DIR` keeps the database between runs (loaded once, when DIR has none), for
+    // repeated measurements of the index on the same people.
+    let keep = arg("--keep", "");
+    let dir = if keep.is_empty() {
+        temp_dir("search")
+    } else {
+        std::path::PathBuf::from(&keep)
+    };
+    let loaded = dir.join("bluelamp.db").exists();
+    std::fs::create_dir_all(&dir).unwrap();
     let store: Arc<dyn Store> =
         Arc::new(SqliteStore::open(&dir.join("bluelamp.db")).await.unwrap());
     let started = Instant::now();
-    for chunk in records.chunks(5_000) {
+    for chunk in records.chunks(5_000).filter(|_| !loaded) {
         store
             .apply(Change {
                 ops: chunk.iter().cloned().map(WriteOp::Insert).collect(),
