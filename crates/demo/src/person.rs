@@ -13,6 +13,7 @@ use crate::formats;
 use crate::generator::Demo;
 use crate::tables::names::{self, Origin};
 use crate::tables::places::{BIRTHPLACES_ABROAD, TOWNS};
+use crate::tables::surnames;
 
 /// Self-defined ethnicity (18+1 codes), weighted roughly as the 2021 census for England and
 /// Wales, with "not stated" as police records often have it. W4 (Roma, a 2021 census
@@ -173,13 +174,17 @@ impl Demo {
     }
 
     /// A family name from `origin`, in its feminine form for a woman where the language has
-    /// one (Polish -ski becomes -ska).
+    /// one (Polish -ski becomes -ska): from the origin's commonest names, or from its long
+    /// tail ([`surnames`]) as often as real names are.
     pub(crate) fn family_name(&mut self, origin: Origin, female: bool) -> String {
-        let name = self
-            .rng
-            .pick_common(origin.pool().families)
-            .copied()
-            .unwrap_or("Smith");
+        let tail = surnames::tail(origin);
+        let from_tail = !tail.is_empty() && self.rng.chance(surnames::tail_share(origin));
+        let name = if from_tail {
+            self.rng.pick_gently(tail).map(String::as_str)
+        } else {
+            self.rng.pick_common(origin.pool().families).copied()
+        }
+        .unwrap_or("Smith");
         if female {
             feminine_family_name(name)
         } else {

@@ -88,6 +88,15 @@ impl Rng {
         items.get(i.min(items.len().saturating_sub(1)))
     }
 
+    /// An element chosen with earlier entries mildly more likely (index = n * (u^2 + u) / 2,
+    /// so the first entry is three times as likely as the last): for long tails of names,
+    /// none of which is common.
+    pub fn pick_gently<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+        let u = self.unit();
+        let i = ((u * u + u) / 2.0 * items.len() as f64) as usize;
+        items.get(i.min(items.len().saturating_sub(1)))
+    }
+
     /// An element chosen in proportion to its weight; `None` for an empty or all-zero table.
     pub fn weighted<'a, T>(&mut self, items: &'a [(T, u32)]) -> Option<&'a T> {
         self.weighted_by(items, |(_, w)| *w).map(|(t, _)| t)

@@ -256,6 +256,33 @@ fn ratios_for_ten_thousand_persons_are_realistic() {
     }
 }
 
+/// Family names spread as Britain's do: Smith about 1.3 %, the hundred commonest about a
+/// fifth (a little more with the communities whose names are concentrated), and most
+/// people with a name outside the commonest few hundred; not a few hundred names shared by
+/// everyone, which would make whole names shared by dozens of unrelated people.
+#[test]
+fn family_names_have_a_long_tail() {
+    let mut counts: HashMap<String, f64> = HashMap::new();
+    let mut n = 0.0;
+    for item in items(7, 20_000) {
+        if let DemoItem::Person(_, p) = item {
+            *counts.entry(p.family_name.clone()).or_default() += 1.0;
+            n += 1.0;
+        }
+    }
+    let mut shares: Vec<f64> = counts.values().map(|c| c / n).collect();
+    shares.sort_by(|a, b| b.total_cmp(a));
+    let smith = counts.get("Smith").copied().unwrap_or(0.0) / n;
+    within("Smith share", smith, 0.008, 0.025);
+    within("top 100 share", shares.iter().take(100).sum(), 0.15, 0.4);
+    within("top 300 share", shares.iter().take(300).sum(), 0.3, 0.6);
+    assert!(
+        counts.len() > 4_000,
+        "{} distinct family names",
+        counts.len()
+    );
+}
+
 #[test]
 fn intelligence_reports_are_mostly_official_sensitive() {
     let all = items(8, 10_000);

@@ -1487,4 +1487,65 @@ fn bench_matching() {
     for (v, (n, hit)) in by_variation {
         println!("| {v} | {n} | {:.3} |", hit as f64 / n as f64);
     }
+    // What the false and the missed pairs look like, field by field: where the model is
+    // wrong, in the terms its weights are written in.
+    let pattern = |s: &bluelamp_search::MatchScore| {
+        s.fields
+            .iter()
+            .map(|f| match f.field {
+                "date_of_birth" if !f.reason.is_empty() => format!("dob: {}", f.reason),
+                _ => format!("{}: {}", f.field, f.level),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let show = |title: &str, counts: std::collections::HashMap<String, (u64, f64)>| {
+        let total: u64 = counts.values().map(|c| c.0).sum();
+        let mut rows: Vec<(String, (u64, f64))> = counts.into_iter().collect();
+        rows.sort_by(|a, b| b.1.0.cmp(&a.1.0).then_with(|| a.0.cmp(&b.0)));
+        println!("{title} ({total}), commonest patterns:");
+        println!("| pairs | mean score | fields |");
+        println!("|---|---|---|");
+        for (p, (n, sum)) in rows.into_iter().take(12) {
+            println!("| {n} | {:.1} | {p} |", sum / n as f64);
+        }
+    };
+    let mut false_patterns: std::collections::HashMap<String, (u64, f64)> = Default::default();
+    for p in scan
+        .pairs
+        .iter()
+        .filter(|p| p.score.weight >= DEFAULT_THRESHOLD)
+    {
+        if labels[p.a] != labels[p.b] {
+            let e = false_patterns.entry(pattern(&p.score)).or_default();
+            e.0 += 1;
+            e.1 += p.score.weight;
+        }
+    }
+    show("false pairs at the default threshold", false_patterns);
+    let freq = bluelamp_search::Frequencies::of(&features);
+    let mut missed_patterns: std::collections::HashMap<String, (u64, f64)> = Default::default();
+    let mut unblocked = 0u64;
+    for members in by_entity.values() {
+        for (x, &i) in members.iter().enumerate() {
+            for &j in &members[x + 1..] {
+                if found.contains(&(i.min(j), i.max(j))) {
+                    continue;
+                }
+                let s = bluelamp_search::score::score_with(&features[i], &features[j], Some(&freq));
+                if s.weight >= DEFAULT_THRESHOLD {
+                    unblocked += 1;
+                    continue;
+                }
+                let e = missed_patterns.entry(pattern(&s)).or_default();
+                e.0 += 1;
+                e.1 += s.weight;
+            }
+        }
+    }
+    println!("missed pairs that would score enough but share no compared block: {unblocked}");
+    show(
+        "missed pairs scoring below the default threshold",
+        missed_patterns,
+    );
 }

@@ -5,3 +5,4 @@ pub mod events;
 pub mod names;
 pub mod objects;
 pub mod places;
+pub mod surnames;
