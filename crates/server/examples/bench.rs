@@ -1015,6 +1015,7 @@ fn person_search(i: usize, id: &str, p: &bluelamp_domain::pole::Person) -> Optio
         }
         1 => {
             let lower = family.to_lowercase();
+            let first = lower.chars().next().map_or(0, char::len_utf8);
             let swapped = [
                 ("ph", "f"),
                 ("y", "i"),
@@ -1026,8 +1027,8 @@ fn person_search(i: usize, id: &str, p: &bluelamp_domain::pole::Person) -> Optio
                 ("s", "z"),
             ]
             .iter()
-            .find(|(a, _)| lower[1..].contains(a))
-            .map(|(a, b)| format!("{}{}", &lower[..1], lower[1..].replacen(a, b, 1)))
+            .find(|(a, _)| lower[first..].contains(a))
+            .map(|(a, b)| format!("{}{}", &lower[..first], lower[first..].replacen(a, b, 1)))
             .unwrap_or_else(|| format!("{lower}e"));
             (swapped, given, full, "sound-alike")
         }
@@ -1499,32 +1500,48 @@ fn bench_matching() {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let show = |title: &str, counts: std::collections::HashMap<String, (u64, f64)>| {
+    // Pattern -> (pairs, sum of scores, pairs of the other kind with the same pattern on
+    // the same side of the threshold): how many true pairs a change aimed at a false
+    // pattern would lose, and how many false pairs a change aimed at a missed one would let in.
+    type Patterns = std::collections::HashMap<String, (u64, f64, u64)>;
+    let show = |title: &str, other: &str, counts: Patterns| {
         let total: u64 = counts.values().map(|c| c.0).sum();
-        let mut rows: Vec<(String, (u64, f64))> = counts.into_iter().collect();
+        let mut rows: Vec<(String, (u64, f64, u64))> = counts.into_iter().collect();
         rows.sort_by(|a, b| b.1.0.cmp(&a.1.0).then_with(|| a.0.cmp(&b.0)));
         println!("{title} ({total}), commonest patterns:");
-        println!("| pairs | mean score | fields |");
-        println!("|---|---|---|");
-        for (p, (n, sum)) in rows.into_iter().take(12) {
-            println!("| {n} | {:.1} | {p} |", sum / n as f64);
+        println!("| pairs | mean score | {other} | fields |");
+        println!("|---|---|---|---|");
+        for (p, (n, sum, o)) in rows.into_iter().take(12) {
+            println!("| {n} | {:.1} | {o} | {p} |", sum / n as f64);
         }
     };
-    let mut false_patterns: std::collections::HashMap<String, (u64, f64)> = Default::default();
-    for p in scan
-        .pairs
-        .iter()
-        .filter(|p| p.score.weight >= DEFAULT_THRESHOLD)
-    {
-        if labels[p.a] != labels[p.b] {
-            let e = false_patterns.entry(pattern(&p.score)).or_default();
-            e.0 += 1;
-            e.1 += p.score.weight;
+    let mut false_patterns = Patterns::default();
+    let mut true_above: std::collections::HashMap<String, u64> = Default::default();
+    let mut false_below: std::collections::HashMap<String, u64> = Default::default();
+    for p in &scan.pairs {
+        let same = labels[p.a] == labels[p.b];
+        let above = p.score.weight >= DEFAULT_THRESHOLD;
+        match (same, above) {
+            (false, true) => {
+                let e = false_patterns.entry(pattern(&p.score)).or_default();
+                e.0 += 1;
+                e.1 += p.score.weight;
+            }
+            (true, true) => *true_above.entry(pattern(&p.score)).or_default() += 1,
+            (false, false) => *false_below.entry(pattern(&p.score)).or_default() += 1,
+            (true, false) => {}
         }
     }
-    show("false pairs at the default threshold", false_patterns);
+    for (p, e) in &mut false_patterns {
+        e.2 = true_above.get(p).copied().unwrap_or(0);
+    }
+    show(
+        "false pairs at the default threshold",
+        "true pairs found with the same fields",
+        false_patterns,
+    );
     let freq = bluelamp_search::Frequencies::of(&features);
-    let mut missed_patterns: std::collections::HashMap<String, (u64, f64)> = Default::default();
+    let mut missed_patterns = Patterns::default();
     let mut unblocked = 0u64;
     for members in by_entity.values() {
         for (x, &i) in members.iter().enumerate() {
@@ -1543,9 +1560,13 @@ fn bench_matching() {
             }
         }
     }
+    for (p, e) in &mut missed_patterns {
+        e.2 = false_below.get(p).copied().unwrap_or(0);
+    }
     println!("missed pairs that would score enough but share no compared block: {unblocked}");
     show(
         "missed pairs scoring below the default threshold",
+        "false pairs compared with the same fields (scoring 10 or more)",
         missed_patterns,
     );
 }
