@@ -44,7 +44,10 @@ use crate::variants::variant_groups;
 
 /// Bumped whenever the schema or what is indexed changes: an index written by another
 /// version is rebuilt from the store.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
+
+/// The `acl_open` term of a restricted record (an open one has "1").
+const RESTRICTED: &str = "0";
 
 /// At most this many person candidates are re-ranked by the match model; a search that
 /// finds more says these are the best of more.
@@ -482,25 +485,30 @@ impl SearchIndex {
         Ok(out)
     }
 
-    /// The need-to-know pre-filter as a query: classification within clearance, no
-    /// compartment the user lacks, and for a restricted record a named team, officer or
-    /// (for a supervisor) officer's unit. Mirrors [`Visibility::allows`]; a property test
-    /// holds the two together.
+    /// The need-to-know pre-filter, as clauses that exclude what the user may not see:
+    /// a classification above their clearance, a compartment they lack, and a restricted
+    /// record (`acl_open` 0) naming none of their team, themselves or (for a supervisor)
+    /// their unit. Mirrors [`Visibility::allows`]; a property test holds the two together.
+    ///
+    /// Exclusions, not a conjunction with what may be seen: what may be seen is nearly
+    /// everything, and intersecting a search's candidates with a union over nearly every
+    /// document walked that union's postings on each search; what is excluded is few
+    /// documents (none at all for a user cleared for everything), checked per candidate.
     fn access_filter(
         &self,
         searcher: &tantivy::Searcher,
         visibility: Option<&Visibility>,
-    ) -> IndexResult<Option<Box<dyn Query>>> {
+    ) -> IndexResult<Vec<(Occur, Box<dyn Query>)>> {
         let Some(v) = visibility else {
-            return Ok(None);
+            return Ok(Vec::new());
         };
         let f = &self.f;
         let max = u64::try_from(v.max_rank).unwrap_or(0);
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
-            Occur::Must,
+            Occur::MustNot,
             Box::new(RangeQuery::new(
-                std::ops::Bound::Included(Term::from_field_u64(f.acl_rank, 0)),
-                std::ops::Bound::Included(Term::from_field_u64(f.acl_rank, max)),
+                std::ops::Bound::Excluded(Term::from_field_u64(f.acl_rank, max)),
+                std::ops::Bound::Unbounded,
             )),
         )];
         // Every compartment anything in the index carries, less those the user holds.
@@ -518,25 +526,22 @@ impl SearchIndex {
         for c in lacking {
             clauses.push((Occur::MustNot, term_query(f.acl_comp, &c)));
         }
-        let mut open: Vec<(Occur, Box<dyn Query>)> = vec![
-            (Occur::Should, term_query(f.acl_open, "1")),
-            (Occur::Should, term_query(f.acl_team, &v.unit)),
-            (Occur::Should, term_query(f.acl_officer, &v.user_id)),
+        let mut closed: Vec<(Occur, Box<dyn Query>)> = vec![
+            (Occur::Must, term_query(f.acl_open, RESTRICTED)),
+            (Occur::MustNot, term_query(f.acl_team, &v.unit)),
+            (Occur::MustNot, term_query(f.acl_officer, &v.user_id)),
         ];
         if v.supervisor {
-            open.push((Occur::Should, term_query(f.acl_ounit, &v.unit)));
+            closed.push((Occur::MustNot, term_query(f.acl_ounit, &v.unit)));
         }
-        clauses.push((Occur::Must, Box::new(BooleanQuery::new(open))));
-        Ok(Some(Box::new(ConstScoreQuery::new(
-            Box::new(BooleanQuery::new(clauses)),
-            0.0,
-        ))))
+        clauses.push((Occur::MustNot, Box::new(BooleanQuery::new(closed))));
+        Ok(clauses)
     }
 
     fn filtered(
         &self,
         kind: RecordKind,
-        access: &Option<Box<dyn Query>>,
+        access: &[(Occur, Box<dyn Query>)],
         criteria: Vec<(Occur, Box<dyn Query>)>,
     ) -> BooleanQuery {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
@@ -546,9 +551,7 @@ impl SearchIndex {
                 0.0,
             )),
         )];
-        if let Some(a) = access {
-            clauses.push((Occur::Must, a.box_clone()));
-        }
+        clauses.extend(access.iter().map(|(o, q)| (*o, q.box_clone())));
         clauses.extend(criteria);
         BooleanQuery::new(clauses)
     }
@@ -557,7 +560,7 @@ impl SearchIndex {
         &self,
         searcher: &tantivy::Searcher,
         req: &SearchRequest,
-        access: &Option<Box<dyn Query>>,
+        access: &[(Occur, Box<dyn Query>)],
         offset: usize,
         limit: usize,
     ) -> IndexResult<Option<KindResults>> {
@@ -723,7 +726,7 @@ impl SearchIndex {
         searcher: &tantivy::Searcher,
         kind: RecordKind,
         q: &ParsedQuery,
-        access: &Option<Box<dyn Query>>,
+        access: &[(Occur, Box<dyn Query>)],
         offset: usize,
         limit: usize,
     ) -> IndexResult<Option<KindResults>> {
@@ -828,9 +831,10 @@ impl SearchIndex {
     /// record), for tests of the pre-filter.
     pub fn visible_ids(&self, visibility: Option<&Visibility>) -> IndexResult<Vec<RecordId>> {
         let searcher = self.reader.searcher();
-        let filter = self
-            .access_filter(&searcher, visibility)?
-            .unwrap_or_else(|| Box::new(tantivy::query::AllQuery));
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, Box::new(tantivy::query::AllQuery))];
+        clauses.extend(self.access_filter(&searcher, visibility)?);
+        let filter = BooleanQuery::new(clauses);
         let limit = usize::try_from(searcher.num_docs()).unwrap_or(1).max(1);
         let found: Vec<(f32, DocAddress)> =
             searcher.search(&filter, &TopDocs::with_limit(limit).order_by_score())?;
@@ -871,6 +875,7 @@ fn add_access(doc: &mut TantivyDocument, f: &Fields, m: &Marking) {
     match &m.restriction {
         None => doc.add_text(f.acl_open, "1"),
         Some(r) => {
+            doc.add_text(f.acl_open, RESTRICTED);
             for t in &r.teams {
                 doc.add_text(f.acl_team, t.as_str());
             }
