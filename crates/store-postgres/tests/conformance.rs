@@ -147,3 +147,115 @@ async fn the_application_role_can_only_append_to_the_audit_trail() {
         .unwrap();
     owner.pool().close().await;
 }
+
+/// A database written before migration 0007 (every version row holding its content) is
+/// upgraded in place: its history reads as before, and later changes keep every version.
+/// The SQLite suite holds the same.
+#[tokio::test]
+#[ignore = "needs PostgreSQL: run with --ignored (.ci/run does)"]
+async fn a_database_from_before_0007_keeps_its_history() {
+    use bluelamp_domain::{Actor, AuditAction, AuditEntry, Marking, RecordId};
+    use bluelamp_store::{OpenGate, WriteOp};
+    use bluelamp_store_postgres::MIGRATIONS;
+
+    let url = fresh_database().await;
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, \
+         checksum TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    for m in MIGRATIONS.iter().filter(|m| m.version < 7) {
+        sqlx::raw_sql(m.sql).execute(&pool).await.unwrap();
+        sqlx::query("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)")
+            .bind(m.version)
+            .bind(m.name)
+            .bind(m.checksum())
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    // One person as the store wrote it before 0007: the current content in both tables.
+    let id = RecordId(uuid::Uuid::now_v7());
+    let marking = serde_json::to_value(Marking::official()).unwrap();
+    let body = serde_json::json!({"family_name": "Old", "given_names": "John"});
+    sqlx::query(
+        "INSERT INTO records (id, kind, version, classification, marking, summary, sort_key, \
+         body, status, created_at, created_by, updated_at, updated_by) VALUES \
+         ($1, 'person', 1, 1, $2, 'OLD, John', 'old, john', $3, 'active', \
+         '2026-01-01T00:00:00Z', 'PC 1 Old', '2026-01-01T00:00:00Z', 'PC 1 Old')",
+    )
+    .bind(id.0)
+    .bind(&marking)
+    .bind(&body)
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO record_versions (record_id, version, kind, classification, marking, \
+         summary, body, status, change, changed_at, changed_by, changed_by_name, audit_id) \
+         VALUES ($1, 1, 'person', 1, $2, 'OLD, John', $3, 'active', 'create', \
+         '2026-01-01T00:00:00Z', 'pc.1', 'PC 1 Old', $4)",
+    )
+    .bind(id.0)
+    .bind(&marking)
+    .bind(&body)
+    .bind(uuid::Uuid::now_v7())
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+
+    let store = PgStore::connect(&url).await.unwrap();
+    let audit = |action| {
+        AuditEntry::new(
+            "2026-05-01T10:00:00Z".parse().unwrap(),
+            Actor::system("test"),
+            action,
+            "test",
+            Default::default(),
+        )
+    };
+    store
+        .apply(bluelamp_store::Change {
+            ops: vec![WriteOp::Update {
+                id,
+                base_version: 1,
+                marking: Marking::official(),
+                summary: "NEW, John".into(),
+                subtype: None,
+                body: serde_json::json!({"family_name": "New"}),
+            }],
+            audit: audit(AuditAction::Update),
+            events: vec![],
+        })
+        .await
+        .unwrap();
+    let history = store
+        .consult_history(id, &OpenGate, audit(AuditAction::ViewHistory))
+        .await
+        .unwrap();
+    let families: Vec<_> = history
+        .iter()
+        .map(|v| (v.version, v.summary.as_str(), v.body["family_name"].clone()))
+        .collect();
+    assert_eq!(
+        families,
+        vec![
+            (1, "OLD, John", serde_json::json!("Old")),
+            (2, "NEW, John", serde_json::json!("New"))
+        ]
+    );
+    assert_eq!(history[0].changed_by_name, "PC 1 Old");
+    // The old row keeps its content; the new current version leaves it to `records`.
+    let kept: Vec<(i64, bool)> = sqlx::query_as(
+        "SELECT version, body IS NOT NULL FROM record_versions WHERE record_id = $1 ORDER BY version",
+    )
+    .bind(id.0)
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(kept, vec![(1, true), (2, false)]);
+}
