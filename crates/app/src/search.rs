@@ -386,23 +386,41 @@ impl Search {
     ) -> Result<Vec<LikelyMatch>, AppError> {
         let person: bluelamp_domain::pole::Person = serde_json::from_value(rec.body.clone())
             .map_err(|e| AppError::Internal(format!("person {} does not read: {e}", rec.id)))?;
+        const SHOWN: usize = 6;
         let details = json!({ "duplicates_of": rec.id });
-        let mut likely: Vec<LikelyMatch> = self
-            .matches_for(caller, &person, details, Some(rec.id), 6)
-            .await?
-            .into_iter()
-            .filter(|m| m.likely)
-            .collect();
+        let found = self
+            .matches_for(caller, &person, details.clone(), Some(rec.id), SHOWN)
+            .await?;
+        let all_likely = found.iter().all(|m| m.likely);
+        let full = found.len() == SHOWN;
+        let mut likely: Vec<LikelyMatch> = found.into_iter().filter(|m| m.likely).collect();
         // A pair a reviewer has decided is two people is not offered again (the decisions
         // are read only when there is something to leave out: most pages have no match).
-        if !likely.is_empty() {
-            let decided = self.store.duplicate_candidates_of(rec.id).await?;
-            likely.retain(|m| {
-                !decided.iter().any(|c| {
-                    c.status == bluelamp_store::CandidateStatus::NotDuplicate
-                        && (c.a == m.hit.id || c.b == m.hit.id)
-                })
-            });
+        if likely.is_empty() {
+            return Ok(likely);
+        }
+        let decided: Vec<RecordId> = self
+            .store
+            .duplicate_candidates_of(rec.id)
+            .await?
+            .into_iter()
+            .filter(|c| c.status == bluelamp_store::CandidateStatus::NotDuplicate)
+            .map(|c| if c.a == rec.id { c.b } else { c.a })
+            .collect();
+        let before = likely.len();
+        likely.retain(|m| !decided.contains(&m.hit.id));
+        // Those left out took places among the first six: when every place held a likely
+        // match, there may be more behind them. Look again, far enough to pass every
+        // decided pair (a second search, audited as such).
+        if likely.len() < before && full && all_likely {
+            let wider = (SHOWN + decided.len()).min(100);
+            likely = self
+                .matches_for(caller, &person, details, Some(rec.id), wider)
+                .await?
+                .into_iter()
+                .filter(|m| m.likely && !decided.contains(&m.hit.id))
+                .take(SHOWN)
+                .collect();
         }
         Ok(likely)
     }

@@ -887,3 +887,49 @@ async fn a_merged_record_takes_its_other_open_pairs_out_of_the_queue() {
     );
     assert_eq!(merged_pairs, [DuplicateCandidate::pair(survivor, merged)]);
 }
+
+/// A pair decided to be two people does not take one of the six places for possible
+/// duplicates on a person's page: the next likely match takes it.
+#[tokio::test]
+async fn decided_pairs_do_not_take_places_among_the_possible_duplicates() {
+    let app = spawn_app().await;
+    let mut ids = Vec::new();
+    for _ in 0..8 {
+        let p = app
+            .create(
+                "persons",
+                json!({"family_name": "Thistlethwaite", "given_names": "Agnes", "date_of_birth": "1955-05-05", "gender": "female"}),
+            )
+            .await;
+        ids.push(p["id"].as_str().unwrap().to_string());
+    }
+    let all: Vec<&str> = ids.iter().map(String::as_str).collect();
+    found_until(&app, "q=Thistlethwaite", &all).await;
+    let subject = ids[0].clone();
+    let offered = |page: &str| -> Vec<String> {
+        ids[1..]
+            .iter()
+            .filter(|o| page.contains(&format!("/persons/{subject}/compare/{o}")))
+            .cloned()
+            .collect()
+    };
+    let page = text_of(&app.client, app.url(&format!("/persons/{subject}"))).await;
+    let first = offered(&page);
+    assert_eq!(first.len(), 6, "seven alike, six places: {page}");
+    for other in &first[..2] {
+        let r = post_form(
+            &app,
+            "/duplicates/not-duplicate",
+            &[("a", subject.as_str()), ("b", other.as_str())],
+        )
+        .await;
+        assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    }
+    let page = text_of(&app.client, app.url(&format!("/persons/{subject}"))).await;
+    let now = offered(&page);
+    assert_eq!(now.len(), 5, "seven alike, two decided: {page}");
+    assert!(
+        !now.contains(&first[0]) && !now.contains(&first[1]),
+        "{now:?}"
+    );
+}
