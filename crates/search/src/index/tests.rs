@@ -187,6 +187,24 @@ fn nicknames_accents_double_barrels_swaps_initials_and_aliases() {
     assert_eq!(f.first("Susan Wright").unwrap().id, alias, "maiden name");
 }
 
+/// An initial agrees where one side is only an initial, both ways round; two different
+/// full names that start with the same letter do not agree on it.
+#[test]
+fn initials_match_full_names_both_ways() {
+    let mut f = Fixture::new();
+    let initial_only = f.person(person("Ravenscroft", "W", ""));
+    let william = f.person(person("Ravenscroft", "William", "1970-01-01"));
+    let wendy = f.person(person("Ravenscroft", "Wendy", "1985-06-07"));
+    let by_full = f.ids("William Ravenscroft 01/01/1970", RecordKind::Person);
+    assert_eq!(by_full.first(), Some(&william));
+    assert!(by_full.contains(&initial_only), "{by_full:?}");
+    assert!(!by_full.contains(&wendy), "{by_full:?}");
+    let by_initial = f.ids("W Ravenscroft", RecordKind::Person);
+    for id in [initial_only, william, wendy] {
+        assert!(by_initial.contains(&id), "{by_initial:?}");
+    }
+}
+
 #[test]
 fn dates_of_birth_exact_partial_transposed_and_ranges() {
     let mut f = Fixture::new();
