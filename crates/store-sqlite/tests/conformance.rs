@@ -77,8 +77,7 @@ async fn an_edited_migration_is_refused_at_start() {
 /// upgraded in place: its history reads as before, and later changes keep every version.
 #[tokio::test]
 async fn a_database_from_before_0007_keeps_its_history() {
-    use bluelamp_domain::{Actor, AuditAction, AuditEntry, Marking, RecordId};
-    use bluelamp_store::{OpenGate, WriteOp};
+    use bluelamp_domain::{Marking, RecordId};
     use bluelamp_store_sqlite::MIGRATIONS;
 
     let dir = std::env::temp_dir().join(format!("bluelamp-test-{}", uuid::Uuid::now_v7()));
@@ -135,46 +134,7 @@ async fn a_database_from_before_0007_keeps_its_history() {
     pool.close().await;
 
     let store = SqliteStore::open(&path).await.unwrap();
-    let audit = |action| {
-        AuditEntry::new(
-            "2026-05-01T10:00:00Z".parse().unwrap(),
-            Actor::system("test"),
-            action,
-            "test",
-            Default::default(),
-        )
-    };
-    store
-        .apply(bluelamp_store::Change {
-            ops: vec![WriteOp::Update {
-                id,
-                base_version: 1,
-                marking: Marking::official(),
-                summary: "NEW, John".into(),
-                subtype: None,
-                body: serde_json::json!({"family_name": "New"}),
-            }],
-            audit: audit(AuditAction::Update),
-            events: vec![],
-        })
-        .await
-        .unwrap();
-    let history = store
-        .consult_history(id, &OpenGate, audit(AuditAction::ViewHistory))
-        .await
-        .unwrap();
-    let families: Vec<_> = history
-        .iter()
-        .map(|v| (v.version, v.summary.as_str(), v.body["family_name"].clone()))
-        .collect();
-    assert_eq!(
-        families,
-        vec![
-            (1, "OLD, John", serde_json::json!("Old")),
-            (2, "NEW, John", serde_json::json!("New"))
-        ]
-    );
-    assert_eq!(history[0].changed_by_name, "PC 1 Old");
+    bluelamp_store::conformance::a_record_from_before_0007_keeps_its_history(&store, id).await;
 }
 
 #[tokio::test]

@@ -736,6 +736,45 @@ fn change(ops: Vec<WriteOp>) -> Change {
     }
 }
 
+/// After an upgrade through migration 0007: the person `id`, written by the adapter's test
+/// as the store wrote it before 0007 (family name "Old", summary "OLD, John", version 1 by
+/// "PC 1 Old", its content in both `records` and its version row), is updated, and its
+/// history reads both versions with their own content. Each adapter writes the old rows in
+/// its own SQL and then calls this.
+pub async fn a_record_from_before_0007_keeps_its_history(store: &dyn Store, id: RecordId) {
+    store
+        .apply(Change {
+            ops: vec![WriteOp::Update {
+                id,
+                base_version: 1,
+                marking: Marking::official(),
+                summary: "NEW, John".into(),
+                subtype: None,
+                body: json!({"family_name": "New"}),
+            }],
+            audit: audit(AuditAction::Update),
+            events: vec![],
+        })
+        .await
+        .unwrap();
+    let history = store
+        .consult_history(id, &OpenGate, audit(AuditAction::ViewHistory))
+        .await
+        .unwrap();
+    let families: Vec<_> = history
+        .iter()
+        .map(|v| (v.version, v.summary.as_str(), v.body["family_name"].clone()))
+        .collect();
+    assert_eq!(
+        families,
+        vec![
+            (1, "OLD, John", json!("Old")),
+            (2, "NEW, John", json!("New"))
+        ]
+    );
+    assert_eq!(history[0].changed_by_name, "PC 1 Old");
+}
+
 /// A record's current content is stored once (migration 0007): whatever changes follow, and
 /// however they are grouped, every version read back is the content it was written with.
 pub async fn every_version_keeps_its_own_content(store: Arc<dyn Store>) {
