@@ -71,6 +71,13 @@ pub(crate) struct Block {
     pub places: Vec<Place>,
 }
 
+impl Block {
+    /// The post town the block is in.
+    pub(crate) fn town_name(&self) -> &'static str {
+        self.town.name
+    }
+}
+
 /// A member of the household being generated.
 pub(crate) struct Member {
     pub id: RecordId,
@@ -453,7 +460,12 @@ impl Demo {
                     });
                     (input, facts, false)
                 }
-                None => self.household_member(i, heritage, &head_family, head_age, head_female),
+                None => self.household_member(
+                    i,
+                    heritage,
+                    (&head_family, head_age, head_female),
+                    block.town_name(),
+                ),
             };
             if i == 0 {
                 head_family.clone_from(&input.family_name);
@@ -526,14 +538,16 @@ impl Demo {
     }
 
     /// A household member after the first: a partner, a child, a relative or a lodger.
-    /// Returns whether they are family of the head of the household.
+    /// `head` is the head of the household's family name, age and whether female; a child
+    /// born in Britain is usually born in `home_town`, where the household lives (so
+    /// brothers and sisters share a place of birth, as they do in life). Returns whether
+    /// they are family of the head of the household.
     pub(crate) fn household_member(
         &mut self,
         i: u64,
         heritage: crate::person::Heritage,
-        head_family: &str,
-        head_age: u32,
-        head_female: bool,
+        (head_family, head_age, head_female): (&str, u32, bool),
+        home_town: &str,
     ) -> (PersonInput, Facts, bool) {
         let can_have_children = (28..=62).contains(&head_age);
         let role = if i == 1 && self.rng.chance(0.65) {
@@ -625,7 +639,15 @@ impl Demo {
                 )
             }
         };
-        let (input, facts) = self.person(draft);
+        let child = draft.age < 18;
+        let (mut input, facts) = self.person(draft);
+        if child
+            && input.nationality == "GBR"
+            && !input.place_of_birth.is_empty()
+            && self.rng.chance(0.7)
+        {
+            home_town.clone_into(&mut input.place_of_birth);
+        }
         (input, facts, family)
     }
 

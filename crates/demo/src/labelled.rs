@@ -70,9 +70,8 @@ pub fn labelled_persons(seed: u64, entities: u32, as_of: jiff::Timestamp) -> Vec
                 let (input, facts, _) = demo.household_member(
                     i,
                     heritage,
-                    &head.family_name,
-                    head_facts.age,
-                    head_facts.female,
+                    (&head.family_name, head_facts.age, head_facts.female),
+                    block.town_name(),
                 );
                 members.push((input, facts));
             }
@@ -135,8 +134,6 @@ impl Demo {
             other_names: Vec::new(),
             date_of_birth: input.date_of_birth.clone(),
             gender: input.gender.clone(),
-            ethnicity: input.ethnicity.clone(),
-            nationality: input.nationality.clone(),
             ..PersonInput::default()
         };
         // A fifth of re-recordings do carry an identifier (a PNC check done later).
@@ -155,7 +152,105 @@ impl Demo {
         if applied.is_empty() {
             applied.push("same");
         }
+        // A brief record (a witness, a victim, an intelligence report) asks little beyond
+        // the name; a full one (custody, a suspect interviewed) asks ethnicity, nationality
+        // and place of birth, and measures height. A record made without a date of birth
+        // was nearly always a brief one.
+        let brief_share = if applied.contains(&"no_dob") {
+            0.85
+        } else {
+            0.45
+        };
+        let brief = self.rng.chance(brief_share);
+        self.details(input, &mut dup, brief);
+        if brief {
+            applied.push("brief");
+        }
         (dup, applied.join("+"))
+    }
+
+    /// Ethnicity, nationality, place of birth and height on a re-recording, each with the
+    /// ways they go wrong: ethnicity not stated or answered differently (and now and then
+    /// recorded as the officer saw it), nationality left out or changed by naturalisation,
+    /// place of birth left out or named differently (a borough, a suburb), height measured
+    /// again or guessed.
+    fn details(&mut self, original: &PersonInput, dup: &mut PersonInput, brief: bool) {
+        const CODES: [&str; 18] = [
+            "A1", "A2", "A3", "A4", "A9", "B1", "B2", "B9", "M1", "M2", "M3", "M9", "O2", "O9",
+            "W1", "W2", "W3", "W9",
+        ];
+        let e = &original.ethnicity;
+        dup.ethnicity = match self.rng.below(100) {
+            n if n < if brief { 70 } else { 82 } => e.clone(),
+            n if n < if brief { 92 } else { 90 } => String::new(),
+            n if n < 97 => {
+                let group: Vec<&&str> = CODES
+                    .iter()
+                    .filter(|c| c.get(..1) == e.get(..1) && **c != e.as_str())
+                    .collect();
+                self.rng
+                    .pick(&group)
+                    .map(|c| (**c).to_owned())
+                    .unwrap_or_default()
+            }
+            _ => self
+                .rng
+                .pick(&CODES)
+                .map(|c| (*c).to_owned())
+                .unwrap_or_default(),
+        };
+        dup.nationality = match self.rng.below(100) {
+            n if n < if brief { 40 } else { 85 } => original.nationality.clone(),
+            n if n < 95 => String::new(),
+            _ if original.nationality != "GBR" => "GBR".to_owned(),
+            _ => String::new(),
+        };
+        if !original.place_of_birth.is_empty() {
+            dup.place_of_birth = match self.rng.below(100) {
+                n if n < if brief { 15 } else { 75 } => original.place_of_birth.clone(),
+                n if n < if brief { 17 } else { 83 } => {
+                    // Named differently: another town of the same country, as a borough
+                    // or a nearby town would be.
+                    let british = matches!(original.nationality.as_str(), "GBR" | "");
+                    let towns: Vec<&str> = if british {
+                        crate::tables::places::TOWNS
+                            .iter()
+                            .map(|t| t.name)
+                            .collect()
+                    } else {
+                        crate::tables::places::BIRTHPLACES_ABROAD
+                            .iter()
+                            .find(|(code, _)| *code == original.nationality)
+                            .map(|(_, towns)| towns.to_vec())
+                            .unwrap_or_default()
+                    };
+                    self.rng
+                        .pick(&towns)
+                        .map(|t| (*t).to_owned())
+                        .unwrap_or_default()
+                }
+                _ => String::new(),
+            };
+        }
+        if let Some(h) = original.description.height_cm {
+            let measured = !brief && self.rng.chance(0.8);
+            let guessed = brief && self.rng.chance(0.25);
+            let error: i32 = if measured {
+                match self.rng.below(100) {
+                    0..60 => self.rng.range(0, 2) as i32 - 1,
+                    60..85 => self.rng.range(2, 3) as i32,
+                    85..95 => self.rng.range(4, 6) as i32,
+                    _ => self.rng.range(7, 12) as i32,
+                }
+            } else {
+                self.rng.range(0, 16) as i32 - 8
+            };
+            if measured || guessed {
+                let sign = if self.rng.chance(0.5) { 1 } else { -1 };
+                let height = (i32::from(h) + sign * error).clamp(50, 250);
+                dup.description.height_cm = u16::try_from(height).ok();
+            }
+        }
     }
 
     /// Applies one random variation not already applied; `None` when the one drawn does

@@ -1,10 +1,11 @@
 //! What the match model compares: a person reduced to folded names, sound-alike codes,
-//! date of birth, gender, identifiers and postcodes. Built once per record
+//! date of birth, gender, identifiers, postcodes, and the details a fuller record carries
+//! (self-defined ethnicity, nationality, place of birth, height). Built once per record
 //! ([`PersonFeatures::from_person`]) and compared many times.
 
 use bluelamp_domain::pole::Person;
 use bluelamp_domain::values::{
-    DateOfBirth, Gender, IdentifierType, NameType, PersonIdentifier, Postcode,
+    DateOfBirth, Ethnicity, Gender, IdentifierType, NameType, PersonIdentifier, Postcode,
 };
 
 use crate::normalise::{fold, name_tokens, surname_keys};
@@ -105,6 +106,19 @@ pub struct PersonFeatures {
     pub identifiers: Vec<(IdentifierType, String)>,
     /// Postcodes of known addresses, canonical (`SW1A 1AA`), each once.
     pub postcodes: Vec<String>,
+    /// Self-defined ethnicity code (`W1`, `A2`, ...); `None` when not recorded or "not
+    /// stated". (Features stored before these details existed read as `None`.)
+    #[serde(default)]
+    pub ethnicity: Option<String>,
+    /// Nationality, ISO 3166-1 alpha-3.
+    #[serde(default)]
+    pub nationality: Option<String>,
+    /// Place of birth, folded (`Kraków` gives `krakow`).
+    #[serde(default)]
+    pub place_of_birth: Option<String>,
+    /// Height in centimetres.
+    #[serde(default)]
+    pub height_cm: Option<u16>,
 }
 
 impl PersonFeatures {
@@ -148,6 +162,22 @@ impl PersonFeatures {
             gender: person.gender,
             identifiers,
             postcodes,
+            ethnicity: person
+                .ethnicity
+                .filter(|e| *e != Ethnicity::NS)
+                .map(|e| e.code().to_owned()),
+            nationality: person.nationality.map(|n| n.code().to_owned()),
+            place_of_birth: person
+                .place_of_birth
+                .as_ref()
+                .map(|p| {
+                    fold(p.as_str())
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .filter(|p| !p.is_empty()),
+            height_cm: person.description.height_cm,
         }
     }
 

@@ -44,7 +44,7 @@ use crate::variants::variant_groups;
 
 /// Bumped whenever the schema or what is indexed changes: an index written by another
 /// version is rebuilt from the store.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// The `acl_open` term of a restricted record (an open one has "1").
 const RESTRICTED: &str = "0";
@@ -662,6 +662,10 @@ impl SearchIndex {
                 .filter_map(|i| i.id_type.map(|t| (t, i.value.clone())))
                 .collect(),
             postcodes: vec![],
+            ethnicity: None,
+            nationality: None,
+            place_of_birth: None,
+            height_cm: None,
         };
         let mut hits = Vec::with_capacity(found.len());
         for (_, address) in found {

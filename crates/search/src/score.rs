@@ -54,11 +54,34 @@
 //! | driving licence | conflict | 0.10 | 0.999 | -3.32 |
 //! | postcode | a postcode in common | 0.40 | 0.005 | +6.32 |
 //! | postcode | in common, family names the same (household) | 0.40 | 0.10 | +2.00 |
-//! | postcode | in common, family names only alike | - | - | ≤ +6.32, capped so the pair never outscores the same name at the same address |
+//! | postcode | in common, family names only alike, or the names agree only swapped | - | - | ≤ +6.32, capped so the pair never outscores the same name at the same address |
 //! | postcode | both known, none in common (people move) | 0.60 | 0.995 | -0.73 |
+//! | place of birth | same (folded) | 0.85 | 0.05, or the place's share (at least 0.02) | +4.09 (London in the demo data: +2.48; at most +5.41) |
+//! | place of birth | different | 0.15 | 0.95 | -2.66 |
+//! | height | within 2 cm | 0.65 | 0.20 | +1.70 |
+//! | height | 3 to 5 cm apart | 0.22 | 0.22 | 0.00 |
+//! | height | 6 to 10 cm apart | 0.09 | 0.29 | -1.69 |
+//! | height | more than 10 cm apart | 0.04 | 0.29 | -2.86 |
+//! | self-defined ethnicity | same code | 0.85 | 0.80 | +0.09 |
+//! | self-defined ethnicity | same group, or either mixed | 0.10 | 0.10 | 0.00 |
+//! | self-defined ethnicity | different groups | 0.05 | 0.10 | -1.00 |
+//! | nationality | same | 0.92 | 0.80 | +0.20 |
+//! | nationality | different | 0.08 | 0.20 | -1.32 |
 //!
 //! A field that one side does not record (no given names, date of birth not known, no
-//! postcodes) adds nothing.
+//! postcodes, ethnicity not stated, no height) adds nothing.
+//!
+//! The details a fuller record carries (place of birth, height, ethnicity, nationality)
+//! are weighed with care for how they go wrong. A place of birth is written as a borough
+//! one time and a city the next. A height is measured in custody and guessed by a witness.
+//! Ethnicity is self-defined, and people answer differently, or not at all. Nationality
+//! changes with naturalisation. The u values of these four are for people who already share
+//! a name (the only pairs a scan compares or a search ranks), and a name says much about
+//! where a family comes from: namesakes mostly agree on ethnicity and nationality (so that
+//! agreement weighs next to nothing) and share a place of birth more often than its share
+//! of everyone suggests (so that share is held to at least 0.02). What these fields are good
+//! for is disagreement, and, for place of birth and height, agreement on a record that has
+//! no date of birth.
 //!
 //! Names: every name of one person (their own and each alias) is compared with every name
 //! of the other, in the usual order and with given and family names swapped, and the best
@@ -97,9 +120,9 @@ fn w(m: f64, u: f64) -> f64 {
 /// One field's contribution to a score.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FieldScore {
-    /// `family_name`, `given_name`, `name_order`, `date_of_birth`, `gender`, `postcode`, or
-    /// an identifier type in lower case (`pnc`, `cro`, `ni`, `noms`, `crn`, `passport`,
-    /// `driver`).
+    /// `family_name`, `given_name`, `name_order`, `date_of_birth`, `gender`, `postcode`,
+    /// `place_of_birth`, `height`, `ethnicity`, `nationality`, or an identifier type in
+    /// lower case (`pnc`, `cro`, `ni`, `noms`, `crn`, `passport`, `driver`).
     pub field: &'static str,
     /// The agreement level, such as `exact`, `variant`, `sounds_alike`, `disagree`.
     pub level: String,
@@ -345,24 +368,21 @@ impl NamePair {
                 f64::INFINITY
             }
         };
-        let missing = if self.swapped {
-            gap(self.swap_levels.0) + gap(self.swap_levels.1)
-        } else {
-            gap(self.family)
-        };
-        missing + w(0.40, 0.10)
+        if self.swapped {
+            // Up to the same full name written in order at the same address.
+            let written_right = exact + GivenLevel::Exact.weight();
+            return (written_right - self.weight()).max(0.0) + w(0.40, 0.10);
+        }
+        gap(self.family) + w(0.40, 0.10)
     }
 
     /// The family names are the same (whole or a part of a double-barrelled name), as a
     /// household's are; a surname spelt differently at the same address is more likely the
-    /// same person recorded with a slip than a relative.
+    /// same person recorded with a slip than a relative. Names that agree only when read
+    /// swapped are not a household's: a relative shares the family name, not one whose
+    /// given name is the other's family name.
     fn same_family_name(&self) -> bool {
-        let same = |l: FamilyLevel| matches!(l, FamilyLevel::Exact | FamilyLevel::Part);
-        if self.swapped {
-            same(self.swap_levels.0) && same(self.swap_levels.1)
-        } else {
-            same(self.family)
-        }
+        !self.swapped && matches!(self.family, FamilyLevel::Exact | FamilyLevel::Part)
     }
 }
 
@@ -653,6 +673,9 @@ pub struct Frequencies {
     given: std::collections::HashMap<String, u32>,
     names: std::collections::HashMap<String, u32>,
     total: u32,
+    birthplaces: std::collections::HashMap<String, u32>,
+    /// Records with a place of birth.
+    birthplace_total: u32,
 }
 
 /// Bounds on the share used as `u` for a whole name (family and first given) agreeing.
@@ -662,6 +685,12 @@ pub const NAME_SHARE_BOUNDS: (f64, f64) = (0.000_05, 0.01);
 pub const FAMILY_SHARE_BOUNDS: (f64, f64) = (0.000_5, 0.05);
 /// Bounds on the share used as `u` for an exact first given name.
 pub const GIVEN_SHARE_BOUNDS: (f64, f64) = (0.001, 0.05);
+/// Bounds on the share used as `u` for the same place of birth (among records that have
+/// one). The floor stands for namesakes, whose families often come from the same places:
+/// a small town's share of everyone understates how often two of them were born there.
+pub const BIRTHPLACE_SHARE_BOUNDS: (f64, f64) = (0.02, 0.25);
+/// `u` for the same place of birth when nobody has counted how common it is.
+const BIRTHPLACE_U: f64 = 0.05;
 
 impl Frequencies {
     /// Counts the own names (not aliases) of `records`.
@@ -678,8 +707,23 @@ impl Frequencies {
                     *f.names.entry(name_key(k, g)).or_default() += 1;
                 }
             }
+            if let Some(p) = &r.place_of_birth {
+                f.birthplace_total += 1;
+                *f.birthplaces.entry(p.clone()).or_default() += 1;
+            }
         }
         f
+    }
+
+    /// `u` for two records naming this place of birth: its share of the records that name
+    /// one, within [`BIRTHPLACE_SHARE_BOUNDS`].
+    fn birthplace_u(&self, place: &str) -> Option<f64> {
+        if self.birthplace_total == 0 {
+            return None;
+        }
+        let count = self.birthplaces.get(place).copied().unwrap_or(1);
+        let (lo, hi) = BIRTHPLACE_SHARE_BOUNDS;
+        Some((f64::from(count) / f64::from(self.birthplace_total)).clamp(lo, hi))
     }
 
     fn adjust(
@@ -844,10 +888,109 @@ pub fn score_with(
         });
     }
 
+    details(a, b, freq, &mut fields);
+
     // Every field is symmetric and the fields come in a fixed order, so the sum is the
     // same whichever record comes first.
     let weight = fields.iter().map(|f| f.weight).sum();
     MatchScore { weight, fields }
+}
+
+/// The details a fuller record carries: place of birth, height, self-defined ethnicity and
+/// nationality, each scored only when both records have it.
+fn details(
+    a: &PersonFeatures,
+    b: &PersonFeatures,
+    freq: Option<&Frequencies>,
+    fields: &mut Vec<FieldScore>,
+) {
+    let field = |field, level: &str, weight, reason: String| FieldScore {
+        field,
+        level: level.to_owned(),
+        weight,
+        reason,
+    };
+    if let (Some(pa), Some(pb)) = (&a.place_of_birth, &b.place_of_birth) {
+        fields.push(if pa == pb {
+            let u = freq
+                .and_then(|f| f.birthplace_u(pa))
+                .unwrap_or(BIRTHPLACE_U);
+            field(
+                "place_of_birth",
+                "agree",
+                w(0.85, u),
+                "same place of birth".to_owned(),
+            )
+        } else {
+            field(
+                "place_of_birth",
+                "disagree",
+                w(0.15, 0.95),
+                "born elsewhere".to_owned(),
+            )
+        });
+    }
+    if let (Some(ha), Some(hb)) = (a.height_cm, b.height_cm) {
+        let d = ha.abs_diff(hb);
+        fields.push(match d {
+            0..=2 => field(
+                "height",
+                "close",
+                w(0.65, 0.20),
+                "height within 2 cm".to_owned(),
+            ),
+            3..=5 => field("height", "near", w(0.22, 0.22), String::new()),
+            6..=10 => field(
+                "height",
+                "differs",
+                w(0.09, 0.29),
+                format!("heights {d} cm apart"),
+            ),
+            _ => field(
+                "height",
+                "far",
+                w(0.04, 0.29),
+                format!("heights {d} cm apart"),
+            ),
+        });
+    }
+    if let (Some(ea), Some(eb)) = (&a.ethnicity, &b.ethnicity) {
+        let group = |e: &str| e.chars().next();
+        fields.push(if ea == eb {
+            field(
+                "ethnicity",
+                "agree",
+                w(0.85, 0.80),
+                "same self-defined ethnicity".to_owned(),
+            )
+        } else if group(ea) == group(eb) || group(ea) == Some('M') || group(eb) == Some('M') {
+            field("ethnicity", "related", w(0.10, 0.10), String::new())
+        } else {
+            field(
+                "ethnicity",
+                "disagree",
+                w(0.05, 0.10),
+                "different self-defined ethnicity".to_owned(),
+            )
+        });
+    }
+    if let (Some(na), Some(nb)) = (&a.nationality, &b.nationality) {
+        fields.push(if na == nb {
+            field(
+                "nationality",
+                "agree",
+                w(0.92, 0.80),
+                "same nationality".to_owned(),
+            )
+        } else {
+            field(
+                "nationality",
+                "disagree",
+                w(0.08, 0.20),
+                "different nationality".to_owned(),
+            )
+        });
+    }
 }
 
 /// Keys a duplicate scan groups records by: two records are compared only when they share
@@ -1006,6 +1149,146 @@ mod tests {
         assert!((identifier_weights(IdentifierType::Pnc).1 + 8.96).abs() < 0.01);
     }
 
+    /// A person with the details a fuller record carries.
+    fn detailed(
+        p: PersonInput,
+        birthplace: &str,
+        height: Option<u16>,
+        ethnicity: &str,
+        nationality: &str,
+    ) -> PersonInput {
+        let mut p = p;
+        p.place_of_birth = birthplace.into();
+        p.description.height_cm = height;
+        p.ethnicity = ethnicity.into();
+        p.nationality = nationality.into();
+        p
+    }
+
+    fn weight_of(s: &MatchScore, field: &str) -> f64 {
+        s.field(field).map(|f| f.weight).unwrap_or(f64::NAN)
+    }
+
+    #[test]
+    fn details_weigh_as_the_table_says() {
+        let base = || male(person("Wood", "Peter", ""));
+        let a = features(detailed(base(), "Leeds", Some(180), "W1", "GBR"));
+        let same = score(
+            &a,
+            &features(detailed(base(), " leeds ", Some(178), "W1", "GBR")),
+        );
+        assert_eq!(level(&same, "place_of_birth"), "agree");
+        assert!((weight_of(&same, "place_of_birth") - 4.09).abs() < 0.01);
+        assert_eq!(level(&same, "height"), "close");
+        assert!((weight_of(&same, "height") - 1.70).abs() < 0.01);
+        assert!((weight_of(&same, "ethnicity") - 0.09).abs() < 0.01);
+        assert!((weight_of(&same, "nationality") - 0.20).abs() < 0.01);
+        assert!(same.explain().contains("same place of birth"));
+
+        let other = score(
+            &a,
+            &features(detailed(base(), "Bradford", Some(191), "B2", "NGA")),
+        );
+        assert_eq!(level(&other, "place_of_birth"), "disagree");
+        assert!((weight_of(&other, "place_of_birth") + 2.66).abs() < 0.01);
+        assert_eq!(level(&other, "height"), "far");
+        assert!((weight_of(&other, "height") + 2.86).abs() < 0.01);
+        assert!(other.explain().contains("heights 11 cm apart"));
+        assert_eq!(level(&other, "ethnicity"), "disagree");
+        assert!((weight_of(&other, "ethnicity") + 1.00).abs() < 0.01);
+        assert!((weight_of(&other, "nationality") + 1.32).abs() < 0.01);
+
+        let near = score(&a, &features(detailed(base(), "", Some(185), "W9", "")));
+        assert!(near.field("place_of_birth").is_none());
+        assert!(near.field("nationality").is_none());
+        assert_eq!(level(&near, "height"), "near");
+        assert_eq!(weight_of(&near, "height"), 0.0);
+        assert_eq!(level(&near, "ethnicity"), "related");
+        let mixed = score(&a, &features(detailed(base(), "", Some(172), "M1", "")));
+        assert_eq!(level(&mixed, "ethnicity"), "related");
+        assert_eq!(level(&mixed, "height"), "differs");
+        assert!((weight_of(&mixed, "height") + 1.69).abs() < 0.01);
+
+        // "Not stated" is not an ethnicity to agree or disagree on.
+        let not_stated = score(&a, &features(detailed(base(), "", None, "NS", "")));
+        assert!(not_stated.field("ethnicity").is_none());
+        assert!(not_stated.field("height").is_none());
+    }
+
+    #[test]
+    fn a_common_place_of_birth_weighs_less_than_a_rare_one() {
+        let at = |place: &str| {
+            features(detailed(
+                male(person("Wood", "Peter", "")),
+                place,
+                None,
+                "",
+                "",
+            ))
+        };
+        let mut population: Vec<PersonFeatures> = (0..89).map(|_| at("London")).collect();
+        population.extend((0..10).map(|_| at("Kendal")));
+        population.push(at("Appleby"));
+        let freq = Frequencies::of(&population);
+        let london = score_with(&at("London"), &at("London"), Some(&freq));
+        let kendal = score_with(&at("Kendal"), &at("Kendal"), Some(&freq));
+        let appleby = score_with(&at("Appleby"), &at("Appleby"), Some(&freq));
+        // u is the place's share: 0.89 is held to the bound 0.25, 0.1 is used as it is,
+        // and 0.01 is raised to the floor 0.02.
+        assert!((weight_of(&london, "place_of_birth") - w(0.85, 0.25)).abs() < 1e-9);
+        assert!((weight_of(&kendal, "place_of_birth") - w(0.85, 0.10)).abs() < 1e-9);
+        assert!((weight_of(&appleby, "place_of_birth") - w(0.85, 0.02)).abs() < 1e-9);
+        // Without counts, the fixed u.
+        let plain = score(&at("Kendal"), &at("Kendal"));
+        assert!((weight_of(&plain, "place_of_birth") - w(0.85, BIRTHPLACE_U)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_copy_without_a_date_of_birth_is_found_by_its_details_and_a_stranger_is_not() {
+        // The same name and gender alone stay below the threshold...
+        let bare = score(
+            &features(male(person("Wood", "Peter", "1980-04-02"))),
+            &features(male(person("Wood", "Peter", ""))),
+        );
+        assert!(!bare.is_likely_match(), "{}", bare.weight);
+        // ...the same place of birth and height lift the copy over it...
+        let copy = score(
+            &features(detailed(
+                male(person("Wood", "Peter", "1980-04-02")),
+                "Kendal",
+                Some(181),
+                "W1",
+                "GBR",
+            )),
+            &features(detailed(
+                male(person("Wood", "Peter", "")),
+                "Kendal",
+                Some(180),
+                "W1",
+                "",
+            )),
+        );
+        assert!(copy.is_likely_match(), "{}", copy.weight);
+        // ...and a namesake born elsewhere, a head taller, stays well below.
+        let namesake = score(
+            &features(detailed(
+                male(person("Wood", "Peter", "1980-04-02")),
+                "Kendal",
+                Some(181),
+                "W1",
+                "GBR",
+            )),
+            &features(detailed(
+                male(person("Wood", "Peter", "")),
+                "Luton",
+                Some(195),
+                "W1",
+                "",
+            )),
+        );
+        assert!(namesake.weight < bare.weight - 4.0, "{}", namesake.weight);
+    }
+
     #[test]
     fn different_middle_names_count_against_and_say_so() {
         let a = features(person("Clark", "Isla Lucy", "2001"));
@@ -1119,6 +1402,21 @@ mod tests {
         assert_eq!(level(&s, "name_order"), "swapped");
         assert!(s.is_likely_match(), "{}", s.weight);
         assert!(s.explain().contains("swapped"));
+    }
+
+    #[test]
+    fn swapped_names_at_the_same_address_equal_the_same_name_there() {
+        let at = |f: &str, g: &str| features_at(male(person(f, g, "")), &["LS6 2AB"]);
+        let household = score(&at("Smith", "John"), &at("Smith", "John"));
+        let swapped = score(&at("Smith", "John"), &at("John", "Smith"));
+        assert_eq!(level(&swapped, "name_order"), "swapped");
+        // Not a household's shared address (a relative shares the family name), yet
+        // never more than the same name written in order at that address.
+        assert_eq!(level(&swapped, "postcode"), "shared");
+        assert!((swapped.weight - household.weight).abs() < 1e-9);
+        let typo = score(&at("Smith", "John"), &at("Jon", "Smith"));
+        assert_eq!(level(&typo, "name_order"), "swapped");
+        assert!(typo.weight <= household.weight + 1e-9);
     }
 
     #[test]
@@ -1573,23 +1871,32 @@ mod tests {
         ]));
         let postcodes =
             prop::sample::select(vec![vec![], vec!["LS1 4AP"], vec!["M1 1AE", "LS1 4AP"]]);
-        (family, given, dob, gender, alias, pnc_id, postcodes).prop_map(
-            |(f, g, d, sex, alias, pnc_id, pcs)| {
-                let mut p = person(f, g, d);
-                p.gender = sex.into();
-                if let Some((af, ag)) = alias {
-                    p.other_names.push(OtherNameInput {
-                        family_name: af.into(),
-                        given_names: ag.into(),
-                        name_type: "alias".into(),
-                    });
-                }
-                if let Some((y, n)) = pnc_id {
-                    p = with_id(p, "PNC", &pnc(y, n));
-                }
-                features_at(p, &pcs)
-            },
+        let details = (
+            prop::sample::select(vec!["", "Leeds", "London"]),
+            prop::option::of(prop::sample::select(vec![160u16, 170, 172, 181])),
+            prop::sample::select(vec!["", "NS", "W1", "W9", "M1", "A2"]),
+            prop::sample::select(vec!["", "GBR", "POL"]),
+        );
+        (
+            family, given, dob, gender, alias, pnc_id, postcodes, details,
         )
+            .prop_map(
+                |(f, g, d, sex, alias, pnc_id, pcs, (pob, height, eth, nat))| {
+                    let mut p = detailed(person(f, g, d), pob, height, eth, nat);
+                    p.gender = sex.into();
+                    if let Some((af, ag)) = alias {
+                        p.other_names.push(OtherNameInput {
+                            family_name: af.into(),
+                            given_names: ag.into(),
+                            name_type: "alias".into(),
+                        });
+                    }
+                    if let Some((y, n)) = pnc_id {
+                        p = with_id(p, "PNC", &pnc(y, n));
+                    }
+                    features_at(p, &pcs)
+                },
+            )
     }
 
     proptest! {
