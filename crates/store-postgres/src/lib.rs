@@ -63,6 +63,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "duplicate_candidates_by_record",
         sql: include_str!("../migrations/0008_duplicate_candidates_by_record.sql"),
     },
+    Migration {
+        version: 9,
+        name: "record_versions_write_once",
+        sql: include_str!("../migrations/0009_record_versions_write_once.sql"),
+    },
 ];
 
 const RECORD_COLUMNS: &str = "id, kind, version, marking, summary, subtype, body, link_from, \

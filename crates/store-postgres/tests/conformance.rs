@@ -41,6 +41,25 @@ store_conformance_tests!(fresh(), #[ignore = "needs PostgreSQL: run with --ignor
 
 #[tokio::test]
 #[ignore = "needs PostgreSQL: run with --ignored (.ci/run does)"]
+async fn version_rows_are_written_once() {
+    let store = PgStore::connect(&fresh_database().await).await.unwrap();
+    let sql = async |statement: String| {
+        sqlx::query(&statement)
+            .execute(store.pool())
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    bluelamp_store::conformance::version_rows_are_written_once(&store, sql).await;
+    let err = sqlx::query("TRUNCATE record_versions")
+        .execute(store.pool())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("never deleted"), "{err}");
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: run with --ignored (.ci/run does)"]
 async fn audit_rows_cannot_be_changed_deleted_or_truncated() {
     let url = fresh_database().await;
     let store = PgStore::connect(&url).await.unwrap();

@@ -66,6 +66,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "duplicate_candidates_by_record",
         sql: include_str!("../migrations/0008_duplicate_candidates_by_record.sql"),
     },
+    Migration {
+        version: 9,
+        name: "record_versions_write_once",
+        sql: include_str!("../migrations/0009_record_versions_write_once.sql"),
+    },
 ];
 
 /// Read-only connections: each has its own thread in sqlx, and reads in WAL mode do not

@@ -76,6 +76,24 @@ async fn an_edited_migration_is_refused_at_start() {
 /// A database written before migration 0007 (every version row holding its content) is
 /// upgraded in place: its history reads as before, and later changes keep every version.
 #[tokio::test]
+async fn version_rows_are_written_once() {
+    let dir = std::env::temp_dir().join(format!("bluelamp-test-{}", uuid::Uuid::now_v7()));
+    let path = dir.join("bluelamp.db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let sql = async |statement: String| {
+        sqlx::query(&statement)
+            .execute(&pool)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    bluelamp_store::conformance::version_rows_are_written_once(&store, sql).await;
+}
+
+#[tokio::test]
 async fn a_database_from_before_0007_keeps_its_history() {
     use bluelamp_domain::{Marking, RecordId};
     use bluelamp_store_sqlite::MIGRATIONS;

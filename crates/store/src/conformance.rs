@@ -775,6 +775,67 @@ pub async fn a_record_from_before_0007_keeps_its_history(store: &dyn Store, id: 
     assert_eq!(history[0].changed_by_name, "PC 1 Old");
 }
 
+/// Migration 0009: the database itself refuses to rewrite or delete a version row. `sql`
+/// runs one statement directly on the adapter's database (as a person with a database
+/// client would) and returns the database's error text. The one change allowed, the current
+/// version's row receiving the record's content once (0007), still works.
+pub async fn version_rows_are_written_once(
+    store: &dyn Store,
+    sql: impl AsyncFn(String) -> Result<(), String>,
+) {
+    let a = person("One");
+    let id = a.id;
+    store.apply(create(a)).await.unwrap();
+    store
+        .apply(change(vec![update(id, 1, "Two", Classification::Official)]))
+        .await
+        .unwrap();
+    // Version 1 is superseded (it has its own content); version 2 is current (its content
+    // is the record's).
+    let fill = |summary: &str| {
+        format!(
+            "UPDATE record_versions SET marking = (SELECT marking FROM records WHERE id = '{id}'),              summary = {summary}, body = (SELECT body FROM records WHERE id = '{id}')              WHERE record_id = '{id}' AND version = 2"
+        )
+    };
+    let refused = [
+        format!(
+            "UPDATE record_versions SET summary = 'REWRITTEN' WHERE record_id = '{id}' AND version = 1"
+        ),
+        format!(
+            "UPDATE record_versions SET changed_by_name = 'Someone Else'              WHERE record_id = '{id}' AND version = 2"
+        ),
+        fill("'NOT THE RECORD''S SUMMARY'"),
+        format!("DELETE FROM record_versions WHERE record_id = '{id}'"),
+        // Moving the record on before version 2's content is kept would lose it.
+        format!("UPDATE records SET version = 3 WHERE id = '{id}'"),
+    ];
+    for statement in refused {
+        match sql(statement.clone()).await {
+            Ok(()) => panic!("the database let through: {statement}"),
+            Err(e) => assert!(e.contains("record_versions"), "{statement}: {e}"),
+        }
+    }
+    let current = format!("(SELECT summary FROM records WHERE id = '{id}')");
+    sql(fill(&current)).await.unwrap();
+    assert!(sql(fill(&current)).await.is_err(), "filled twice");
+    // The store goes on as before, and history reads every version's own content.
+    store
+        .apply(change(vec![update(
+            id,
+            2,
+            "Three",
+            Classification::Official,
+        )]))
+        .await
+        .unwrap();
+    let history = store
+        .consult_history(id, &OpenGate, audit(AuditAction::ViewHistory))
+        .await
+        .unwrap();
+    let summaries: Vec<&str> = history.iter().map(|v| v.summary.as_str()).collect();
+    assert_eq!(summaries, ["ONE, John", "TWO, John", "THREE, John"]);
+}
+
 /// A record's current content is stored once (migration 0007): whatever changes follow, and
 /// however they are grouped, every version read back is the content it was written with.
 pub async fn every_version_keeps_its_own_content(store: Arc<dyn Store>) {
