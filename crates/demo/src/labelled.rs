@@ -202,7 +202,7 @@ impl Demo {
         dup.nationality = match self.rng.below(100) {
             n if n < if brief { 40 } else { 85 } => original.nationality.clone(),
             n if n < 95 => String::new(),
-            _ if original.nationality != "GBR" => "GBR".to_owned(),
+            _ if !matches!(original.nationality.as_str(), "GBR" | "") => "GBR".to_owned(),
             _ => String::new(),
         };
         if !original.place_of_birth.is_empty() {
@@ -212,7 +212,7 @@ impl Demo {
                     // Named differently: another town of the same country, as a borough
                     // or a nearby town would be.
                     let british = matches!(original.nationality.as_str(), "GBR" | "");
-                    let towns: Vec<&str> = if british {
+                    let mut towns: Vec<&str> = if british {
                         crate::tables::places::TOWNS
                             .iter()
                             .map(|t| t.name)
@@ -224,6 +224,7 @@ impl Demo {
                             .map(|(_, towns)| towns.to_vec())
                             .unwrap_or_default()
                     };
+                    towns.retain(|t| *t != original.place_of_birth);
                     self.rng
                         .pick(&towns)
                         .map(|t| (*t).to_owned())

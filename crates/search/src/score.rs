@@ -319,6 +319,14 @@ struct NamePair {
     /// First names agree exactly but both have a second given name and those clearly
     /// differ (Isla Lucy and Isla Olivia: sisters more often than one person).
     middle_conflict: bool,
+    /// For a swapped reading: what the same full name written in order would weigh (the
+    /// lesser of the two records' names, weighed by how common each is when counts are
+    /// given), the most the pair may reach with a shared address.
+    written_right: f64,
+    /// For a swapped reading where both names agree exactly, with counts: how much less
+    /// the whole name weighs for being common (as [`Frequencies::name_weight`] does for
+    /// the name in order), so that a common name swapped is no stronger than written right.
+    swap_adjust: f64,
 }
 
 /// Weight of [`NamePair::middle_conflict`].
@@ -327,7 +335,10 @@ const MIDDLE_CONFLICT: f64 = -3.169_925_001_442_312; // log2(0.10 / 0.90)
 impl NamePair {
     fn weight(&self) -> f64 {
         if self.swapped {
-            self.swap_levels.0.weight() + self.swap_levels.1.weight() + SWAP_PENALTY
+            self.swap_levels.0.weight()
+                + self.swap_levels.1.weight()
+                + SWAP_PENALTY
+                + self.swap_adjust
         } else {
             self.family_weight() + self.given_weight() + self.middle_weight()
         }
@@ -370,8 +381,7 @@ impl NamePair {
         };
         if self.swapped {
             // Up to the same full name written in order at the same address.
-            let written_right = exact + GivenLevel::Exact.weight();
-            return (written_right - self.weight()).max(0.0) + w(0.40, 0.10);
+            return (self.written_right - self.weight()).max(0.0) + w(0.40, 0.10);
         }
         gap(self.family) + w(0.40, 0.10)
     }
@@ -439,6 +449,8 @@ fn compare_names(a: &NameFeatures, b: &NameFeatures, freq: Option<&Frequencies>)
         family_adjust,
         given_adjust,
         middle_conflict,
+        written_right: 0.0,
+        swap_adjust: 0.0,
     };
     let (Some(ga), Some(gb)) = (a.first_given(), b.first_given()) else {
         return normal;
@@ -452,12 +464,25 @@ fn compare_names(a: &NameFeatures, b: &NameFeatures, freq: Option<&Frequencies>)
     if !cross_1.agrees() || !cross_2.agrees() {
         return normal;
     }
+    let in_order = |n: &NameFeatures| match (freq, n.family_keys.first(), n.first_given()) {
+        (Some(f), Some(k), Some(g)) => f.name_weight(k, g),
+        _ => FamilyLevel::Exact.weight() + GivenLevel::Exact.weight(),
+    };
+    let written_right = in_order(a).min(in_order(b));
+    let plain = FamilyLevel::Exact.weight() + GivenLevel::Exact.weight();
+    let both_exact = cross_1 == FamilyLevel::Exact && cross_2 == FamilyLevel::Exact;
     let swapped = NamePair {
         swapped: true,
         swap_levels: (cross_1, cross_2),
         family_adjust: 0.0,
         given_adjust: 0.0,
         middle_conflict: false,
+        written_right,
+        swap_adjust: if both_exact {
+            written_right - plain
+        } else {
+            0.0
+        },
         ..normal
     };
     if swapped.weight() > normal.weight() {
@@ -560,13 +585,13 @@ fn name_fields(pair: &NamePair, a: &NameFeatures, b: &NameFeatures) -> Vec<Field
             FieldScore {
                 field: "family_name",
                 level: l1.as_str().to_owned(),
-                weight: l1.weight(),
+                weight: l1.weight() + pair.swap_adjust / 2.0,
                 reason: format!("surname {} given name {}{label}", family_verb(l1), b_first),
             },
             FieldScore {
                 field: "given_name",
                 level: l2.as_str().to_owned(),
-                weight: l2.weight(),
+                weight: l2.weight() + pair.swap_adjust / 2.0,
                 reason: format!(
                     "given name {} surname {}{label}",
                     family_verb(l2),
@@ -1417,6 +1442,24 @@ mod tests {
         let typo = score(&at("Smith", "John"), &at("Jon", "Smith"));
         assert_eq!(level(&typo, "name_order"), "swapped");
         assert!(typo.weight <= household.weight + 1e-9);
+
+        // With counts, a common name written in order weighs less, and so does the most a
+        // swapped pair may reach: Ali Mohammed and Mohammed Ali at one address, both
+        // common names, are no more alike than two Mohammed Alis there.
+        let mut population: Vec<PersonFeatures> = (0..50).map(|_| at("Ali", "Mohammed")).collect();
+        population.extend((0..50).map(|_| at("Mohammed", "Ali")));
+        population.extend((0..900).map(|_| at("Other", "Given")));
+        let freq = Frequencies::of(&population);
+        let same = score_with(&at("Ali", "Mohammed"), &at("Ali", "Mohammed"), Some(&freq));
+        let swapped = score_with(&at("Ali", "Mohammed"), &at("Mohammed", "Ali"), Some(&freq));
+        assert_eq!(level(&swapped, "name_order"), "swapped");
+        assert!(
+            swapped.weight <= same.weight + 1e-9,
+            "{} > {}",
+            swapped.weight,
+            same.weight
+        );
+        assert!(!swapped.is_likely_match(), "{}", swapped.weight);
     }
 
     #[test]

@@ -1,15 +1,18 @@
 -- 0009: a version row is written once.
 --
 -- History is what the store promises never to rewrite. Until now that rested on the code
--- alone; from here the database refuses too (a bug, a hand-run statement or a later
--- migration cannot rewrite history unnoticed). A version row may change only as migration
--- 0007 allows: the row of a record's current version, written without content, receives
--- that record's current marking, summary and body, once, just before the record changes.
--- Nothing else about a version row may change, and no version row may be deleted. And a
--- record may not move past a version whose row has no content of its own (it would lose
--- that version's content).
--- (Someone with the database file can still drop these triggers; the signed audit trail is
--- what shows that.)
+-- alone; from here the database refuses too, so a bug, a hand-run statement or a later
+-- migration cannot rewrite or delete a superseded version. A version row may change only
+-- as migration 0007 allows: the row of a record's current version, written without
+-- content, receives that record's current marking, summary and body, once, just before the
+-- record changes. Nothing else about a version row may change, and no version row may be
+-- deleted. And a record may not move past a version whose row has no content of its own
+-- (it would lose that version's content).
+--
+-- Not covered: the current version's content lives in `records`, which changes with every
+-- update, so a hand-run UPDATE of `records` that keeps the version number is not refused
+-- (docs/ARCHITECTURE.md says what would close that); and someone with the database file
+-- can drop these triggers.
 CREATE TRIGGER record_versions_written_once BEFORE UPDATE ON record_versions
 WHEN OLD.body IS NOT NULL
     OR NEW.body IS NULL
@@ -36,7 +39,7 @@ BEGIN
     SELECT RAISE(ABORT, 'record_versions: a version row is never deleted');
 END;
 CREATE TRIGGER records_supersede_kept_versions_only AFTER UPDATE OF version ON records
-WHEN EXISTS (
+WHEN NEW.version IS NOT OLD.version AND EXISTS (
     SELECT 1 FROM record_versions
     WHERE record_id = NEW.id AND version = OLD.version AND body IS NULL
 )

@@ -73,8 +73,7 @@ async fn an_edited_migration_is_refused_at_start() {
     assert!(err.to_string().contains("never be edited"), "{err}");
 }
 
-/// A database written before migration 0007 (every version row holding its content) is
-/// upgraded in place: its history reads as before, and later changes keep every version.
+/// Migration 0009: the database refuses to rewrite or delete version rows.
 #[tokio::test]
 async fn version_rows_are_written_once() {
     let dir = std::env::temp_dir().join(format!("bluelamp-test-{}", uuid::Uuid::now_v7()));
@@ -93,6 +92,8 @@ async fn version_rows_are_written_once() {
     bluelamp_store::conformance::version_rows_are_written_once(&store, sql).await;
 }
 
+/// A database written before migration 0007 (every version row holding its content) is
+/// upgraded in place: its history reads as before, and later changes keep every version.
 #[tokio::test]
 async fn a_database_from_before_0007_keeps_its_history() {
     use bluelamp_domain::{Marking, RecordId};

@@ -794,7 +794,9 @@ pub async fn version_rows_are_written_once(
     // is the record's).
     let fill = |summary: &str| {
         format!(
-            "UPDATE record_versions SET marking = (SELECT marking FROM records WHERE id = '{id}'),              summary = {summary}, body = (SELECT body FROM records WHERE id = '{id}')              WHERE record_id = '{id}' AND version = 2"
+            "UPDATE record_versions SET marking = (SELECT marking FROM records WHERE id = '{id}'), \
+             summary = {summary}, body = (SELECT body FROM records WHERE id = '{id}') \
+             WHERE record_id = '{id}' AND version = 2"
         )
     };
     let refused = [
@@ -802,7 +804,8 @@ pub async fn version_rows_are_written_once(
             "UPDATE record_versions SET summary = 'REWRITTEN' WHERE record_id = '{id}' AND version = 1"
         ),
         format!(
-            "UPDATE record_versions SET changed_by_name = 'Someone Else'              WHERE record_id = '{id}' AND version = 2"
+            "UPDATE record_versions SET changed_by_name = 'Someone Else' \
+             WHERE record_id = '{id}' AND version = 2"
         ),
         fill("'NOT THE RECORD''S SUMMARY'"),
         format!("DELETE FROM record_versions WHERE record_id = '{id}'"),
