@@ -691,7 +691,9 @@ fn identifier_field(t: IdentifierType) -> &'static str {
 /// When both the family and the first given name agree exactly, the whole name's share is
 /// used (a name's parts go together: Mohammed with Khan, Wei with Wang, far more often than
 /// their separate shares suggest), within [`NAME_SHARE_BOUNDS`]; the floor keeps a name
-/// alone, however rare, below [`DEFAULT_THRESHOLD`].
+/// alone, however rare, below [`DEFAULT_THRESHOLD`]. Names that agree exactly only when
+/// read swapped are weighed the same way (the lesser of the two records' whole names),
+/// still less the swap's own penalty.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Frequencies {
     family: std::collections::HashMap<String, u32>,
