@@ -365,6 +365,45 @@ mod tests {
     }
 
     #[test]
+    fn children_born_in_britain_are_mostly_born_where_their_household_lives() {
+        let set = labelled_persons(5, 6_000, as_of());
+        // The share of originals, British with a place of birth, born in the post town of
+        // their household's postcode.
+        let born_at_home = |child: bool| {
+            let (mut home, mut all) = (0u32, 0u32);
+            for p in set.iter().filter(|p| p.variation == "original") {
+                let year: i32 = p
+                    .input
+                    .date_of_birth
+                    .get(..4)
+                    .and_then(|y| y.parse().ok())
+                    .unwrap_or(0);
+                let is_child = year > 2026 - 18;
+                if is_child != child
+                    || p.input.nationality != "GBR"
+                    || p.input.place_of_birth.is_empty()
+                {
+                    continue;
+                }
+                let Some(district) = p.postcodes.first().and_then(|pc| pc.split(' ').next()) else {
+                    continue;
+                };
+                all += 1;
+                let town = crate::tables::places::TOWNS
+                    .iter()
+                    .find(|t| t.district == district);
+                if town.is_some_and(|t| t.name == p.input.place_of_birth) {
+                    home += 1;
+                }
+            }
+            f64::from(home) / f64::from(all.max(1))
+        };
+        let (children, adults) = (born_at_home(true), born_at_home(false));
+        assert!(children > 0.6, "children born at home: {children}");
+        assert!(adults < 0.25, "adults born at home: {adults}");
+    }
+
+    #[test]
     fn about_a_quarter_of_persons_are_recorded_again_with_each_kind_of_variation() {
         let set = labelled_persons(11, 4_000, as_of());
         let originals = set.iter().filter(|p| p.variation == "original").count();
@@ -384,6 +423,7 @@ mod tests {
             "no_dob",
             "moved",
             "no_address",
+            "brief",
         ] {
             assert!(
                 set.iter().any(|p| p.variation.split('+').any(|x| x == v)),

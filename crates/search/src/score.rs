@@ -1279,14 +1279,15 @@ mod tests {
         );
         assert!(!bare.is_likely_match(), "{}", bare.weight);
         // ...the same place of birth and height lift the copy over it...
+        let original = features(detailed(
+            male(person("Wood", "Peter", "1980-04-02")),
+            "Kendal",
+            Some(181),
+            "W1",
+            "GBR",
+        ));
         let copy = score(
-            &features(detailed(
-                male(person("Wood", "Peter", "1980-04-02")),
-                "Kendal",
-                Some(181),
-                "W1",
-                "GBR",
-            )),
+            &original,
             &features(detailed(
                 male(person("Wood", "Peter", "")),
                 "Kendal",
@@ -1298,13 +1299,7 @@ mod tests {
         assert!(copy.is_likely_match(), "{}", copy.weight);
         // ...and a namesake born elsewhere, a head taller, stays well below.
         let namesake = score(
-            &features(detailed(
-                male(person("Wood", "Peter", "1980-04-02")),
-                "Kendal",
-                Some(181),
-                "W1",
-                "GBR",
-            )),
+            &original,
             &features(detailed(
                 male(person("Wood", "Peter", "")),
                 "Luton",

@@ -687,18 +687,12 @@ pub async fn version_consultation_returns_the_past(store: Arc<dyn Store>) {
     let rec = person("Before");
     store.apply(create(rec.clone())).await.unwrap();
     store
-        .apply(Change {
-            ops: vec![WriteOp::Update {
-                id: rec.id,
-                base_version: 1,
-                marking: Marking::new(Classification::OfficialSensitive, vec![], vec![]),
-                summary: "AFTER, John".into(),
-                subtype: None,
-                body: json!({"family_name": "After"}),
-            }],
-            audit: audit(AuditAction::Update),
-            events: vec![],
-        })
+        .apply(change(vec![update(
+            rec.id,
+            1,
+            "After",
+            Classification::OfficialSensitive,
+        )]))
         .await
         .unwrap();
     let v1 = store
@@ -743,18 +737,7 @@ fn change(ops: Vec<WriteOp>) -> Change {
 /// its own SQL and then calls this.
 pub async fn a_record_from_before_0007_keeps_its_history(store: &dyn Store, id: RecordId) {
     store
-        .apply(Change {
-            ops: vec![WriteOp::Update {
-                id,
-                base_version: 1,
-                marking: Marking::official(),
-                summary: "NEW, John".into(),
-                subtype: None,
-                body: json!({"family_name": "New"}),
-            }],
-            audit: audit(AuditAction::Update),
-            events: vec![],
-        })
+        .apply(change(vec![update(id, 1, "New", Classification::Official)]))
         .await
         .unwrap();
     let history = store
