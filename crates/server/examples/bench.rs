@@ -8,8 +8,9 @@
 //!   audit-verify [--records N]                           sequencing, signing and verifying
 //!          an audit trail of N records
 //!   authz  [--decisions N]                               Cedar decisions and the pre-filter
-//!   read-audit [--persons N] [--seconds S] [--concurrency C]  an authorised, audited
-//!          consultation against an unaudited read of the same records, same run
+//!   read-audit [--persons N] [--seconds S] [--concurrency C] [--postgres URL|none]  an
+//!          authorised, audited consultation against an unaudited read of the same records,
+//!          same run, on SQLite then on PostgreSQL
 //!   custody-board [--detainees N] [--requests R] [--warmup W]  the custody suite board for
 //!          N detainees booked into one suite: the app call, then the page, the polled
 //!          fragment and the API over HTTP, one request at a time
@@ -615,11 +616,37 @@ async fn bench_read_audit() {
     let persons: u64 = arg("--persons", "10000").parse().unwrap();
     let seconds: u64 = arg("--seconds", "10").parse().unwrap();
     let clients: usize = arg("--concurrency", "32").parse().unwrap();
-    let store: Arc<dyn Store> = Arc::new(
+    let pg = arg("--postgres", "postgres://postgres@127.0.0.1:5432/postgres");
+    println!(
+        "# read-audit: {persons} demo persons; {clients} tasks for {seconds} s each, in-process (no HTTP)"
+    );
+    let sqlite: Arc<dyn Store> = Arc::new(
         SqliteStore::open(&temp_dir("read-audit").join("bluelamp.db"))
             .await
             .unwrap(),
     );
+    read_audit_on("sqlite", sqlite, persons, seconds, clients).await;
+    if pg == "none" {
+        return;
+    }
+    match sqlx::PgPool::connect(&pg).await {
+        Ok(_) => {
+            let url = fresh_pg(&pg).await;
+            let store: Arc<dyn Store> = Arc::new(PgStore::connect(&url).await.unwrap());
+            read_audit_on("postgres", store, persons, seconds, clients).await;
+        }
+        Err(e) => println!("postgres: not measured ({e})"),
+    }
+}
+
+/// Unaudited reads, then authorised and audited consultations of the same records.
+async fn read_audit_on(
+    name: &str,
+    store: Arc<dyn Store>,
+    persons: u64,
+    seconds: u64,
+    clients: usize,
+) {
     let (pole, _) =
         bluelamp_server::services(store.clone(), system_clock(), bench_options()).unwrap();
     let config = DemoConfig {
@@ -644,9 +671,6 @@ async fn bench_read_audit() {
         .find(|p| p.username.as_str() == "demo.secret")
         .unwrap();
     let caller = bluelamp_app::Caller::user(principal, Default::default(), "bench");
-    println!(
-        "# read-audit: {persons} demo persons; {clients} tasks for {seconds} s each, in-process (no HTTP)"
-    );
     let (s, i2) = (store.clone(), ids.clone());
     let (lat, rate) = load(clients, seconds, move |i| {
         let (s, ids) = (s.clone(), i2.clone());
@@ -657,7 +681,7 @@ async fn bench_read_audit() {
     })
     .await;
     println!(
-        "unaudited read (Store::load): {rate:.0}/s, p50 {}, p99 {}",
+        "{name}: unaudited read (Store::load): {rate:.0}/s, p50 {}, p99 {}",
         ms(percentile(&lat, 0.5)),
         ms(percentile(&lat, 0.99))
     );
@@ -673,11 +697,14 @@ async fn bench_read_audit() {
     })
     .await;
     println!(
-        "authorised and audited consultation (PoleService::get): {audited:.0}/s, p50 {}, p99 {}",
+        "{name}: authorised and audited consultation (PoleService::get): {audited:.0}/s, p50 {}, p99 {}",
         ms(percentile(&lat, 0.5)),
         ms(percentile(&lat, 0.99))
     );
-    println!("audited / unaudited: {:.0}%", 100.0 * audited / rate);
+    println!(
+        "{name}: audited / unaudited: {:.0}%",
+        100.0 * audited / rate
+    );
 }
 
 async fn bench_audit_verify() {

@@ -5,6 +5,7 @@
 //!
 //! Row types stay in this crate (`rows`); only domain and store types cross its boundary.
 
+mod audit_queue;
 mod directory;
 mod rows;
 
@@ -79,6 +80,8 @@ const MAX_ATTEMPTS: u32 = 5;
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// Consultations' audit rows go through here, committed together (`audit_queue`).
+    audits: audit_queue::AuditQueue,
 }
 
 impl PgStore {
@@ -92,7 +95,10 @@ impl PgStore {
             .connect_with(options)
             .await
             .map_err(unavailable)?;
-        let store = Self { pool };
+        let store = Self {
+            audits: audit_queue::AuditQueue::spawn(pool.clone()),
+            pool,
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -197,10 +203,10 @@ impl PgStore {
         Ok(())
     }
 
-    async fn commit_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await.map_err(unavailable)?;
-        Self::insert_audit(&mut tx, entry).await?;
-        tx.commit().await.map_err(unavailable)
+    /// Commits the audit record of something that changed nothing (a consultation, a
+    /// sign-in), together with others waiting (`audit_queue`).
+    async fn commit_audit(&self, entry: AuditEntry) -> StoreResult<()> {
+        self.audits.commit(entry).await
     }
 
     /// Runs `update`, an `UPDATE records ... WHERE id = .. AND version = ..` of `id` at
@@ -497,7 +503,7 @@ impl Store for PgStore {
                 None
             }
         };
-        self.commit_audit(&audit).await?;
+        self.commit_audit(audit).await?;
         Ok(shown)
     }
 
@@ -522,7 +528,7 @@ impl Store for PgStore {
             mark_missing(&mut audit, id);
         }
         let shown = gate_history(&mut audit, gate, versions);
-        self.commit_audit(&audit).await?;
+        self.commit_audit(audit).await?;
         Ok(shown)
     }
 
@@ -550,7 +556,7 @@ impl Store for PgStore {
                 None
             }
         };
-        self.commit_audit(&audit).await?;
+        self.commit_audit(audit).await?;
         Ok(shown)
     }
 
@@ -563,7 +569,7 @@ impl Store for PgStore {
     ) -> StoreResult<Option<(StoredRecord, Vec<LinkView>)>> {
         let Some(rec) = self.load(&[id]).await?.into_iter().next() else {
             mark_missing(&mut audit, id);
-            self.commit_audit(&audit).await?;
+            self.commit_audit(audit).await?;
             return Ok(None);
         };
         let status = if include_ended {
@@ -593,7 +599,7 @@ impl Store for PgStore {
             .map(link_view_from_row)
             .collect::<StoreResult<Vec<_>>>()?;
         let shown = gate_links(&mut audit, gate, &rec, links);
-        self.commit_audit(&audit).await?;
+        self.commit_audit(audit).await?;
         Ok(shown.map(|links| (rec, links)))
     }
 
@@ -629,7 +635,7 @@ impl Store for PgStore {
             .map(record_from_row)
             .collect::<StoreResult<Vec<_>>>()?;
         audit.subjects = items.iter().map(subject).collect();
-        self.commit_audit(&audit).await?;
+        self.commit_audit(audit).await?;
         let total = u64::try_from(total).unwrap_or(0);
         Ok(Page {
             items,
@@ -672,7 +678,7 @@ impl Store for PgStore {
     }
 
     async fn audit_only(&self, audit: AuditEntry) -> StoreResult<()> {
-        self.commit_audit(&audit).await
+        self.commit_audit(audit).await
     }
 
     async fn outbox_pending(&self, limit: u32) -> StoreResult<Vec<OutboxRow>> {

@@ -50,6 +50,7 @@ macro_rules! store_conformance_tests {
             duplicate_candidates_stay_decided_once_decided,
             scan_reads_every_active_record_of_a_kind_in_pages,
             audit_records_are_sequenced_once_with_their_checkpoint,
+            consultations_audited_together_fail_alone,
         );
     };
     (@tests $factory:expr; $attrs:tt; $($name:ident),* $(,)?) => {
@@ -1558,6 +1559,37 @@ pub async fn audit_records_are_sequenced_once_with_their_checkpoint(store: Arc<d
             .unwrap()
             .is_empty()
     );
+}
+
+/// Consultations' audit rows queued together are written together (one statement on both
+/// adapters); a row that cannot be written (here a second entry with the same id) must fail
+/// its own consultation only, and the rest must be kept, in the order they came.
+pub async fn consultations_audited_together_fail_alone(store: Arc<dyn Store>) {
+    let entries: Vec<AuditEntry> = (0..6)
+        .map(|i| audit(AuditAction::View).with_details(json!({ "n": i })))
+        .collect();
+    let mut queued = entries.clone();
+    queued.insert(3, entries[1].clone());
+    // Spawned together on the test's one-thread runtime, they all reach the adapter's queue
+    // before its writer wakes, so they share a group.
+    let handles: Vec<_> = queued
+        .into_iter()
+        .map(|e| {
+            let s = store.clone();
+            tokio::spawn(async move { s.audit_only(e).await })
+        })
+        .collect();
+    let mut failed = Vec::new();
+    for (i, h) in handles.into_iter().enumerate() {
+        if h.await.unwrap().is_err() {
+            failed.push(i);
+        }
+    }
+    assert_eq!(failed, [3], "only the duplicate fails");
+    let kept = store.audit_entries(0, 100).await.unwrap();
+    let ids: Vec<_> = kept.iter().map(|r| r.entry.id).collect();
+    let expected: Vec<_> = entries.iter().map(|e| e.id).collect();
+    assert_eq!(ids, expected);
 }
 
 pub async fn references_count_up_once_per_scope(store: Arc<dyn Store>) {
