@@ -507,6 +507,7 @@ impl Search {
                 kind: h.kind,
                 version: h.version,
                 classification: h.classification,
+                content: None,
             })
             .collect();
         self.store.audit_only(audit).await?;

@@ -130,6 +130,12 @@ pub struct AuditSubject {
     /// The version shown or written.
     pub version: Version,
     pub classification: Classification,
+    /// For a version written: the SHA-256 (hex) of its content as stored (kind, marking,
+    /// summary, sub-type, body, link ends and status, in canonical JSON), so that a later
+    /// change to the record made outside Bluelamp is found (`bluelamp audit records`).
+    /// Absent for a version shown, and for versions written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

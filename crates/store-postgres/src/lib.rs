@@ -14,7 +14,7 @@ use bluelamp_domain::{AuditEntry, RecordId, RecordKind, Version};
 use bluelamp_store::migrations::{Migration, verify_applied};
 use bluelamp_store::support::{
     ChangeProgress, VERSION_SELECT, current_in_change, gate_history, gate_links, gate_record,
-    gate_version, mark_missing, versioned_outcome,
+    gate_version, mark_missing, versioned_outcome, written_subject,
 };
 use bluelamp_store::*;
 use rows::*;
@@ -336,7 +336,10 @@ impl PgStore {
         let ChangeProgress { written, kinds, .. } = progress;
         Self::insert_versions(&mut tx, &written, &kinds, &change.audit).await?;
         let mut audit = change.audit.clone();
-        audit.subjects = written.iter().map(subject).collect();
+        audit.subjects = written
+            .iter()
+            .map(written_subject)
+            .collect::<StoreResult<_>>()?;
         Self::insert_audit(&mut tx, &audit).await?;
         for chunk in change.events.chunks(1000) {
             let mut q = QueryBuilder::<Postgres>::new(

@@ -11,11 +11,12 @@ mod rows;
 mod writer;
 
 use async_trait::async_trait;
+use bluelamp_domain::audit::AuditSubject;
 use bluelamp_domain::{AuditEntry, RecordId, RecordKind, Version};
 use bluelamp_store::migrations::{Migration, verify_applied};
 use bluelamp_store::support::{
     ChangeProgress, VERSION_SELECT, current_in_change, gate_history, gate_links, gate_record,
-    gate_version, mark_missing, versioned_outcome,
+    gate_version, mark_missing, subject, versioned_outcome, written_subject,
 };
 use bluelamp_store::*;
 use rows::*;
@@ -267,6 +268,7 @@ impl SqliteStore {
                 },
             mut inserts,
             events: payloads,
+            mut hashes,
         } = prepared;
         // Consecutive inserts go in multi-row statements: a bulk load is a few statements per
         // hundreds of records rather than three per record.
@@ -281,7 +283,17 @@ impl SqliteStore {
             ..
         } = progress;
         Self::insert_versions(tx, &written, &changes, &audit).await?;
-        audit.subjects = written.iter().map(subject).collect();
+        // A record inserted by this change was hashed by the caller's task (`Prepared`).
+        audit.subjects = written
+            .iter()
+            .map(|rec| match hashes.remove(&rec.id) {
+                Some(hash) if rec.version == 1 => Ok(AuditSubject {
+                    content: Some(hash),
+                    ..subject(rec)
+                }),
+                _ => written_subject(rec),
+            })
+            .collect::<StoreResult<_>>()?;
         Self::insert_audit(tx, audit).await?;
         // The caller encoded one text per insert and per event; anything else is a bug here.
         if !inserts.is_empty() || payloads.len() != events.len() {

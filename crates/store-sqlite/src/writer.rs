@@ -28,14 +28,18 @@ pub(crate) struct Prepared {
     pub inserts: std::collections::VecDeque<(String, String)>,
     /// The payload text of each outbox event, in order.
     pub events: Vec<String>,
+    /// The content hash of each inserted record, for its audit subject.
+    pub hashes: std::collections::HashMap<bluelamp_domain::RecordId, String>,
 }
 
 impl Prepared {
     pub(crate) fn new(change: Change) -> StoreResult<Self> {
         let mut inserts = std::collections::VecDeque::new();
+        let mut hashes = std::collections::HashMap::new();
         for op in &change.ops {
             if let bluelamp_store::WriteOp::Insert(new) = op {
                 inserts.push_back((json_text(&new.marking)?, json_text(&new.body)?));
+                hashes.insert(new.id, bluelamp_store::support::new_record_hash(new)?);
             }
         }
         let events = change
@@ -47,6 +51,7 @@ impl Prepared {
             change,
             inserts,
             events,
+            hashes,
         })
     }
 }

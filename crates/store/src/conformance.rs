@@ -51,6 +51,7 @@ macro_rules! store_conformance_tests {
             scan_reads_every_active_record_of_a_kind_in_pages,
             audit_records_are_sequenced_once_with_their_checkpoint,
             consultations_audited_together_fail_alone,
+            written_versions_carry_the_hash_of_their_stored_content,
         );
     };
     (@tests $factory:expr; $attrs:tt; $($name:ident),* $(,)?) => {
@@ -1592,6 +1593,89 @@ pub async fn consultations_audited_together_fail_alone(store: Arc<dyn Store>) {
     assert_eq!(ids, expected);
 }
 
+/// Every version a change writes is named in its audit record with the hash of its content,
+/// and that hash is what the record as stored (and read back: PostgreSQL's JSONB reorders
+/// keys and re-prints numbers) hashes to. A consultation names the version shown, no hash.
+pub async fn written_versions_carry_the_hash_of_their_stored_content(store: Arc<dyn Store>) {
+    let mut a = person("Hash");
+    // Keys out of order, nesting, floats, unicode, an empty array: what JSONB may reorder or
+    // re-print.
+    a.body = json!({"z": 1, "given_names": "Zoë", "family_name": "Hash",
+        "at": {"lat": 51.501364, "lon": -0.14189, "alt": 1e-7}, "aliases": [], "n": 12345678901i64});
+    let b = person("Other");
+    let l = link(a.id, b.id, "associate_of");
+    store
+        .apply(Change {
+            ops: vec![
+                WriteOp::Insert(a.clone()),
+                WriteOp::Insert(b.clone()),
+                WriteOp::Insert(l.clone()),
+            ],
+            audit: audit(AuditAction::Create),
+            events: vec![],
+        })
+        .await
+        .unwrap();
+    store
+        .apply(Change {
+            ops: vec![WriteOp::Update {
+                id: b.id,
+                base_version: 1,
+                marking: Marking::official(),
+                summary: "OTHER, Jane".into(),
+                subtype: None,
+                body: json!({"family_name": "Other", "given_names": "Jane"}),
+            }],
+            audit: audit(AuditAction::Update),
+            events: vec![],
+        })
+        .await
+        .unwrap();
+    store
+        .apply(Change {
+            ops: vec![WriteOp::End {
+                id: l.id,
+                base_version: 1,
+            }],
+            audit: audit(AuditAction::Unlink),
+            events: vec![],
+        })
+        .await
+        .unwrap();
+    store
+        .consult(a.id, &OpenGate, audit(AuditAction::View))
+        .await
+        .unwrap();
+    let rows = store.audit_entries(0, 100).await.unwrap();
+    let mut latest: std::collections::HashMap<RecordId, (Version, String)> = Default::default();
+    for row in &rows[..rows.len() - 1] {
+        for s in &row.entry.subjects {
+            let hash = s
+                .content
+                .clone()
+                .expect("a version written names its content");
+            latest.insert(s.id, (s.version, hash));
+        }
+    }
+    assert!(
+        rows.last().unwrap().entry.subjects[0].content.is_none(),
+        "a consultation names no content"
+    );
+    assert_eq!(latest.len(), 3);
+    for rec in store.load(&[a.id, b.id, l.id]).await.unwrap() {
+        let (version, hash) = &latest[&rec.id];
+        assert_eq!(rec.version, *version);
+        assert_eq!(
+            &crate::support::content_hash(&rec).unwrap(),
+            hash,
+            "{:?} hashes as written",
+            rec.kind
+        );
+    }
+    assert_eq!(latest[&b.id].0, 2);
+    assert_eq!(latest[&l.id].0, 2, "ending a link writes a version too");
+}
+
 pub async fn references_count_up_once_per_scope(store: Arc<dyn Store>) {
     let scope = format!("conformance:{}", Uuid::now_v7());
     let mut tasks = Vec::new();
@@ -1674,6 +1758,7 @@ pub async fn audit_search_filters_by_user_record_action_and_time(store: Arc<dyn 
                 kind: RecordKind::Person,
                 version: 1,
                 classification: bluelamp_domain::Classification::Official,
+                content: None,
             })
             .collect();
         e

@@ -1,6 +1,10 @@
 //! Helpers both adapters use to turn what they write into audit subjects and back.
 
-use crate::{Gate, LinkView, RecordVersion, StoreError, StoreResult, StoredRecord};
+use crate::{
+    Gate, LinkEnds, LinkView, NewRecord, RecordStatus, RecordVersion, StoreError, StoreResult,
+    StoredRecord,
+};
+use bluelamp_audit::canonical::{write_canonical, write_scalar};
 use bluelamp_domain::audit::AuditSubject;
 use bluelamp_domain::{AuditAction, AuditEntry, AuditOutcome};
 use serde_json::Value;
@@ -11,7 +15,86 @@ pub fn subject(rec: &StoredRecord) -> AuditSubject {
         kind: rec.kind,
         version: rec.version,
         classification: rec.marking.classification,
+        content: None,
     }
+}
+
+/// The subject of a version written: [`subject`] with the hash of its content, so that the
+/// audit trail (itself tamper-evident) vouches for what was written, not only that
+/// something was.
+pub fn written_subject(rec: &StoredRecord) -> StoreResult<AuditSubject> {
+    Ok(AuditSubject {
+        content: Some(content_hash(rec)?),
+        ..subject(rec)
+    })
+}
+
+/// SHA-256 (hex) of a record's content as stored: its kind, marking, summary, sub-type,
+/// body, link ends and status, in the audit trail's canonical JSON (keys sorted, so
+/// PostgreSQL's JSONB, which reorders keys, hashes as SQLite's text does). Who and when are
+/// left out: the audit record that names the version already says so.
+pub fn content_hash(rec: &StoredRecord) -> StoreResult<String> {
+    hash_content(Content {
+        kind: rec.kind,
+        marking: &rec.marking,
+        summary: &rec.summary,
+        subtype: rec.subtype.as_deref(),
+        body: &rec.body,
+        link: rec.link.as_ref(),
+        status: rec.status,
+    })
+}
+
+/// The [`content_hash`] a new record will have once written (version 1, active), so that a
+/// loader can work it out before the write.
+pub fn new_record_hash(new: &NewRecord) -> StoreResult<String> {
+    hash_content(Content {
+        kind: new.kind,
+        marking: &new.marking,
+        summary: &new.summary,
+        subtype: new.subtype.as_deref(),
+        body: &new.body,
+        link: new.link.as_ref(),
+        status: RecordStatus::Active,
+    })
+}
+
+struct Content<'a> {
+    kind: bluelamp_domain::RecordKind,
+    marking: &'a bluelamp_domain::Marking,
+    summary: &'a str,
+    subtype: Option<&'a str>,
+    body: &'a Value,
+    link: Option<&'a LinkEnds>,
+    status: RecordStatus,
+}
+
+fn hash_content(c: Content<'_>) -> StoreResult<String> {
+    use sha2::{Digest, Sha256};
+    let marking = serde_json::to_value(c.marking)
+        .map_err(|e| StoreError::Internal(format!("a marking could not be encoded: {e}")))?;
+    let link = c.link.map_or(Value::Null, |l| {
+        serde_json::json!({ "from": l.from.to_string(), "to": l.to.to_string(), "role": l.role })
+    });
+    // The canonical encoding of {"body", "kind", "link", "marking", "status", "subtype",
+    // "summary"}, keys in sorted order, written field by field so the body is not copied.
+    let mut bytes = Vec::with_capacity(1024);
+    bytes.extend_from_slice(b"{\"body\":");
+    write_canonical(c.body, &mut bytes);
+    bytes.extend_from_slice(b",\"kind\":");
+    write_scalar(c.kind.as_str(), &mut bytes);
+    bytes.extend_from_slice(b",\"link\":");
+    write_canonical(&link, &mut bytes);
+    bytes.extend_from_slice(b",\"marking\":");
+    write_canonical(&marking, &mut bytes);
+    bytes.extend_from_slice(b",\"status\":");
+    write_scalar(c.status.as_str(), &mut bytes);
+    bytes.extend_from_slice(b",\"subtype\":");
+    write_scalar(&c.subtype, &mut bytes);
+    bytes.extend_from_slice(b",\"summary\":");
+    write_scalar(c.summary, &mut bytes);
+    bytes.push(b'}');
+    Ok(hex::encode(Sha256::digest(&bytes)))
 }
 
 pub fn version_subject(v: &RecordVersion) -> AuditSubject {
@@ -20,6 +103,7 @@ pub fn version_subject(v: &RecordVersion) -> AuditSubject {
         kind: v.kind,
         version: v.version,
         classification: v.marking.classification,
+        content: None,
     }
 }
 

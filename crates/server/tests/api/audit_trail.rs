@@ -243,3 +243,113 @@ async fn a_checkpoint_signed_with_another_key_is_refused() {
         report.problems
     );
 }
+
+// The records themselves: each write's audit record keeps the hash of what it wrote, so
+// `bluelamp audit records` names a record changed by anything but Bluelamp (the gap the
+// version triggers of migration 0009 leave: an UPDATE that keeps the version number).
+
+/// A person updated once, a vehicle, and a link between them (ended later by some tests).
+async fn app_with_records() -> (TestApp, String, String, String) {
+    let app = spawn_app().await;
+    let person = app.create_person("Hollis", "Ada").await;
+    let pid = person["id"].as_str().unwrap().to_string();
+    let r = app
+        .put_json(
+            &format!("/api/v1/persons/{pid}"),
+            &json!({"base_version": 1, "record": {"family_name": "Hollis", "given_names": "Ada May", "date_of_birth": "1985-03-02"}}),
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    let car = app.create_vehicle("AB12 CDE").await;
+    let vid = car["id"].as_str().unwrap().to_string();
+    let r = app
+        .post_json(
+            "/api/v1/links",
+            &json!({"from_id": pid, "to_id": vid, "role": "keeper"}),
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+    let link: serde_json::Value = r.json().await.unwrap();
+    let lid = link["id"].as_str().unwrap().to_string();
+    (app, pid, vid, lid)
+}
+
+async fn records_report(app: &TestApp) -> bluelamp_app::audit_log::RecordsReport {
+    bluelamp_app::audit_log::check_records(app.store.as_ref())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn untouched_records_hold_what_the_trail_says_was_written() {
+    let (app, ..) = app_with_records().await;
+    let report = records_report(&app).await;
+    assert!(report.ok(), "{:?}", report.problems);
+    assert_eq!(report.checked, 3, "{report:?}");
+    assert_eq!(report.unvouched, 0, "{report:?}");
+}
+
+#[tokio::test]
+async fn a_record_changed_outside_bluelamp_is_named() {
+    let (app, pid, vid, lid) = app_with_records().await;
+    // The version number kept, so no version trigger fires and history looks whole.
+    tamper(
+        &app,
+        &format!(
+            "UPDATE records SET body = json_set(body, '$.given_names', 'Eve') WHERE id = '{pid}'"
+        ),
+    )
+    .await;
+    tamper(
+        &app,
+        &format!("UPDATE records SET summary = 'Van XY99 ZZZ' WHERE id = '{vid}'"),
+    )
+    .await;
+    tamper(
+        &app,
+        &format!("UPDATE records SET status = 'ended' WHERE id = '{lid}'"),
+    )
+    .await;
+    let report = records_report(&app).await;
+    assert_eq!(report.problems.len(), 3, "{:?}", report.problems);
+    for id in [&pid, &vid, &lid] {
+        assert!(
+            report
+                .problems
+                .iter()
+                .any(|p| p.contains(id.as_str()) && p.contains("changed outside Bluelamp")),
+            "{id} named: {:?}",
+            report.problems
+        );
+    }
+    assert_eq!(report.checked, 0);
+}
+
+#[tokio::test]
+async fn a_record_deleted_or_put_in_by_hand_is_found() {
+    let (app, pid, vid, _) = app_with_records().await;
+    tamper(
+        &app,
+        &format!("PRAGMA foreign_keys = OFF; DELETE FROM records WHERE id = '{vid}'"),
+    )
+    .await;
+    // A copy of the person under a new id, with no write in the trail.
+    let forged = uuid::Uuid::now_v7();
+    tamper(
+        &app,
+        &format!(
+            "CREATE TEMP TABLE copied AS SELECT * FROM records WHERE id = '{pid}'; \
+             UPDATE copied SET id = '{forged}'; INSERT INTO records SELECT * FROM copied;"
+        ),
+    )
+    .await;
+    let report = records_report(&app).await;
+    assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+    assert!(
+        report.problems[0].contains(&vid) && report.problems[0].contains("deleted"),
+        "{:?}",
+        report.problems
+    );
+    assert_eq!(report.unvouched, 1);
+    assert_eq!(report.unvouched_ids[0].to_string(), forged.to_string());
+}
