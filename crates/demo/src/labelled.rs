@@ -431,4 +431,136 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn a_copys_details_go_wrong_only_in_the_ways_the_rules_say() {
+        let set = labelled_persons(17, 6_000, as_of());
+        let originals: std::collections::HashMap<u32, &PersonInput> = set
+            .iter()
+            .filter(|p| p.variation == "original")
+            .map(|p| (p.entity, &p.input))
+            .collect();
+        // [brief, full] counts: copies, and those keeping each detail as it was.
+        let (mut n, mut same_eth, mut same_nat, mut same_pob) =
+            ([0u32; 2], [0u32; 2], [0u32; 2], [0u32; 2]);
+        let (mut with_pob, mut with_height, mut heights) = ([0u32; 2], [0u32; 2], [0u32; 2]);
+        let (mut other_group, mut near_height) = (0u32, 0u32);
+        for copy in set.iter().filter(|p| p.variation != "original") {
+            let original = originals[&copy.entity];
+            let (c, o) = (&copy.input, original);
+            let k = usize::from(!copy.variation.split('+').any(|v| v == "brief"));
+            n[k] += 1;
+            // Ethnicity: kept, not stated, or another code; now and then another group.
+            if c.ethnicity == o.ethnicity {
+                same_eth[k] += 1;
+            } else if !c.ethnicity.is_empty() && c.ethnicity.get(..1) != o.ethnicity.get(..1) {
+                other_group += 1;
+            }
+            // Nationality: kept, left out, or GBR for a foreign national; nothing else.
+            if c.nationality == o.nationality {
+                same_nat[k] += 1;
+            } else if !c.nationality.is_empty() {
+                assert_eq!(c.nationality, "GBR", "{copy:?}");
+                assert!(!matches!(o.nationality.as_str(), "GBR" | ""), "{copy:?}");
+            }
+            // Place of birth: kept, left out, or another town of the same country.
+            if !o.place_of_birth.is_empty() {
+                with_pob[k] += 1;
+                if c.place_of_birth == o.place_of_birth {
+                    same_pob[k] += 1;
+                } else if !c.place_of_birth.is_empty() {
+                    let british = crate::tables::places::TOWNS
+                        .iter()
+                        .any(|t| t.name == c.place_of_birth);
+                    let abroad =
+                        crate::tables::places::BIRTHPLACES_ABROAD
+                            .iter()
+                            .any(|(code, towns)| {
+                                *code == o.nationality && towns.contains(&c.place_of_birth.as_str())
+                            });
+                    assert!(british || abroad, "{copy:?}");
+                }
+            } else {
+                assert!(
+                    c.place_of_birth.is_empty(),
+                    "a birthplace from nowhere: {copy:?}"
+                );
+            }
+            // Height: measured again (within 12 cm) on a full record, guessed (within 8 cm)
+            // on some brief ones.
+            if let Some(h) = o.description.height_cm {
+                with_height[k] += 1;
+                if let Some(ch) = c.description.height_cm {
+                    heights[k] += 1;
+                    let off = (i32::from(ch) - i32::from(h)).abs();
+                    assert!(off <= if k == 1 { 12 } else { 8 }, "{copy:?}");
+                    if k == 1 && off <= 1 {
+                        near_height += 1;
+                    }
+                }
+            } else {
+                assert!(c.description.height_cm.is_none(), "{copy:?}");
+            }
+        }
+        let share = |a: u32, b: u32| f64::from(a) / f64::from(b.max(1));
+        let within = |x: f64, lo: f64, hi: f64, what: &str| {
+            assert!((lo..=hi).contains(&x), "{what}: {x}");
+        };
+        assert!(n[0] > 400 && n[1] > 400, "{n:?}");
+        within(
+            share(same_eth[0], n[0]),
+            0.62,
+            0.78,
+            "brief, same ethnicity",
+        );
+        within(share(same_eth[1], n[1]), 0.75, 0.89, "full, same ethnicity");
+        within(
+            share(other_group, n[0] + n[1]),
+            0.0,
+            0.05,
+            "another ethnic group",
+        );
+        within(
+            share(same_nat[0], n[0]),
+            0.33,
+            0.50,
+            "brief, same nationality",
+        );
+        within(
+            share(same_nat[1], n[1]),
+            0.80,
+            0.93,
+            "full, same nationality",
+        );
+        within(
+            share(same_pob[0], with_pob[0]),
+            0.08,
+            0.22,
+            "brief, same birthplace",
+        );
+        within(
+            share(same_pob[1], with_pob[1]),
+            0.68,
+            0.82,
+            "full, same birthplace",
+        );
+        within(
+            share(heights[0], with_height[0]),
+            0.18,
+            0.32,
+            "brief, a height guessed",
+        );
+        within(
+            share(heights[1], with_height[1]),
+            0.73,
+            0.87,
+            "full, height measured",
+        );
+        within(
+            share(near_height, heights[1]),
+            0.50,
+            0.70,
+            "full, measured within 1 cm",
+        );
+    }
 }
