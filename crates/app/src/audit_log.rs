@@ -12,7 +12,7 @@ use bluelamp_audit::VerifyingKey;
 use bluelamp_audit::canonical::record_bytes;
 use bluelamp_audit::checkpoint::{Checkpoint, Signer};
 use bluelamp_audit::merkle::{self, Frontier, Hash};
-use bluelamp_domain::Clock;
+use bluelamp_domain::{Clock, RecordId, Version};
 use bluelamp_store::{AuditRow, CheckpointRow, LeafRow, Store};
 use jiff::SignedDuration;
 use serde_json::{Value, json};
@@ -318,11 +318,13 @@ fn check_checkpoint(
 pub struct RecordsReport {
     /// Records whose version and content are those the trail's last write of them names.
     pub checked: u64,
-    /// Active records the trail names no content for: written before content hashes were
-    /// kept (or put into the database by hand). The first few ids are in `unvouched_ids`.
+    /// Active records the trail names no content for, all created before the trail began
+    /// keeping content hashes (so written by an earlier version of Bluelamp, or put in by
+    /// hand with an old date). The first few ids are in `unvouched_ids`.
     pub unvouched: u64,
-    pub unvouched_ids: Vec<bluelamp_domain::RecordId>,
-    /// Every record that differs from what the trail says was written, in id order.
+    pub unvouched_ids: Vec<RecordId>,
+    /// Every record that differs from what the trail says was written, or that was created
+    /// since the trail began keeping content hashes with no write of it in the trail.
     pub problems: Vec<String>,
 }
 
@@ -332,71 +334,141 @@ impl RecordsReport {
     }
 }
 
-/// Checks every record the audit trail names a written version of against the hash of its
-/// content kept in that audit record (the last write wins): a record changed, rolled back,
-/// moved to another version or deleted by anything but Bluelamp's own writes is reported.
-/// Then counts the active records no write in the trail vouches for. The trail itself is
-/// trusted here; `verify` is what shows it has not been altered. Holds one entry per
-/// record in memory (about 70 bytes each).
-pub async fn check_records(store: &dyn Store) -> Result<RecordsReport, AppError> {
-    use bluelamp_domain::{RecordId, RecordKind, Version};
-    use std::collections::HashMap;
-    let mut written: HashMap<RecordId, (Version, Hash)> = HashMap::new();
-    let mut after = 0i64;
-    loop {
-        let page = store.audit_entries(after, 5_000).await?;
-        let Some(last) = page.last() else {
-            break;
-        };
-        after = last.seq;
-        for row in &page {
-            for s in &row.entry.subjects {
-                let Some(hash) = s.content.as_deref().and_then(unhex) else {
-                    continue;
-                };
-                // Later records come later: the same version written again (it cannot be,
-                // but if it were) takes the later hash.
-                let slot = written.entry(s.id).or_insert((s.version, hash));
-                if s.version >= slot.0 {
-                    *slot = (s.version, hash);
+/// The last version of each record the trail names with a content hash, sorted by record.
+struct Written {
+    last: Vec<(RecordId, Version, Hash)>,
+    /// When the trail's first audit record with a content hash was made.
+    hashed_since: Option<jiff::Timestamp>,
+}
+
+impl Written {
+    /// Reads the whole trail, keeping the writes of `only` when given. A page is 50 audit
+    /// records: one bulk load's record can name thousands of versions.
+    async fn read(
+        store: &dyn Store,
+        only: Option<&std::collections::HashSet<RecordId>>,
+    ) -> Result<Self, AppError> {
+        let mut all: Vec<(RecordId, Version, Hash)> = Vec::new();
+        let mut hashed_since = None;
+        let mut after = 0i64;
+        loop {
+            let page = store.audit_entries(after, 50).await?;
+            let Some(last) = page.last() else {
+                break;
+            };
+            after = last.seq;
+            for row in &page {
+                for s in &row.entry.subjects {
+                    let Some(hash) = s.content.as_deref().and_then(unhex) else {
+                        continue;
+                    };
+                    hashed_since = Some(
+                        hashed_since.map_or(row.entry.at, |t: jiff::Timestamp| t.min(row.entry.at)),
+                    );
+                    if only.is_none_or(|o| o.contains(&s.id)) {
+                        all.push((s.id, s.version, hash));
+                    }
                 }
             }
         }
+        // Stable, so of two writes of the same version (there are none) the later is kept:
+        // `dedup_by` keeps the first of a run, here given the last's value.
+        all.sort_by_key(|(id, version, _)| (id.0, *version));
+        all.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                *kept = *later;
+            }
+            same
+        });
+        let last = all;
+        Ok(Self { last, hashed_since })
     }
-    let mut report = RecordsReport::default();
-    let mut ids: Vec<RecordId> = written.keys().copied().collect();
-    ids.sort_by_key(|id| id.0);
+
+    fn get(&self, id: &RecordId) -> Option<&(RecordId, Version, Hash)> {
+        self.last
+            .binary_search_by_key(&id.0, |(i, _, _)| i.0)
+            .ok()
+            .and_then(|i| self.last.get(i))
+    }
+}
+
+/// What is wrong with each of `ids` against `written`, if anything; and how many are right.
+async fn compare(
+    store: &dyn Store,
+    ids: &[RecordId],
+    written: &Written,
+) -> Result<(Vec<(RecordId, String)>, u64), AppError> {
+    let mut wrong = Vec::new();
+    let mut right = 0u64;
     for chunk in ids.chunks(500) {
-        let found: HashMap<RecordId, bluelamp_store::StoredRecord> = store
+        let found: std::collections::HashMap<RecordId, bluelamp_store::StoredRecord> = store
             .load(chunk)
             .await?
             .into_iter()
             .map(|r| (r.id, r))
             .collect();
         for id in chunk {
-            let Some((version, hash)) = written.get(id) else {
+            let rec = found.get(id);
+            let Some((_, version, hash)) = written.get(id) else {
+                // Loaded because it is new and the trail named no write of it.
+                if let Some(rec) = rec {
+                    wrong.push((*id, format!(
+                        "record {id} ({}, created {}) was put into the database outside Bluelamp: the audit trail has no write of it",
+                        rec.kind.as_str(),
+                        rec.created_at
+                    )));
+                }
                 continue;
             };
-            match found.get(id) {
-                None => report.problems.push(format!(
+            match rec {
+                None => wrong.push((*id, format!(
                     "record {id} is missing: the audit trail's last write of it is version {version}, so it was deleted outside Bluelamp"
-                )),
-                Some(rec) if rec.version != *version => report.problems.push(format!(
+                ))),
+                Some(rec) if rec.version != *version => wrong.push((*id, format!(
                     "record {id} is at version {} but the audit trail's last write of it is version {version}: its version was changed outside Bluelamp",
                     rec.version
-                )),
+                ))),
                 Some(rec) => {
                     if bluelamp_store::support::content_hash(rec)? == hex::encode(hash) {
-                        report.checked += 1;
+                        right += 1;
                     } else {
-                        report.problems.push(format!(
+                        wrong.push((*id, format!(
                             "record {id} (version {version}) does not hold what was written to it: it was changed outside Bluelamp"
-                        ));
+                        )));
                     }
                 }
             }
         }
     }
+    Ok((wrong, right))
+}
+
+/// Checks every record the audit trail names a written version of against the hash of its
+/// content kept in that audit record (the last write wins): a record changed, rolled back,
+/// moved to another version or deleted by anything but Bluelamp's own writes is reported,
+/// and so is an active record created since the trail began keeping hashes that no write
+/// in the trail accounts for. A record written while the check runs can look wrong, so
+/// whatever looks wrong is checked once more against the trail read again. The trail
+/// itself is trusted here; `verify` is what shows it has not been altered. Holds 56 bytes
+/// per version written in memory.
+pub async fn check_records(store: &dyn Store) -> Result<RecordsReport, AppError> {
+    check_records_interleaved(store, async || {}).await
+}
+
+/// [`check_records`], running `meanwhile` between reading the trail and reading the
+/// records: where writes by others land in a real run (tests use it to put them there).
+pub async fn check_records_interleaved(
+    store: &dyn Store,
+    meanwhile: impl AsyncFnOnce(),
+) -> Result<RecordsReport, AppError> {
+    use bluelamp_domain::RecordKind;
+    let written = Written::read(store, None).await?;
+    meanwhile().await;
+    let mut report = RecordsReport::default();
+    let ids: Vec<RecordId> = written.last.iter().map(|(id, _, _)| *id).collect();
+    let (mut suspects, right) = compare(store, &ids, &written).await?;
+    report.checked = right;
     for kind in RecordKind::ALL {
         let mut after = None;
         loop {
@@ -405,13 +477,29 @@ pub async fn check_records(store: &dyn Store) -> Result<RecordsReport, AppError>
                 break;
             };
             after = Some(last.id);
-            for rec in page.iter().filter(|r| !written.contains_key(&r.id)) {
-                report.unvouched += 1;
-                if report.unvouched_ids.len() < 20 {
-                    report.unvouched_ids.push(rec.id);
+            for rec in page.iter().filter(|r| written.get(&r.id).is_none()) {
+                if written.hashed_since.is_some_and(|t| rec.created_at >= t) {
+                    suspects.push((rec.id, String::new()));
+                } else {
+                    report.unvouched += 1;
+                    if report.unvouched_ids.len() < 20 {
+                        report.unvouched_ids.push(rec.id);
+                    }
                 }
             }
         }
+    }
+    if !suspects.is_empty() {
+        // Once more, with the trail as it is now: a write committed since the first read
+        // (or, on PostgreSQL, committed late with an earlier sequence number) is seen.
+        let only: std::collections::HashSet<RecordId> =
+            suspects.iter().map(|(id, _)| *id).collect();
+        let again = Written::read(store, Some(&only)).await?;
+        let mut ids: Vec<RecordId> = only.into_iter().collect();
+        ids.sort_by_key(|id| id.0);
+        let (wrong, right) = compare(store, &ids, &again).await?;
+        report.checked += right;
+        report.problems = wrong.into_iter().map(|(_, why)| why).collect();
     }
     Ok(report)
 }

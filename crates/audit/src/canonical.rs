@@ -20,6 +20,16 @@ pub fn to_canonical(v: &Value, out: &mut String) {
 /// Writes `v` canonically as bytes, with no copy of its keys or strings on the way (a bulk
 /// load hashes every record it writes this way).
 pub fn write_canonical(v: &Value, out: &mut Vec<u8>) {
+    write_canonical_with(v, out, &|n, out| write_scalar(n, out));
+}
+
+/// [`write_canonical`] with numbers written by `number` (a record's content hash writes
+/// floats so that reading them back cannot change the bytes).
+pub fn write_canonical_with(
+    v: &Value,
+    out: &mut Vec<u8>,
+    number: &dyn Fn(&serde_json::Number, &mut Vec<u8>),
+) {
     match v {
         Value::Object(map) => {
             let mut entries: Vec<(&String, &Value)> = map.iter().collect();
@@ -31,7 +41,7 @@ pub fn write_canonical(v: &Value, out: &mut Vec<u8>) {
                 }
                 write_scalar(k, out);
                 out.push(b':');
-                write_canonical(x, out);
+                write_canonical_with(x, out, number);
             }
             out.push(b'}');
         }
@@ -41,10 +51,11 @@ pub fn write_canonical(v: &Value, out: &mut Vec<u8>) {
                 if i > 0 {
                     out.push(b',');
                 }
-                write_canonical(x, out);
+                write_canonical_with(x, out, number);
             }
             out.push(b']');
         }
+        Value::Number(n) => number(n, out),
         other => write_scalar(other, out),
     }
 }

@@ -455,7 +455,7 @@ async fn check_records(store: &dyn bluelamp_store::Store) -> Result<(), String> 
             .map(|id| id.to_string())
             .collect();
         println!(
-            "{} active record(s) have no write in the audit trail that names their content: written before content hashes were kept, or put into the database outside Bluelamp. The first: {}",
+            "{} active record(s), created before the audit trail began keeping content hashes, have no write in it that names their content (written by an earlier version of Bluelamp, or put in by hand with an earlier date). The first: {}",
             report.unvouched,
             first.join(", ")
         );

@@ -8,11 +8,11 @@
 //! committed. A change's own audit record is not written here: it stays in the change's
 //! transaction.
 //!
-//! A statement is all or nothing. Should PostgreSQL refuse a group's statement (a duplicate
-//! id, a value it cannot store), nothing of it was written, and the rows are written again
-//! one by one so that only the bad row fails its consultation. Any other failure (the
-//! connection, the pool) fails the whole group: each caller is told its row was not
-//! written.
+//! A statement is all or nothing. Should PostgreSQL refuse a group's statement for one of
+//! its rows (a duplicate id, a value it cannot store: SQLSTATE classes 23 and 22), nothing
+//! of it was written, and the rows are written again one by one so that only the bad row
+//! fails its consultation. Any other failure (the connection, the pool, a timeout, a
+//! read-only standby) fails the whole group: each caller is told its row was not written.
 
 use crate::rows::{json_value, to_odt, unavailable, write_error};
 use bluelamp_domain::AuditEntry;
@@ -112,9 +112,11 @@ async fn write_group(pool: &PgPool, group: Vec<Job>) {
                 let _ = reply.send(Ok(()));
             }
         }
-        // PostgreSQL answered with an error: the statement, and so every row of it, was
-        // rolled back. Write them one by one so that only a bad row fails.
-        Err(sqlx::Error::Database(db)) if rows.len() > 1 => {
+        // PostgreSQL refused a value (SQLSTATE class 22, data exception) or a constraint
+        // (class 23): the statement, and so every row of it, was rolled back. Write them one
+        // by one so that only the bad row fails. Anything else (a timeout, a read-only
+        // standby, a full disk) would fail each row alike, so it fails the group at once.
+        Err(sqlx::Error::Database(db)) if rows.len() > 1 && refuses_a_row(db.code().as_deref()) => {
             tracing::warn!(error = %db, rows = rows.len(), "a group of audit rows was refused; writing them one by one");
             for (row, reply) in rows.iter().zip(replies) {
                 let result = insert(pool, std::slice::from_ref(row))
@@ -136,6 +138,11 @@ async fn write_group(pool: &PgPool, group: Vec<Job>) {
             }
         }
     }
+}
+
+/// Whether an SQLSTATE names something wrong with a row rather than with the database.
+fn refuses_a_row(code: Option<&str>) -> bool {
+    code.is_some_and(|c| c.starts_with("22") || c.starts_with("23"))
 }
 
 /// Why a row was not written, as the store reports it.

@@ -1601,7 +1601,8 @@ pub async fn written_versions_carry_the_hash_of_their_stored_content(store: Arc<
     // Keys out of order, nesting, floats, unicode, an empty array: what JSONB may reorder or
     // re-print.
     a.body = json!({"z": 1, "given_names": "Zoë", "family_name": "Hash",
-        "at": {"lat": 51.501364, "lon": -0.14189, "alt": 1e-7}, "aliases": [], "n": 12345678901i64});
+        "at": {"lat": 51.501364, "lon": -0.14189, "alt": 1e-7}, "aliases": [], "n": 12345678901i64,
+        "zero": -0.0, "big": 1e16, "third": 1.0 / 3.0});
     let b = person("Other");
     let l = link(a.id, b.id, "associate_of");
     store

@@ -4,7 +4,7 @@ use crate::{
     Gate, LinkEnds, LinkView, NewRecord, RecordStatus, RecordVersion, StoreError, StoreResult,
     StoredRecord,
 };
-use bluelamp_audit::canonical::{write_canonical, write_scalar};
+use bluelamp_audit::canonical::{write_canonical, write_canonical_with, write_scalar};
 use bluelamp_domain::audit::AuditSubject;
 use bluelamp_domain::{AuditAction, AuditEntry, AuditOutcome};
 use serde_json::Value;
@@ -59,6 +59,25 @@ pub fn new_record_hash(new: &NewRecord) -> StoreResult<String> {
     })
 }
 
+/// A number in a record's content, written so that what a database gives back hashes as
+/// what was written: integers exactly; a float with a whole value as that integer
+/// (PostgreSQL's JSONB gives `1e16` back as `10000000000000000` and has no `-0`); any other
+/// float to ten significant digits, far finer than anything recorded (a coordinate's
+/// millimetre), and coarse enough that serde_json reading a float back one unit in the last
+/// place out (it does, without its `float_roundtrip` feature) changes nothing.
+fn content_number(n: &serde_json::Number, out: &mut Vec<u8>) {
+    if n.is_i64() || n.is_u64() {
+        return write_scalar(n, out);
+    }
+    let f = n.as_f64().unwrap_or(0.0);
+    if f.fract() == 0.0 && f.abs() < 9.0e18 {
+        // In range, so the cast is exact.
+        write_scalar(&(f as i64), out);
+    } else {
+        out.extend_from_slice(format!("{f:.9e}").as_bytes());
+    }
+}
+
 struct Content<'a> {
     kind: bluelamp_domain::RecordKind,
     marking: &'a bluelamp_domain::Marking,
@@ -80,7 +99,7 @@ fn hash_content(c: Content<'_>) -> StoreResult<String> {
     // "summary"}, keys in sorted order, written field by field so the body is not copied.
     let mut bytes = Vec::with_capacity(1024);
     bytes.extend_from_slice(b"{\"body\":");
-    write_canonical(c.body, &mut bytes);
+    write_canonical_with(c.body, &mut bytes, &content_number);
     bytes.extend_from_slice(b",\"kind\":");
     write_scalar(c.kind.as_str(), &mut bytes);
     bytes.extend_from_slice(b",\"link\":");
@@ -407,5 +426,34 @@ mod tests {
         assert!(check_held_content(id, 2, false, 3).is_ok());
         let err = check_held_content(id, 2, true, 3).unwrap_err();
         assert!(err.to_string().contains("lost its content"), "{err}");
+    }
+
+    #[test]
+    fn a_content_hash_survives_what_a_database_does_to_numbers_and_sees_a_real_change() {
+        let hash = |body: serde_json::Value| {
+            let mut r = rec(RecordId(uuid::Uuid::nil()), 1);
+            r.body = body;
+            content_hash(&r).unwrap()
+        };
+        let lat = 51.501364_f64;
+        let one_ulp = f64::from_bits(lat.to_bits() + 1);
+        let base = hash(serde_json::json!({"lat": lat, "z": -0.0, "big": 1e16, "n": 3}));
+        // Read back one unit in the last place out, without a negative zero, the big float
+        // as an integer, keys in another order: the same content.
+        assert_eq!(
+            base,
+            hash(
+                serde_json::json!({"n": 3, "big": 10_000_000_000_000_000_u64, "z": 0, "lat": one_ulp})
+            )
+        );
+        // A coordinate moved by a metre, an integer changed: different content.
+        assert_ne!(
+            base,
+            hash(serde_json::json!({"lat": 51.501373, "z": 0, "big": 1e16, "n": 3}))
+        );
+        assert_ne!(
+            base,
+            hash(serde_json::json!({"lat": lat, "z": 0, "big": 1e16, "n": 4}))
+        );
     }
 }
