@@ -71,8 +71,8 @@ pub const MIGRATIONS: &[Migration] = &[
     },
 ];
 
-const RECORD_COLUMNS: &str = "id, kind, version, marking, summary, subtype, body, link_from, \
-     link_to, link_role, status, created_at, created_by, updated_at, updated_by";
+const RECORD_COLUMNS: &str = "id, kind, version, classification, marking, summary, subtype, \
+     body, link_from, link_to, link_role, status, created_at, created_by, updated_at, updated_by";
 
 /// How often a change is retried after a serialization failure before giving up.
 const MAX_ATTEMPTS: u32 = 5;
@@ -580,7 +580,7 @@ impl Store for PgStore {
         } else {
             "AND l.status = 'active'"
         };
-        let cols = "l.id, l.kind, l.version, l.marking, l.summary, l.subtype, l.body, \
+        let cols = "l.id, l.kind, l.version, l.classification, l.marking, l.summary, l.subtype, l.body, \
                     l.link_from, l.link_to, l.link_role, l.status, l.created_at, l.created_by, \
                     l.updated_at, l.updated_by, o.id AS other_id, o.kind AS other_kind, \
                     o.summary AS other_summary, o.marking AS other_marking";

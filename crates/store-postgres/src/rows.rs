@@ -2,7 +2,9 @@
 
 use bluelamp_domain::audit::AuditSubject;
 use bluelamp_domain::{Actor, AuditEntry, Marking, RecordId, RecordKind, RequestContext};
-use bluelamp_store::support::{check_held_content, parse_action, parse_outcome};
+use bluelamp_store::support::{
+    check_held_content, classification_agrees, parse_action, parse_outcome,
+};
 use bluelamp_store::*;
 use jiff::Timestamp;
 use serde::Serialize;
@@ -63,11 +65,18 @@ pub fn record_from_row(row: &PgRow) -> StoreResult<StoredRecord> {
         }),
         _ => None,
     };
+    let record = RecordId(get(row, "id")?);
+    let marking = from_json::<Marking>(get(row, "marking")?)?;
+    classification_agrees(
+        record,
+        i64::from(get::<i16>(row, "classification")?),
+        &marking,
+    )?;
     Ok(StoredRecord {
-        id: RecordId(get(row, "id")?),
+        id: record,
         kind: kind(&get::<String>(row, "kind")?)?,
         version: get(row, "version")?,
-        marking: from_json::<Marking>(get(row, "marking")?)?,
+        marking,
         summary: get(row, "summary")?,
         subtype: get(row, "subtype")?,
         body: get(row, "body")?,

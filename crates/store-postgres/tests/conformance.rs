@@ -238,3 +238,40 @@ async fn a_database_from_before_0007_keeps_its_history() {
     .unwrap();
     assert_eq!(kept, vec![(1, true), (2, false)]);
 }
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: run with --ignored (.ci/run does)"]
+async fn a_classification_column_changed_by_hand_fails_the_read() {
+    let store = PgStore::connect(&fresh_database().await).await.unwrap();
+    let id = bluelamp_domain::RecordId(uuid::Uuid::now_v7());
+    store
+        .apply(bluelamp_store::Change {
+            ops: vec![bluelamp_store::WriteOp::Insert(bluelamp_store::NewRecord {
+                id,
+                kind: bluelamp_domain::RecordKind::Person,
+                marking: bluelamp_domain::Marking::official(),
+                summary: "HAND, Ed".into(),
+                subtype: None,
+                body: serde_json::json!({"family_name": "Hand"}),
+                link: None,
+            })],
+            audit: bluelamp_domain::AuditEntry::new(
+                "2026-01-01T00:00:00Z".parse().unwrap(),
+                bluelamp_domain::Actor::system("test"),
+                bluelamp_domain::AuditAction::Create,
+                "test",
+                Default::default(),
+            ),
+            events: vec![],
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.load(&[id]).await.unwrap().len(), 1);
+    sqlx::query("UPDATE records SET classification = 3 WHERE id = $1")
+        .bind(id.0)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let err = store.load(&[id]).await.unwrap_err().to_string();
+    assert!(err.contains("classification column"), "{err}");
+}

@@ -4,7 +4,9 @@
 
 use bluelamp_domain::{Actor, audit::AuditSubject};
 use bluelamp_domain::{AuditEntry, Marking, RecordId, RecordKind, RequestContext};
-use bluelamp_store::support::{check_held_content, parse_action, parse_outcome};
+use bluelamp_store::support::{
+    check_held_content, classification_agrees, parse_action, parse_outcome,
+};
 use bluelamp_store::*;
 use jiff::Timestamp;
 use serde::Serialize;
@@ -65,11 +67,14 @@ pub fn record_from_row(row: &SqliteRow) -> StoreResult<StoredRecord> {
         _ => None,
     };
     let status: String = get(row, "status")?;
+    let record = id(&get::<String>(row, "id")?)?;
+    let marking = parse_json::<Marking>(&get::<String>(row, "marking")?)?;
+    classification_agrees(record, get::<i64>(row, "classification")?, &marking)?;
     Ok(StoredRecord {
-        id: id(&get::<String>(row, "id")?)?,
+        id: record,
         kind: kind(&get::<String>(row, "kind")?)?,
         version: get(row, "version")?,
-        marking: parse_json::<Marking>(&get::<String>(row, "marking")?)?,
+        marking,
         summary: get(row, "summary")?,
         subtype: get(row, "subtype")?,
         body: parse_json(&get::<String>(row, "body")?)?,

@@ -126,6 +126,25 @@ pub fn version_subject(v: &RecordVersion) -> AuditSubject {
     }
 }
 
+/// Refuses a record whose `classification` column (what list and search filters read) is
+/// not its marking's (what decisions on the record read): the two are written together,
+/// so a difference means the row was changed outside Bluelamp, perhaps to let a record
+/// into lists its marking keeps it out of. Failing the read is failing closed.
+pub fn classification_agrees(
+    id: bluelamp_domain::RecordId,
+    column: i64,
+    marking: &bluelamp_domain::Marking,
+) -> StoreResult<()> {
+    if column == i64::from(marking.classification.rank()) {
+        Ok(())
+    } else {
+        Err(StoreError::Internal(format!(
+            "record {id} is marked {} but its classification column says {column}: it was changed outside Bluelamp, so it is not shown",
+            marking.banner()
+        )))
+    }
+}
+
 /// Adds `key: value` to an audit entry's details, keeping what the caller put there.
 pub fn merge_details(details: Value, key: &str, value: String) -> Value {
     match details {

@@ -393,3 +393,33 @@ async fn a_record_written_while_the_check_runs_is_not_reported() {
     assert_eq!(report.checked, 13);
     assert_eq!(report.unvouched, 0);
 }
+
+#[tokio::test]
+async fn a_classification_column_changed_outside_bluelamp_fails_closed() {
+    // Lists filter on the column, decisions on the marking: a row whose two disagree was
+    // changed by hand (perhaps to let a record into lists it is kept out of), so it is not
+    // shown anywhere, and reads of it say why.
+    let (app, pid, ..) = app_with_records().await;
+    tamper(
+        &app,
+        &format!("UPDATE records SET classification = 2 WHERE id = '{pid}'"),
+    )
+    .await;
+    let id: bluelamp_domain::RecordId = pid.parse().unwrap();
+    let err = app.store.load(&[id]).await.unwrap_err().to_string();
+    assert!(err.contains("classification column"), "{err}");
+    let r = app.get(&format!("/api/v1/persons/{pid}")).await;
+    assert!(r.status().is_server_error(), "{}", r.status());
+    let r = app.get("/api/v1/persons").await;
+    assert!(r.status().is_server_error(), "{}", r.status());
+    let report = records_report(&app).await;
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains(&format!("record {pid} cannot be read"))
+                && p.contains("classification column")),
+        "{:?}",
+        report.problems
+    );
+}
