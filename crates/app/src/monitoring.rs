@@ -58,6 +58,9 @@ pub struct MonitoringPolicy {
     pub min_history: u32,
     /// Seconds between looks at the trail.
     pub every_seconds: u64,
+    /// Hours between checks of every record against the trail (`audit::check_records`);
+    /// 0 turns the check off.
+    pub records_check_hours: u32,
 }
 
 impl Default for MonitoringPolicy {
@@ -68,6 +71,7 @@ impl Default for MonitoringPolicy {
             unusual_hour_percent: 1,
             min_history: 200,
             every_seconds: 5,
+            records_check_hours: 24,
         }
     }
 }
@@ -80,6 +84,68 @@ pub mod rule {
     pub const REPEATED_DENIALS: &str = "repeated_denials";
     pub const OWN_OR_COLLEAGUE_NAME: &str = "own_or_colleague_name";
     pub const BREAK_GLASS: &str = "break_glass";
+    /// Records that do not hold what the audit trail says was written to them.
+    pub const RECORDS_CHANGED: &str = "records_changed";
+}
+
+/// Checks every record against the audit trail (`audit_log::check_records`) and, when any
+/// was changed outside Bluelamp, raises one alert naming them (the first 20) for
+/// professional standards. Returns what the check found.
+pub async fn records_check_round(
+    store: &dyn Store,
+    clock: &dyn Clock,
+) -> Result<crate::audit_log::RecordsReport, AppError> {
+    let report = crate::audit_log::check_records(store).await?;
+    if report.ok() {
+        tracing::info!(
+            checked = report.checked,
+            "every record holds what the audit trail says was written to it"
+        );
+        return Ok(report);
+    }
+    tracing::error!(problems = report.problems.len(), first = %report.problems[0], "records changed outside Bluelamp");
+    let alert = AuditEntry::new(
+        clock.now(),
+        Actor::system(MONITOR),
+        AuditAction::Alert,
+        "bluelamp-monitoring",
+        RequestContext::default(),
+    )
+    .with_details(json!({
+        "rule": rule::RECORDS_CHANGED,
+        "user_id": MONITOR,
+        "user_name": "Bluelamp",
+        "summary": format!(
+            "{} record(s) do not hold what the audit trail says was written to them: changed outside Bluelamp. The first: {}",
+            report.problems.len(),
+            report.problems[0]
+        ),
+        "problems": report.problems.iter().take(20).collect::<Vec<_>>(),
+        "trigger_seqs": [],
+    }));
+    store.audit_only(alert).await?;
+    Ok(report)
+}
+
+/// Runs [`records_check_round`] every `every` (the first after `every`) until `stop`.
+pub async fn run_records_check(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    every: std::time::Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => {
+                if *stop.borrow() { break; }
+                continue;
+            }
+        }
+        if let Err(e) = records_check_round(store.as_ref(), clock.as_ref()).await {
+            tracing::error!(error = %e, "the check of records against the audit trail failed");
+        }
+    }
 }
 
 #[derive(Default)]

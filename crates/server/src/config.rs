@@ -39,6 +39,10 @@ pub struct FileConfig {
     /// Protective monitoring: an hour of the day with less than this per cent of a user's
     /// last 30 days' activity is unusual for them (default 1).
     pub alert_unusual_hour_percent: Option<u32>,
+    /// Protective monitoring: hours between checks of every record against the audit trail
+    /// (`bluelamp audit records`), raising an alert for any changed outside Bluelamp;
+    /// 0 turns it off (default 24).
+    pub records_check_hours: Option<u32>,
     /// Single sign-on: the OpenID Connect issuer (`https://login.microsoftonline.com/<tenant>/v2.0`).
     /// Needs `public_url`, `oidc_client_id` and `oidc_client_secret_file`.
     pub oidc_issuer: Option<String>,
@@ -234,6 +238,14 @@ impl Settings {
             }
             m.denials_per_15_minutes = n;
         }
+        if let Some(n) = file.records_check_hours {
+            if n > 24 * 31 {
+                return Err(format!(
+                    "records_check_hours must be from 0 (off) to 744 (a month), not {n}"
+                ));
+            }
+            m.records_check_hours = n;
+        }
         if let Some(n) = file.alert_unusual_hour_percent {
             if n > 50 {
                 return Err(format!(
@@ -347,10 +359,15 @@ mod security_tests {
             bluelamp_domain::Classification::OfficialSensitive
         );
         assert!(!default.security.tls);
+        assert_eq!(default.security.monitoring.records_check_hours, 24);
+        let off: FileConfig = toml::from_str("records_check_hours = 0").unwrap();
+        let off = Settings::resolve(&off, None, None, None, false, None).unwrap();
+        assert_eq!(off.security.monitoring.records_check_hours, 0);
         for bad in [
             "idle_timeout_minutes = 60",
             "accredited = \"TOP SECRET\"",
             "public_url = \"ftp://x\"",
+            "records_check_hours = 745",
         ] {
             let file: FileConfig = toml::from_str(bad).unwrap();
             let err = Settings::resolve(&file, None, None, None, false, None).unwrap_err();

@@ -359,6 +359,7 @@ pub async fn start_with(
     })?;
     let relay = relay.with_sink(Arc::new(search.clone()));
     let pole = pole.with_relay_waker(relay.waker());
+    let records_store = pole.store().clone();
     let monitor = bluelamp_app::monitoring::Monitor::new(
         pole.store().clone(),
         clock.clone(),
@@ -414,6 +415,15 @@ pub async fn start_with(
         Duration::from_secs(options.monitoring.every_seconds.max(1)),
         rx.clone(),
     ));
+    if options.monitoring.records_check_hours > 0 {
+        // Not awaited at shutdown: a check cut short writes nothing.
+        tokio::spawn(bluelamp_app::monitoring::run_records_check(
+            records_store,
+            clock.clone(),
+            Duration::from_secs(3600 * u64::from(options.monitoring.records_check_hours)),
+            rx.clone(),
+        ));
+    }
     let mut server_rx = rx;
     let handle = tokio::spawn(async move {
         let served = axum::serve(

@@ -423,3 +423,68 @@ async fn a_classification_column_changed_outside_bluelamp_fails_closed() {
         report.problems
     );
 }
+
+#[tokio::test]
+async fn the_scheduled_check_raises_an_alert_for_professional_standards() {
+    let (app, pid, ..) = app_with_records().await;
+    let clock = bluelamp_server::system_clock();
+    let clean = bluelamp_app::monitoring::records_check_round(app.store.as_ref(), clock.as_ref())
+        .await
+        .unwrap();
+    assert!(clean.ok());
+    let alerts = |app: &TestApp| {
+        let store = app.store.clone();
+        async move {
+            store
+                .audit_search(&bluelamp_store::AuditQuery {
+                    action: Some(bluelamp_domain::AuditAction::Alert),
+                    limit: 10,
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+        }
+    };
+    app.running.audit.checkpoint_round(true).await.unwrap();
+    assert!(alerts(&app).await.is_empty(), "no alert while all is well");
+    tamper(
+        &app,
+        &format!(
+            "UPDATE records SET body = json_set(body, '$.given_names', 'Eve') WHERE id = '{pid}'"
+        ),
+    )
+    .await;
+    let found = bluelamp_app::monitoring::records_check_round(app.store.as_ref(), clock.as_ref())
+        .await
+        .unwrap();
+    assert_eq!(found.problems.len(), 1);
+    app.running.audit.checkpoint_round(true).await.unwrap();
+    let raised = alerts(&app).await;
+    assert_eq!(raised.len(), 1);
+    assert_eq!(
+        raised[0].entry.details["rule"],
+        bluelamp_app::monitoring::rule::RECORDS_CHANGED
+    );
+    let psd = app
+        .sign_in_as(&user(
+            "ds.psd",
+            &["professional_standards"],
+            "PSD",
+            "SECRET",
+            &[],
+        ))
+        .await;
+    let page = psd
+        .client
+        .get(app.url("/alerts"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("changed outside Bluelamp") && page.contains(&pid),
+        "{page}"
+    );
+}
