@@ -127,16 +127,18 @@ pub async fn records_check_round(
     Ok(report)
 }
 
-/// Runs [`records_check_round`] every `every` (the first after `every`) until `stop`.
+/// Runs [`records_check_round`] ten minutes after start (so a node restarted every day
+/// still checks) and then every `every`, until `stop`.
 pub async fn run_records_check(
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     every: std::time::Duration,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
+    let mut wait = every.min(std::time::Duration::from_secs(600));
     loop {
         tokio::select! {
-            _ = tokio::time::sleep(every) => {}
+            _ = tokio::time::sleep(wait) => { wait = every; }
             _ = stop.changed() => {
                 if *stop.borrow() { break; }
                 continue;
