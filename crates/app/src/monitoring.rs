@@ -90,12 +90,19 @@ pub mod rule {
 
 /// Checks every record against the audit trail (`audit_log::check_records`) and, when any
 /// was changed outside Bluelamp, raises one alert naming them (the first 20) for
-/// professional standards. Returns what the check found.
+/// professional standards, unless the same problems were alerted on last time
+/// (`already_raised`, kept by the caller between rounds). Returns what the check found.
 pub async fn records_check_round(
     store: &dyn Store,
     clock: &dyn Clock,
+    already_raised: &mut Vec<String>,
 ) -> Result<crate::audit_log::RecordsReport, AppError> {
     let report = crate::audit_log::check_records(store).await?;
+    if report.problems == *already_raised {
+        // Nothing new since the last alert this process raised (or all still well).
+        return Ok(report);
+    }
+    already_raised.clone_from(&report.problems);
     if report.ok() {
         tracing::info!(
             checked = report.checked,
@@ -104,17 +111,18 @@ pub async fn records_check_round(
         return Ok(report);
     }
     tracing::error!(problems = report.problems.len(), first = %report.problems[0], "records changed outside Bluelamp");
+    let actor = Actor::system(MONITOR);
     let alert = AuditEntry::new(
         clock.now(),
-        Actor::system(MONITOR),
+        actor.clone(),
         AuditAction::Alert,
         "bluelamp-monitoring",
         RequestContext::default(),
     )
     .with_details(json!({
         "rule": rule::RECORDS_CHANGED,
-        "user_id": MONITOR,
-        "user_name": "Bluelamp",
+        "user_id": actor.user_id,
+        "user_name": actor.display_name,
         "summary": format!(
             "{} record(s) do not hold what the audit trail says was written to them: changed outside Bluelamp. The first: {}",
             report.problems.len(),
@@ -136,15 +144,18 @@ pub async fn run_records_check(
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut wait = every.min(std::time::Duration::from_secs(600));
+    let mut already_raised = Vec::new();
     loop {
         tokio::select! {
             _ = tokio::time::sleep(wait) => { wait = every; }
-            _ = stop.changed() => {
-                if *stop.borrow() { break; }
+            changed = stop.changed() => {
+                if changed.is_err() || *stop.borrow() { break; }
                 continue;
             }
         }
-        if let Err(e) = records_check_round(store.as_ref(), clock.as_ref()).await {
+        if let Err(e) =
+            records_check_round(store.as_ref(), clock.as_ref(), &mut already_raised).await
+        {
             tracing::error!(error = %e, "the check of records against the audit trail failed");
         }
     }

@@ -633,10 +633,7 @@ impl Store for PgStore {
             .fetch_all(&self.pool)
             .await
             .map_err(internal)?;
-        let items = rows
-            .iter()
-            .map(record_from_row)
-            .collect::<StoreResult<Vec<_>>>()?;
+        let items = readable_records(&rows)?;
         audit.subjects = items.iter().map(subject).collect();
         self.commit_audit(audit).await?;
         let total = u64::try_from(total).unwrap_or(0);
@@ -658,7 +655,7 @@ impl Store for PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(internal)?;
-        rows.iter().map(record_from_row).collect()
+        readable_records(&rows)
     }
 
     async fn scan(
@@ -677,7 +674,7 @@ impl Store for PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(internal)?;
-        rows.iter().map(record_from_row).collect()
+        readable_records(&rows)
     }
 
     async fn audit_only(&self, audit: AuditEntry) -> StoreResult<()> {

@@ -241,7 +241,7 @@ async fn a_database_from_before_0007_keeps_its_history() {
 
 #[tokio::test]
 #[ignore = "needs PostgreSQL: run with --ignored (.ci/run does)"]
-async fn a_classification_column_changed_by_hand_fails_the_read() {
+async fn a_record_whose_classification_column_was_changed_is_left_out() {
     let store = PgStore::connect(&fresh_database().await).await.unwrap();
     let id = bluelamp_domain::RecordId(uuid::Uuid::now_v7());
     store
@@ -272,6 +272,5 @@ async fn a_classification_column_changed_by_hand_fails_the_read() {
         .execute(store.pool())
         .await
         .unwrap();
-    let err = store.load(&[id]).await.unwrap_err().to_string();
-    assert!(err.contains("classification column"), "{err}");
+    assert!(store.load(&[id]).await.unwrap().is_empty(), "left out");
 }

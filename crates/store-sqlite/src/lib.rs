@@ -755,10 +755,7 @@ impl Store for SqliteStore {
             .fetch_all(&mut *self.readers.get().await?)
             .await
             .map_err(internal)?;
-        let items = rows
-            .iter()
-            .map(record_from_row)
-            .collect::<StoreResult<Vec<_>>>()?;
+        let items = readable_records(&rows)?;
         audit.subjects = items.iter().map(subject).collect();
         self.commit_audit(audit).await?;
         let total = u64::try_from(total).unwrap_or(0);
@@ -784,9 +781,7 @@ impl Store for SqliteStore {
                 .fetch_all(&mut *self.readers.get().await?)
                 .await
                 .map_err(internal)?;
-            for r in &rows {
-                out.push(record_from_row(r)?);
-            }
+            out.extend(readable_records(&rows)?);
         }
         Ok(out)
     }
@@ -804,7 +799,7 @@ impl Store for SqliteStore {
             .fetch_all(&mut *self.readers.get().await?)
             .await
             .map_err(internal)?;
-        rows.iter().map(record_from_row).collect()
+        readable_records(&rows)
     }
 
     async fn audit_only(&self, audit: AuditEntry) -> StoreResult<()> {

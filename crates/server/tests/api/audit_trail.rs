@@ -395,10 +395,10 @@ async fn a_record_written_while_the_check_runs_is_not_reported() {
 }
 
 #[tokio::test]
-async fn a_classification_column_changed_outside_bluelamp_fails_closed() {
+async fn a_record_whose_classification_column_was_changed_is_left_out_and_named() {
     // Lists filter on the column, decisions on the marking: a row whose two disagree was
-    // changed by hand (perhaps to let a record into lists it is kept out of), so it is not
-    // shown anywhere, and reads of it say why.
+    // changed by hand (perhaps to let a record into lists it is kept out of), so it is
+    // left out of every read (without stopping the rest), and the records check names it.
     let (app, pid, ..) = app_with_records().await;
     tamper(
         &app,
@@ -406,19 +406,19 @@ async fn a_classification_column_changed_outside_bluelamp_fails_closed() {
     )
     .await;
     let id: bluelamp_domain::RecordId = pid.parse().unwrap();
-    let err = app.store.load(&[id]).await.unwrap_err().to_string();
-    assert!(err.contains("classification column"), "{err}");
+    assert!(app.store.load(&[id]).await.unwrap().is_empty(), "left out");
     let r = app.get(&format!("/api/v1/persons/{pid}")).await;
-    assert!(r.status().is_server_error(), "{}", r.status());
+    assert_eq!(r.status(), reqwest::StatusCode::NOT_FOUND);
+    // The list still answers, without it.
     let r = app.get("/api/v1/persons").await;
-    assert!(r.status().is_server_error(), "{}", r.status());
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    assert!(!r.text().await.unwrap().contains(&pid));
     let report = records_report(&app).await;
     assert!(
-        report
-            .problems
-            .iter()
-            .any(|p| p.contains(&format!("record {pid} cannot be read"))
-                && p.contains("classification column")),
+        report.problems.iter().any(
+            |p| p.contains(&format!("record {pid} is missing or left out"))
+                && p.contains("classification column altered")
+        ),
         "{:?}",
         report.problems
     );
@@ -428,9 +428,14 @@ async fn a_classification_column_changed_outside_bluelamp_fails_closed() {
 async fn the_scheduled_check_raises_an_alert_for_professional_standards() {
     let (app, pid, ..) = app_with_records().await;
     let clock = bluelamp_server::system_clock();
-    let clean = bluelamp_app::monitoring::records_check_round(app.store.as_ref(), clock.as_ref())
-        .await
-        .unwrap();
+    let mut raised = Vec::new();
+    let clean = bluelamp_app::monitoring::records_check_round(
+        app.store.as_ref(),
+        clock.as_ref(),
+        &mut raised,
+    )
+    .await
+    .unwrap();
     assert!(clean.ok());
     let alerts = |app: &TestApp| {
         let store = app.store.clone();
@@ -454,10 +459,25 @@ async fn the_scheduled_check_raises_an_alert_for_professional_standards() {
         ),
     )
     .await;
-    let found = bluelamp_app::monitoring::records_check_round(app.store.as_ref(), clock.as_ref())
-        .await
-        .unwrap();
+    let found = bluelamp_app::monitoring::records_check_round(
+        app.store.as_ref(),
+        clock.as_ref(),
+        &mut raised,
+    )
+    .await
+    .unwrap();
     assert_eq!(found.problems.len(), 1);
+    let again = bluelamp_app::monitoring::records_check_round(
+        app.store.as_ref(),
+        clock.as_ref(),
+        &mut raised,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        again.problems, found.problems,
+        "the same problem, not alerted twice"
+    );
     app.running.audit.checkpoint_round(true).await.unwrap();
     let raised = alerts(&app).await;
     assert_eq!(raised.len(), 1);
