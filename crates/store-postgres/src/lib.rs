@@ -597,10 +597,7 @@ impl Store for PgStore {
             .fetch_all(&self.pool)
             .await
             .map_err(internal)?;
-        let links = rows
-            .iter()
-            .map(link_view_from_row)
-            .collect::<StoreResult<Vec<_>>>()?;
+        let links = readable_links(&rows)?;
         let shown = gate_links(&mut audit, gate, &rec, links);
         self.commit_audit(audit).await?;
         Ok(shown.map(|links| (rec, links)))

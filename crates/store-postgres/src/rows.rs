@@ -138,9 +138,27 @@ pub fn version_from_row(row: &PgRow) -> StoreResult<RecordVersion> {
     })
 }
 
-pub fn link_view_from_row(row: &PgRow) -> StoreResult<LinkView> {
+/// A record's links, leaving out (and logging) a link whose classification column and
+/// marking disagree, as [`readable_records`] does.
+pub fn readable_links(rows: &[PgRow]) -> StoreResult<Vec<LinkView>> {
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let link = record_unchecked(row)?;
+        match classification_agrees(
+            link.id,
+            i64::from(get::<i16>(row, "classification")?),
+            &link.marking,
+        ) {
+            Ok(()) => out.push(link_view(row, link)?),
+            Err(e) => tracing::error!(record = %link.id, error = %e, "a link left out"),
+        }
+    }
+    Ok(out)
+}
+
+fn link_view(row: &PgRow, link: StoredRecord) -> StoreResult<LinkView> {
     Ok(LinkView {
-        link: record_from_row(row)?,
+        link,
         other_id: RecordId(get(row, "other_id")?),
         other_kind: kind(&get::<String>(row, "other_kind")?)?,
         other_summary: get(row, "other_summary")?,

@@ -399,12 +399,16 @@ async fn a_record_whose_classification_column_was_changed_is_left_out_and_named(
     // Lists filter on the column, decisions on the marking: a row whose two disagree was
     // changed by hand (perhaps to let a record into lists it is kept out of), so it is
     // left out of every read (without stopping the rest), and the records check names it.
-    let (app, pid, ..) = app_with_records().await;
+    let (app, pid, vid, lid) = app_with_records().await;
     tamper(
         &app,
-        &format!("UPDATE records SET classification = 2 WHERE id = '{pid}'"),
+        &format!("UPDATE records SET classification = 2 WHERE id IN ('{pid}', '{lid}')"),
     )
     .await;
+    // The vehicle's links still answer, without the altered link.
+    let r = app.get(&format!("/api/v1/records/{vid}/links")).await;
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    assert!(!r.text().await.unwrap().contains(&lid));
     let id: bluelamp_domain::RecordId = pid.parse().unwrap();
     assert!(app.store.load(&[id]).await.unwrap().is_empty(), "left out");
     let r = app.get(&format!("/api/v1/persons/{pid}")).await;
