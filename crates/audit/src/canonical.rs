@@ -78,9 +78,9 @@ pub fn record_bytes(seq: i64, entry: &AuditEntry) -> Vec<u8> {
             Value::String(bluelamp_domain::time::to_rfc3339_micros(entry.at)),
         );
     }
-    let mut out = String::with_capacity(512);
-    to_canonical(&v, &mut out);
-    out.into_bytes()
+    let mut out = Vec::with_capacity(512);
+    write_canonical(&v, &mut out);
+    out
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use bluelamp_domain::audit::AuditSubject;
 use bluelamp_domain::{Actor, AuditEntry, Marking, RecordId, RecordKind, RequestContext};
 use bluelamp_store::support::{
-    check_held_content, classification_agrees, parse_action, parse_outcome,
+    check_held_content, classification_agrees, parse_action, parse_outcome, shown_among_many,
 };
 use bluelamp_store::*;
 use jiff::Timestamp;
@@ -57,28 +57,24 @@ fn status(s: &str) -> StoreResult<RecordStatus> {
 /// disagree: for reads of one record that must not go on without it (a change's own read).
 pub fn record_from_row(row: &PgRow) -> StoreResult<StoredRecord> {
     let rec = record_unchecked(row)?;
-    classification_agrees(
-        rec.id,
-        i64::from(get::<i16>(row, "classification")?),
-        &rec.marking,
-    )?;
+    classification_agrees(rec.id, classification(row)?, &rec.marking)?;
     Ok(rec)
 }
 
-/// Rows as records, leaving out (and logging) any whose classification column and marking
-/// disagree: one row altered by hand hides itself, and does not stop a list, a scan or a
-/// load of many. `bluelamp audit records` names it.
+/// Rows as records, leaving out those [`shown_among_many`] hides.
 pub fn readable_records(rows: &[PgRow]) -> StoreResult<Vec<StoredRecord>> {
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let rec = record_unchecked(row)?;
-        let column = i64::from(get::<i16>(row, "classification")?);
-        match classification_agrees(rec.id, column, &rec.marking) {
-            Ok(()) => out.push(rec),
-            Err(e) => tracing::error!(record = %rec.id, error = %e, "a record left out"),
+        if shown_among_many(&rec, classification(row)?) {
+            out.push(rec);
         }
     }
     Ok(out)
+}
+
+fn classification(row: &PgRow) -> StoreResult<i64> {
+    get::<i16>(row, "classification").map(i64::from)
 }
 
 fn record_unchecked(row: &PgRow) -> StoreResult<StoredRecord> {
@@ -138,19 +134,13 @@ pub fn version_from_row(row: &PgRow) -> StoreResult<RecordVersion> {
     })
 }
 
-/// A record's links, leaving out (and logging) a link whose classification column and
-/// marking disagree, as [`readable_records`] does.
+/// A record's links, leaving out those [`shown_among_many`] hides.
 pub fn readable_links(rows: &[PgRow]) -> StoreResult<Vec<LinkView>> {
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let link = record_unchecked(row)?;
-        match classification_agrees(
-            link.id,
-            i64::from(get::<i16>(row, "classification")?),
-            &link.marking,
-        ) {
-            Ok(()) => out.push(link_view(row, link)?),
-            Err(e) => tracing::error!(record = %link.id, error = %e, "a link left out"),
+        if shown_among_many(&link, classification(row)?) {
+            out.push(link_view(row, link)?);
         }
     }
     Ok(out)

@@ -145,6 +145,20 @@ pub fn classification_agrees(
     }
 }
 
+/// Whether a record read among many (a list, a load, a scan, a record's links) is shown:
+/// not when its classification column and marking disagree ([`classification_agrees`]),
+/// which is logged. One row altered by hand hides itself and does not stop the rest;
+/// `bluelamp audit records` names it.
+pub fn shown_among_many(rec: &StoredRecord, column: i64) -> bool {
+    match classification_agrees(rec.id, column, &rec.marking) {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::error!(record = %rec.id, error = %e, "a record left out of a read");
+            false
+        }
+    }
+}
+
 /// Adds `key: value` to an audit entry's details, keeping what the caller put there.
 pub fn merge_details(details: Value, key: &str, value: String) -> Value {
     match details {
