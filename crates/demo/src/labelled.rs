@@ -503,64 +503,65 @@ mod tests {
             }
         }
         let share = |a: u32, b: u32| f64::from(a) / f64::from(b.max(1));
-        let within = |x: f64, lo: f64, hi: f64, what: &str| {
-            assert!((lo..=hi).contains(&x), "{what}: {x}");
-        };
         assert!(n[0] > 400 && n[1] > 400, "{n:?}");
-        within(
-            share(same_eth[0], n[0]),
-            0.62,
-            0.78,
-            "brief, same ethnicity",
-        );
-        within(share(same_eth[1], n[1]), 0.75, 0.89, "full, same ethnicity");
-        within(
-            share(other_group, n[0] + n[1]),
-            0.0,
-            0.05,
-            "another ethnic group",
-        );
-        within(
-            share(same_nat[0], n[0]),
-            0.33,
-            0.50,
-            "brief, same nationality",
-        );
-        within(
-            share(same_nat[1], n[1]),
-            0.80,
-            0.93,
-            "full, same nationality",
-        );
-        within(
-            share(same_pob[0], with_pob[0]),
-            0.08,
-            0.22,
-            "brief, same birthplace",
-        );
-        within(
-            share(same_pob[1], with_pob[1]),
-            0.68,
-            0.82,
-            "full, same birthplace",
-        );
-        within(
-            share(heights[0], with_height[0]),
-            0.18,
-            0.32,
-            "brief, a height guessed",
-        );
-        within(
-            share(heights[1], with_height[1]),
-            0.73,
-            0.87,
-            "full, height measured",
-        );
-        within(
-            share(near_height, heights[1]),
-            0.50,
-            0.70,
-            "full, measured within 1 cm",
-        );
+        for (what, got, lo, hi) in [
+            (
+                "brief, same ethnicity",
+                share(same_eth[0], n[0]),
+                0.62,
+                0.78,
+            ),
+            ("full, same ethnicity", share(same_eth[1], n[1]), 0.75, 0.89),
+            (
+                "another ethnic group",
+                share(other_group, n[0] + n[1]),
+                0.0,
+                0.05,
+            ),
+            (
+                "brief, same nationality",
+                share(same_nat[0], n[0]),
+                0.33,
+                0.50,
+            ),
+            (
+                "full, same nationality",
+                share(same_nat[1], n[1]),
+                0.80,
+                0.93,
+            ),
+            (
+                "brief, same birthplace",
+                share(same_pob[0], with_pob[0]),
+                0.08,
+                0.22,
+            ),
+            (
+                "full, same birthplace",
+                share(same_pob[1], with_pob[1]),
+                0.68,
+                0.82,
+            ),
+            (
+                "brief, a height guessed",
+                share(heights[0], with_height[0]),
+                0.18,
+                0.32,
+            ),
+            (
+                "full, height measured",
+                share(heights[1], with_height[1]),
+                0.73,
+                0.87,
+            ),
+            (
+                "full, measured within 1 cm",
+                share(near_height, heights[1]),
+                0.50,
+                0.70,
+            ),
+        ] {
+            assert!((lo..=hi).contains(&got), "{what}: {got}");
+        }
     }
 }

@@ -205,3 +205,27 @@ async fn insert(pool: &PgPool, rows: &[Row]) -> Result<(), sqlx::Error> {
         .await
         .map(|_| ())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::refuses_a_row;
+
+    #[test]
+    fn only_a_refused_value_or_constraint_splits_a_group() {
+        // Unique violation, not-null, check, invalid text (a NUL byte), a value too long.
+        for code in ["23505", "23502", "23514", "22021", "22001"] {
+            assert!(refuses_a_row(Some(code)), "{code}");
+        }
+        // Statement timeout, read-only standby, disk full, shutdown, serialization, none.
+        for code in [
+            Some("57014"),
+            Some("25006"),
+            Some("53100"),
+            Some("57P01"),
+            Some("40001"),
+            None,
+        ] {
+            assert!(!refuses_a_row(code), "{code:?}");
+        }
+    }
+}

@@ -1606,43 +1606,22 @@ pub async fn written_versions_carry_the_hash_of_their_stored_content(store: Arc<
     let b = person("Other");
     let l = link(a.id, b.id, "associate_of");
     store
-        .apply(Change {
-            ops: vec![
-                WriteOp::Insert(a.clone()),
-                WriteOp::Insert(b.clone()),
-                WriteOp::Insert(l.clone()),
-            ],
-            audit: audit(AuditAction::Create),
-            events: vec![],
-        })
+        .apply(change(vec![
+            WriteOp::Insert(a.clone()),
+            WriteOp::Insert(b.clone()),
+            WriteOp::Insert(l.clone()),
+        ]))
         .await
         .unwrap();
-    store
-        .apply(Change {
-            ops: vec![WriteOp::Update {
-                id: b.id,
-                base_version: 1,
-                marking: Marking::official(),
-                summary: "OTHER, Jane".into(),
-                subtype: None,
-                body: json!({"family_name": "Other", "given_names": "Jane"}),
-            }],
-            audit: audit(AuditAction::Update),
-            events: vec![],
-        })
-        .await
-        .unwrap();
-    store
-        .apply(Change {
-            ops: vec![WriteOp::End {
-                id: l.id,
-                base_version: 1,
-            }],
-            audit: audit(AuditAction::Unlink),
-            events: vec![],
-        })
-        .await
-        .unwrap();
+    for op in [
+        update(b.id, 1, "Other", Classification::Official),
+        WriteOp::End {
+            id: l.id,
+            base_version: 1,
+        },
+    ] {
+        store.apply(change(vec![op])).await.unwrap();
+    }
     store
         .consult(a.id, &OpenGate, audit(AuditAction::View))
         .await

@@ -498,15 +498,7 @@ async fn the_scheduled_check_raises_an_alert_for_professional_standards() {
             &[],
         ))
         .await;
-    let page = psd
-        .client
-        .get(app.url("/alerts"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = text_of(&psd.client, app.url("/alerts")).await;
     assert!(
         page.contains("changed outside Bluelamp") && page.contains(&pid),
         "{page}"
