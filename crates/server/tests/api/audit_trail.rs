@@ -504,3 +504,43 @@ async fn the_scheduled_check_raises_an_alert_for_professional_standards() {
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn the_check_runs_on_its_schedule_alerts_once_and_stops_with_the_server() {
+    let (app, pid, ..) = app_with_records().await;
+    tamper(
+        &app,
+        &format!("UPDATE records SET summary = 'Changed' WHERE id = '{pid}'"),
+    )
+    .await;
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(bluelamp_app::monitoring::run_records_check(
+        app.store.clone(),
+        bluelamp_server::system_clock(),
+        std::time::Duration::from_millis(20),
+        rx,
+    ));
+    let alerts = async || {
+        app.store
+            .audit_entries(0, 10_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.entry.details["rule"] == "records_changed")
+            .count()
+    };
+    let mut waited = 0;
+    while alerts().await == 0 && waited < 250 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        waited += 1;
+    }
+    // Several more rounds find the same problem: still one alert.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(alerts().await, 1);
+    // A server that goes away without saying so (the sender dropped) stops it too.
+    drop(stop);
+    tokio::time::timeout(std::time::Duration::from_secs(5), task)
+        .await
+        .expect("the check stops")
+        .unwrap();
+}
