@@ -40,6 +40,7 @@ use crate::features::{NameFeatures, PersonFeatures};
 use crate::normalise::fold;
 use crate::query::{ParsedQuery, PostcodeQuery, dob_of_query};
 use crate::score::{FieldScore, score};
+use crate::union::SeekingUnion;
 use crate::variants::variant_groups;
 
 /// Bumped whenever the schema or what is indexed changes: an index written by another
@@ -609,7 +610,7 @@ impl SearchIndex {
                     let mut given_any = Vec::new();
                     given_clauses(f, g, &mut given_any);
                     let both: Vec<(Occur, Box<dyn Query>)> = vec![
-                        (Occur::Must, Box::new(BooleanQuery::new(given_any))),
+                        (Occur::Must, Box::new(SeekingUnion::new(given_any))),
                         (Occur::Must, dob_clauses(f, &d)),
                     ];
                     alternatives.push((Occur::Should, Box::new(BooleanQuery::new(both))));
@@ -627,7 +628,9 @@ impl SearchIndex {
                 } else {
                     Box::new(BooleanQuery::new(vec![
                         (Occur::Must, by_name),
-                        (Occur::Must, Box::new(BooleanQuery::new(also))),
+                        // Sought once for each person the family name gathers, never
+                        // walked: see [`SeekingUnion`].
+                        (Occur::Must, Box::new(SeekingUnion::new(also))),
                     ]))
                 },
             ));

@@ -30,6 +30,7 @@ pub mod phonetic;
 pub mod query;
 pub mod score;
 pub mod similarity;
+mod union;
 pub mod variants;
 
 pub use dob::{DobAgreement, DobQuery, DobQueryMatch, compare_dob, matches_query};
