@@ -685,7 +685,7 @@ impl SearchIndex {
             place_of_birth: None,
             height_cm: None,
         };
-        let mut hits = Vec::with_capacity(found.len());
+        let mut scored = Vec::with_capacity(found.len());
         for (_, address) in found {
             let doc: TantivyDocument = searcher.doc(address)?;
             let Some(candidate) = doc
@@ -725,16 +725,31 @@ impl SearchIndex {
             if s.weight <= 0.0 {
                 continue;
             }
-            hits.push(self.hit(&doc, RecordKind::Person, s.weight, s.explain(), s.fields)?);
+            let id = self
+                .doc_id(&doc)
+                .ok_or_else(|| IndexError::Other("a document has no record id".into()))?;
+            scored.push((shown_score(s.weight), id, s, doc));
         }
-        hits.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then_with(|| a.summary.cmp(&b.summary))
-                .then_with(|| a.id.0.cmp(&b.id.0))
+        // Ranked by the score as shown, then by summary and id; only the page's hits are
+        // built (their explanations are the costly part).
+        let summary = |doc: &TantivyDocument| {
+            doc.get_first(f.summary)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        scored.sort_by_cached_key(|(score, id, _, doc)| {
+            (std::cmp::Reverse(OrderedScore(*score)), summary(doc), id.0)
         });
-        let total = hits.len();
-        let page = hits.into_iter().skip(offset).take(limit).collect();
+        let total = scored.len();
+        let page = scored
+            .into_iter()
+            .skip(offset)
+            .take(limit)
+            .map(|(_, _, s, doc)| {
+                self.hit(&doc, RecordKind::Person, s.weight, s.explain(), s.fields)
+            })
+            .collect::<IndexResult<Vec<_>>>()?;
         Ok(Some(KindResults {
             kind: RecordKind::Person,
             total,
@@ -843,7 +858,7 @@ impl SearchIndex {
             classification,
             subtype: text(self.f.subtype),
             summary: text(self.f.summary).unwrap_or_default(),
-            score: (score * 100.0).round() / 100.0,
+            score: shown_score(score),
             reason,
             fields,
         })
@@ -1120,6 +1135,34 @@ fn family_clauses(
 /// Given names' clauses: each given name (6), its variants (4), its sound-alike code (2) and
 /// its initial (1). A typo in a given name is weighed by the match model once the family
 /// name has found the record.
+/// A score as a hit shows it: to two decimal places.
+fn shown_score(score: f64) -> f64 {
+    (score * 100.0).round() / 100.0
+}
+
+/// A score ordered as `f64::total_cmp` orders it, to sort by.
+struct OrderedScore(f64);
+
+impl PartialEq for OrderedScore {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for OrderedScore {}
+
+impl PartialOrd for OrderedScore {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for OrderedScore {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
 fn given_clauses(f: &Fields, given: &str, out: &mut Vec<(Occur, Box<dyn Query>)>) {
     let n = NameFeatures::new("x", Some(given), None);
     for g in &n.given {

@@ -6,12 +6,17 @@
 /// Jaro-Winkler similarity in [0, 1] (1 for equal strings), with the usual prefix scale of
 /// 0.1 over at most 4 leading characters.
 pub fn jaro_winkler(a: &str, b: &str) -> f64 {
-    // Order the inputs so that the greedy matching is the same whichever way round.
-    let (a, b) = if a <= b { (a, b) } else { (b, a) };
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let j = jaro(&a, &b);
-    let prefix = a.iter().zip(&b).take(4).take_while(|(x, y)| x == y).count();
+    jaro_winkler_chars(&a, &b)
+}
+
+fn jaro_winkler_chars(a: &[char], b: &[char]) -> f64 {
+    // Order the inputs so that the greedy matching is the same whichever way round (the
+    // order of characters is the order of the strings they spell).
+    let (a, b) = if a <= b { (a, b) } else { (b, a) };
+    let j = jaro(a, b);
+    let prefix = a.iter().zip(b).take(4).take_while(|(x, y)| x == y).count();
     let prefix = f64::from(u8::try_from(prefix).unwrap_or(4));
     j + prefix * 0.1 * (1.0 - j)
 }
@@ -24,29 +29,50 @@ fn jaro(a: &[char], b: &[char]) -> f64 {
         return 0.0;
     }
     let window = (a.len().max(b.len()) / 2).saturating_sub(1);
-    let mut b_used = vec![false; b.len()];
-    let mut a_matched: Vec<char> = Vec::new();
+    // Names are short: the working space is on the stack unless they are not.
+    let mut used_here = [false; SHORT];
+    let mut used_heap = Vec::new();
+    let b_used: &mut [bool] = if b.len() <= SHORT {
+        &mut used_here[..b.len()]
+    } else {
+        used_heap.resize(b.len(), false);
+        &mut used_heap
+    };
+    let mut matched_here = [' '; SHORT];
+    let mut matched_heap = Vec::new();
+    let a_matched: &mut [char] = if a.len() <= SHORT {
+        &mut matched_here[..a.len()]
+    } else {
+        matched_heap.resize(a.len(), ' ');
+        &mut matched_heap
+    };
+    let mut matched = 0usize;
     for (i, ca) in a.iter().enumerate() {
         let lo = i.saturating_sub(window);
         let hi = (i + window + 1).min(b.len());
         for j in lo..hi {
             if !b_used[j] && b[j] == *ca {
                 b_used[j] = true;
-                a_matched.push(*ca);
+                a_matched[matched] = *ca;
+                matched += 1;
                 break;
             }
         }
     }
-    if a_matched.is_empty() {
+    if matched == 0 {
         return 0.0;
     }
-    let b_matched = b.iter().zip(&b_used).filter(|(_, u)| **u).map(|(c, _)| *c);
-    let half_transpositions = a_matched
+    let b_matched = b
+        .iter()
+        .zip(b_used.iter())
+        .filter(|(_, u)| **u)
+        .map(|(c, _)| *c);
+    let half_transpositions = a_matched[..matched]
         .iter()
         .zip(b_matched)
         .filter(|(x, y)| **x != *y)
         .count();
-    let m = count(a_matched.len());
+    let m = count(matched);
     let t = count(half_transpositions) / 2.0;
     (m / count(a.len()) + m / count(b.len()) + (m - t) / m) / 3.0
 }
@@ -82,21 +108,96 @@ pub fn damerau_levenshtein(a: &str, b: &str) -> usize {
     d[a.len() * width + b.len()]
 }
 
+/// How many characters a name may have for the comparisons below to work on the stack.
+const SHORT: usize = 32;
+
+/// Whether the optimal-string-alignment distance between `a` and `b` (at most [`SHORT`]
+/// characters each) is at most `k`, stopping as soon as two rows in a row exceed it (a
+/// swap of two letters steps over one row, never two).
+fn within(a: &[char], b: &[char], k: usize) -> bool {
+    if a.len().abs_diff(b.len()) > k {
+        return false;
+    }
+    let width = b.len() + 1;
+    let mut rows = [[0usize; SHORT + 1]; 3];
+    for (j, cell) in rows[0].iter_mut().enumerate().take(width) {
+        *cell = j;
+    }
+    let mut over_before = false;
+    for i in 1..=a.len() {
+        let (two_back, one_back, this) = ((i + 1) % 3, (i - 1) % 3, i % 3);
+        rows[this][0] = i;
+        let mut row_min = i;
+        for j in 1..width {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (rows[one_back][j] + 1)
+                .min(rows[this][j - 1] + 1)
+                .min(rows[one_back][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(rows[two_back][j - 2] + 1);
+            }
+            rows[this][j] = best;
+            row_min = row_min.min(best);
+        }
+        let over = row_min > k;
+        if over && over_before {
+            return false;
+        }
+        over_before = over;
+    }
+    rows[a.len() % 3][b.len()] <= k
+}
+
 /// Whether two folded names are plausibly one mistyped as the other: one edit for names of
 /// 4 to 7 letters, two for 8 or more, or a Jaro-Winkler similarity of at least 0.93 for
 /// names of 4 letters or more. Names shorter than 4 letters are never typos of each other
 /// (too many short names are one letter apart).
+///
+/// Called for every pair of names a search or a duplicate scan compares, so it works on the
+/// stack and stops counting edits once there are too many.
 pub fn is_typo(a: &str, b: &str) -> bool {
     if a == b {
         return false;
     }
-    let shorter = a.chars().count().min(b.chars().count());
-    let longer = a.chars().count().max(b.chars().count());
-    if shorter < 4 {
+    let mut here = [[' '; SHORT]; 2];
+    let [x_buf, y_buf] = &mut here;
+    let (Some(x), Some(y)) = (chars_into(a, x_buf), chars_into(b, y_buf)) else {
+        // Longer than any name: the plain functions, on the heap.
+        return typo_by(
+            a.chars().count(),
+            b.chars().count(),
+            |k| damerau_levenshtein(a, b) <= k,
+            || jaro_winkler(a, b),
+        );
+    };
+    typo_by(
+        x.len(),
+        y.len(),
+        |k| within(x, y, k),
+        || jaro_winkler_chars(x, y),
+    )
+}
+
+fn typo_by(
+    len_a: usize,
+    len_b: usize,
+    edits_within: impl FnOnce(usize) -> bool,
+    similarity: impl FnOnce() -> f64,
+) -> bool {
+    if len_a.min(len_b) < 4 {
         return false;
     }
-    let allowed = if longer >= 8 { 2 } else { 1 };
-    damerau_levenshtein(a, b) <= allowed || jaro_winkler(a, b) >= 0.93
+    let allowed = if len_a.max(len_b) >= 8 { 2 } else { 1 };
+    edits_within(allowed) || similarity() >= 0.93
+}
+
+fn chars_into<'a>(s: &str, buf: &'a mut [char; SHORT]) -> Option<&'a [char]> {
+    let mut n = 0;
+    for c in s.chars() {
+        *buf.get_mut(n)? = c;
+        n += 1;
+    }
+    Some(&buf[..n])
 }
 
 #[cfg(test)]
@@ -144,6 +245,20 @@ mod tests {
         fn similarity_is_symmetric(a in "[a-e]{0,8}", b in "[a-e]{0,8}") {
             prop_assert_eq!(jaro_winkler(&a, &b), jaro_winkler(&b, &a));
             prop_assert_eq!(damerau_levenshtein(&a, &b), damerau_levenshtein(&b, &a));
+        }
+
+        /// The stack-bound, early-stopping check says what the plain definition says,
+        /// names past the stack's length included.
+        #[test]
+        fn is_typo_is_its_definition(a in "[a-eł]{0,12}", b in "[a-eł]{0,12}", long in 0usize..3) {
+            let pad = "x".repeat(long * 15);
+            let (a, b) = (format!("{pad}{a}"), format!("{pad}{b}"));
+            let (la, lb) = (a.chars().count(), b.chars().count());
+            let allowed = if la.max(lb) >= 8 { 2 } else { 1 };
+            let definition = a != b
+                && la.min(lb) >= 4
+                && (damerau_levenshtein(&a, &b) <= allowed || jaro_winkler(&a, &b) >= 0.93);
+            prop_assert_eq!(is_typo(&a, &b), definition);
         }
 
         #[test]
