@@ -251,6 +251,12 @@ fn identifiers_find_their_person() {
         "spaces split a token"
     );
     assert_eq!(f.first("QQ123456").unwrap().id, p);
+    // An object with the same reference is found as an object, never as a person.
+    let passport = f.object(json!({ "details": {
+        "kind": "document", "document_type": "passport", "number": "QQ123456"
+    } }));
+    assert_eq!(f.ids("QQ123456", RecordKind::Person), [p]);
+    assert_eq!(f.ids("QQ123456", RecordKind::Object), [passport]);
 }
 
 #[test]
