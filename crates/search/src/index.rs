@@ -1132,9 +1132,6 @@ fn family_clauses(
     }
 }
 
-/// Given names' clauses: each given name (6), its variants (4), its sound-alike code (2) and
-/// its initial (1). A typo in a given name is weighed by the match model once the family
-/// name has found the record.
 /// A score as a hit shows it: to two decimal places.
 fn shown_score(score: f64) -> f64 {
     (score * 100.0).round() / 100.0
@@ -1163,6 +1160,9 @@ impl Ord for OrderedScore {
     }
 }
 
+/// Given names' clauses: each given name (6), its variants (4), its sound-alike code (2) and
+/// its initial (1). A typo in a given name is weighed by the match model once the family
+/// name has found the record.
 fn given_clauses(f: &Fields, given: &str, out: &mut Vec<(Occur, Box<dyn Query>)>) {
     let n = NameFeatures::new("x", Some(given), None);
     for g in &n.given {

@@ -240,7 +240,74 @@ mod tests {
         assert!(!is_typo("smith", "smith"));
     }
 
+    /// Jaro as first written here, on the heap: the reference for the stack-bound one.
+    fn jaro_on_the_heap(a: &[char], b: &[char]) -> f64 {
+        if a.is_empty() && b.is_empty() {
+            return 1.0;
+        }
+        if a.is_empty() || b.is_empty() {
+            return 0.0;
+        }
+        let window = (a.len().max(b.len()) / 2).saturating_sub(1);
+        let mut b_used = vec![false; b.len()];
+        let mut a_matched: Vec<char> = Vec::new();
+        for (i, ca) in a.iter().enumerate() {
+            let lo = i.saturating_sub(window);
+            let hi = (i + window + 1).min(b.len());
+            for j in lo..hi {
+                if !b_used[j] && b[j] == *ca {
+                    b_used[j] = true;
+                    a_matched.push(*ca);
+                    break;
+                }
+            }
+        }
+        if a_matched.is_empty() {
+            return 0.0;
+        }
+        let b_matched = b.iter().zip(&b_used).filter(|(_, u)| **u).map(|(c, _)| *c);
+        let t = a_matched
+            .iter()
+            .zip(b_matched)
+            .filter(|(x, y)| **x != *y)
+            .count();
+        let m = count(a_matched.len());
+        (m / count(a.len()) + m / count(b.len()) + (m - count(t) / 2.0) / m) / 3.0
+    }
+
     proptest! {
+        /// The early-stopping count of edits agrees with the full table for every
+        /// allowance, on names up to the stack's length, the second a few edits (swaps
+        /// of neighbours among them) away from the first.
+        #[test]
+        fn within_is_the_distance_bounded(
+            a in "[a-dł]{0,30}",
+            edits in proptest::collection::vec((0u8..4, 0usize..32, proptest::sample::select(vec!['a', 'b', 'ł'])), 0..4),
+            k in 0usize..5,
+        ) {
+            let x: Vec<char> = a.chars().collect();
+            let mut y = x.clone();
+            for (op, at, c) in edits {
+                let at = at % (y.len() + 1);
+                match op {
+                    0 if at + 1 < y.len() => y.swap(at, at + 1),
+                    1 if y.len() < SHORT => y.insert(at, c),
+                    2 if at < y.len() => { y.remove(at); }
+                    3 if at < y.len() => y[at] = c,
+                    _ => {}
+                }
+            }
+            let b: String = y.iter().collect();
+            prop_assert_eq!(within(&x, &y, k), damerau_levenshtein(&a, &b) <= k);
+        }
+
+        /// Jaro on the stack is Jaro on the heap, short names and long.
+        #[test]
+        fn jaro_is_unchanged(a in "[a-fł]{0,40}", b in "[a-fł]{0,40}") {
+            let (x, y): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+            prop_assert_eq!(jaro(&x, &y), jaro_on_the_heap(&x, &y));
+        }
+
         #[test]
         fn similarity_is_symmetric(a in "[a-e]{0,8}", b in "[a-e]{0,8}") {
             prop_assert_eq!(jaro_winkler(&a, &b), jaro_winkler(&b, &a));

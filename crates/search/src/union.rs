@@ -32,13 +32,19 @@ impl Clone for SeekingUnion {
 }
 
 impl SeekingUnion {
-    /// The union of `clauses`, each of which must be `Should` (as in a `BooleanQuery` of
-    /// alternatives). A clause that is itself a union of `Should` clauses is opened up, so
-    /// that no buffered union is left inside to be sought.
+    /// The union of `clauses`, alternatives as in a `BooleanQuery` of `Should` clauses. A
+    /// clause that is itself a union of `Should` clauses is opened up, so that no buffered
+    /// union is left inside to be sought. Given any clause that is not `Should`, the
+    /// clauses are kept together as the one `BooleanQuery` they describe, so the meaning
+    /// never changes.
     pub(crate) fn new(clauses: Vec<(Occur, Box<dyn Query>)>) -> Self {
+        if clauses.iter().any(|(o, _)| *o != Occur::Should) {
+            return SeekingUnion {
+                clauses: vec![Box::new(BooleanQuery::new(clauses))],
+            };
+        }
         let mut flat = Vec::with_capacity(clauses.len());
-        for (occur, q) in clauses {
-            debug_assert_eq!(occur, Occur::Should, "a union's clauses are alternatives");
+        for (_, q) in clauses {
             flatten(q, &mut flat);
         }
         SeekingUnion { clauses: flat }
@@ -90,22 +96,40 @@ impl Weight for SeekingUnionWeight {
                 scorers.push(s);
             }
         }
+        // As tantivy's union does: nothing left, nothing to wrap; one clause, itself.
+        if scorers.len() <= 1 {
+            return Ok(scorers
+                .pop()
+                .unwrap_or_else(|| Box::new(tantivy::query::EmptyScorer)));
+        }
         let doc = scorers.iter().map(|s| s.doc()).min().unwrap_or(TERMINATED);
-        Ok(Box::new(SeekingUnionScorer { scorers, doc }))
+        Ok(Box::new(SeekingUnionScorer {
+            scorers,
+            doc,
+            max_doc: reader.max_doc(),
+        }))
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        let mut scorer = self.scorer(reader, 1.0)?;
-        if scorer.seek(doc) != doc {
+        let mut total = 0.0;
+        let mut details = Vec::new();
+        for w in &self.weights {
+            // Only a clause that matches is asked to explain: a scorer may not be sought
+            // backwards, and some of tantivy's own explanations seek without looking.
+            let mut s = w.scorer(reader, 1.0)?;
+            if s.doc() <= doc && s.seek(doc) == doc {
+                total += s.score();
+                details.push(w.explain(reader, doc)?);
+            }
+        }
+        if details.is_empty() {
             return Err(TantivyError::InvalidArgument(format!(
                 "document #({doc}) does not match"
             )));
         }
-        let mut explanation = Explanation::new("sum of the clauses that match", scorer.score());
-        for w in &self.weights {
-            if let Ok(e) = w.explain(reader, doc) {
-                explanation.add_detail(e);
-            }
+        let mut explanation = Explanation::new("sum of the clauses that match", total);
+        for d in details {
+            explanation.add_detail(d);
         }
         Ok(explanation)
     }
@@ -115,6 +139,7 @@ struct SeekingUnionScorer {
     /// The clauses not yet exhausted, each on a document at or after `doc`.
     scorers: Vec<Box<dyn Scorer>>,
     doc: DocId,
+    max_doc: u32,
 }
 
 impl SeekingUnionScorer {
@@ -163,6 +188,7 @@ impl DocSet for SeekingUnionScorer {
         self.scorers
             .iter()
             .fold(0u32, |n, s| n.saturating_add(s.size_hint()))
+            .min(self.max_doc)
     }
 
     fn cost(&self) -> u64 {
@@ -188,7 +214,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use tantivy::collector::TopDocs;
-    use tantivy::query::{BoostQuery, TermQuery};
+    use tantivy::query::{BoostQuery, ConstScoreQuery, TermQuery};
     use tantivy::schema::{IndexRecordOption, STRING, Schema};
     use tantivy::{Index, TantivyDocument, Term};
 
@@ -200,6 +226,23 @@ mod tests {
             )),
             boost,
         ))
+    }
+
+    /// A constant-score clause, as a person search writes them.
+    fn constant(field: tantivy::schema::Field, t: &str, score: f32) -> Box<dyn Query> {
+        Box::new(ConstScoreQuery::new(
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, t),
+                IndexRecordOption::Basic,
+            )),
+            score,
+        ))
+    }
+
+    fn clauses_with<'a>(
+        c: impl Iterator<Item = &'a (Occur, Box<dyn Query>)>,
+    ) -> Vec<(Occur, Box<dyn Query>)> {
+        c.map(|(o, q)| (*o, q.box_clone())).collect()
     }
 
     proptest! {
@@ -237,7 +280,11 @@ mod tests {
                 let mut c: Vec<(Occur, Box<dyn Query>)> = wanted
                     .iter()
                     .enumerate()
-                    .map(|(i, t)| (Occur::Should, term(f, &t.to_string(), 1.0 + i as f32)))
+                    .map(|(i, t)| {
+                        let (t, w) = (t.to_string(), 1.0 + i as f32);
+                        let q = if i % 2 == 0 { term(f, &t, w) } else { constant(f, &t, w) };
+                        (Occur::Should, q)
+                    })
                     .collect();
                 if !nested.is_empty() {
                     let inner: Vec<(Occur, Box<dyn Query>)> = nested
@@ -274,8 +321,24 @@ mod tests {
             };
             let boolean: Box<dyn Query> = Box::new(BooleanQuery::new(clauses()));
             let seeking: Box<dyn Query> = Box::new(SeekingUnion::new(clauses()));
-            prop_assert!(agree(run(boolean.as_ref()), run(seeking.as_ref())));
-            prop_assert!(agree(run(led(boolean).as_ref()), run(led(seeking).as_ref())));
+            let found = run(seeking.as_ref());
+            prop_assert!(agree(run(boolean.as_ref()), found.clone()));
+            prop_assert!(agree(run(led(boolean).as_ref()), run(led(seeking.box_clone()).as_ref())));
+            // Each document found explains its score; one not found is not explained.
+            for (doc, score) in &found {
+                let e = seeking.explain(&searcher, tantivy::DocAddress::new(0, *doc)).unwrap();
+                prop_assert!((e.value() - score).abs() <= 1e-5 * score.abs().max(1.0));
+            }
+            if let Some(missing) = (0..docs.len() as u32).find(|d| found.iter().all(|(f, _)| f != d)) {
+                prop_assert!(seeking.explain(&searcher, tantivy::DocAddress::new(0, missing)).is_err());
+            }
+            // A clause that is not an alternative keeps the clauses' meaning as they are.
+            let mut excluding = clauses();
+            excluding.push((Occur::MustNot, term(f, &narrow.to_string(), 1.0)));
+            prop_assert!(agree(
+                run(&BooleanQuery::new(clauses_with(excluding.iter()))),
+                run(&SeekingUnion::new(clauses_with(excluding.iter()))),
+            ));
         }
     }
 }
