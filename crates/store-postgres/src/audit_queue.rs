@@ -50,12 +50,6 @@ pub(crate) struct AuditQueue {
     queue: mpsc::Sender<Job>,
 }
 
-impl std::fmt::Debug for Job {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Job")
-    }
-}
-
 impl AuditQueue {
     /// Starts the workers. They stop when the last handle to the store is dropped.
     pub(crate) fn spawn(pool: PgPool) -> Self {

@@ -3,7 +3,7 @@
 use bluelamp_domain::audit::AuditSubject;
 use bluelamp_domain::{Actor, AuditEntry, Marking, RecordId, RecordKind, RequestContext};
 use bluelamp_store::support::{
-    check_held_content, classification_agrees, parse_action, parse_outcome, shown_among_many,
+    check_held_content, classification_agrees, parse_action, parse_outcome, readable,
 };
 use bluelamp_store::*;
 use jiff::Timestamp;
@@ -56,21 +56,19 @@ fn status(s: &str) -> StoreResult<RecordStatus> {
 /// A row as a record, refusing (an error) a row whose classification column and marking
 /// disagree: for reads of one record that must not go on without it (a change's own read).
 pub fn record_from_row(row: &PgRow) -> StoreResult<StoredRecord> {
-    let rec = record_unchecked(row)?;
-    classification_agrees(rec.id, classification(row)?, &rec.marking)?;
+    let (rec, column) = decoded(row)?;
+    classification_agrees(rec.id, column, &rec.marking)?;
     Ok(rec)
 }
 
-/// Rows as records, leaving out those [`shown_among_many`] hides.
+/// Rows as records, leaving out those `support::shown_among_many` hides.
 pub fn readable_records(rows: &[PgRow]) -> StoreResult<Vec<StoredRecord>> {
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let rec = record_unchecked(row)?;
-        if shown_among_many(&rec, classification(row)?) {
-            out.push(rec);
-        }
-    }
-    Ok(out)
+    readable(rows, decoded, |_, rec| Ok(rec))
+}
+
+/// A row's record and its classification column, not yet compared.
+fn decoded(row: &PgRow) -> StoreResult<(StoredRecord, i64)> {
+    Ok((record_unchecked(row)?, classification(row)?))
 }
 
 fn classification(row: &PgRow) -> StoreResult<i64> {
@@ -134,16 +132,9 @@ pub fn version_from_row(row: &PgRow) -> StoreResult<RecordVersion> {
     })
 }
 
-/// A record's links, leaving out those [`shown_among_many`] hides.
+/// A record's links, leaving out those `support::shown_among_many` hides.
 pub fn readable_links(rows: &[PgRow]) -> StoreResult<Vec<LinkView>> {
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let link = record_unchecked(row)?;
-        if shown_among_many(&link, classification(row)?) {
-            out.push(link_view(row, link)?);
-        }
-    }
-    Ok(out)
+    readable(rows, decoded, link_view)
 }
 
 fn link_view(row: &PgRow, link: StoredRecord) -> StoreResult<LinkView> {

@@ -107,12 +107,6 @@ pub(crate) struct Writer {
     queue: mpsc::Sender<Job>,
 }
 
-impl std::fmt::Debug for Job {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Job")
-    }
-}
-
 impl Writer {
     /// Starts the writer task, which owns `conn` (the only connection that writes). It
     /// stops, closing the connection, when the last handle to the store is dropped.

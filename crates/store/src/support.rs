@@ -159,6 +159,24 @@ pub fn shown_among_many(rec: &StoredRecord, column: i64) -> bool {
     }
 }
 
+/// Rows read among many, as `T`, leaving out those [`shown_among_many`] hides. `decode`
+/// reads a row's record and its classification column; `keep` makes what is returned of
+/// a row that is shown (the record itself, or a link with its other end).
+pub fn readable<R, T>(
+    rows: &[R],
+    decode: impl Fn(&R) -> StoreResult<(StoredRecord, i64)>,
+    keep: impl Fn(&R, StoredRecord) -> StoreResult<T>,
+) -> StoreResult<Vec<T>> {
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let (rec, column) = decode(row)?;
+        if shown_among_many(&rec, column) {
+            out.push(keep(row, rec)?);
+        }
+    }
+    Ok(out)
+}
+
 /// Adds `key: value` to an audit entry's details, keeping what the caller put there.
 pub fn merge_details(details: Value, key: &str, value: String) -> Value {
     match details {
