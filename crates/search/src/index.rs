@@ -886,14 +886,14 @@ impl SearchIndex {
     }
 }
 
-fn term_query(field: Field, text: &str) -> Box<dyn Query> {
+pub(crate) fn term_query(field: Field, text: &str) -> Box<dyn Query> {
     Box::new(TermQuery::new(
         Term::from_field_text(field, text),
         IndexRecordOption::Basic,
     ))
 }
 
-fn boosted(q: Box<dyn Query>, score: f32) -> Box<dyn Query> {
+pub(crate) fn boosted(q: Box<dyn Query>, score: f32) -> Box<dyn Query> {
     Box::new(ConstScoreQuery::new(q, score))
 }
 

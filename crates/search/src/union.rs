@@ -212,31 +212,16 @@ impl Scorer for SeekingUnionScorer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::index::{boosted, term_query};
     use proptest::prelude::*;
     use tantivy::collector::TopDocs;
-    use tantivy::query::{BoostQuery, ConstScoreQuery, TermQuery};
-    use tantivy::schema::{IndexRecordOption, STRING, Schema};
-    use tantivy::{Index, TantivyDocument, Term};
+    use tantivy::query::BoostQuery;
+    use tantivy::schema::{STRING, Schema};
+    use tantivy::{Index, TantivyDocument};
 
+    /// A clause scored by the term's statistics (BM25), boosted.
     fn term(field: tantivy::schema::Field, t: &str, boost: f32) -> Box<dyn Query> {
-        Box::new(BoostQuery::new(
-            Box::new(TermQuery::new(
-                Term::from_field_text(field, t),
-                IndexRecordOption::Basic,
-            )),
-            boost,
-        ))
-    }
-
-    /// A constant-score clause, as a person search writes them.
-    fn constant(field: tantivy::schema::Field, t: &str, score: f32) -> Box<dyn Query> {
-        Box::new(ConstScoreQuery::new(
-            Box::new(TermQuery::new(
-                Term::from_field_text(field, t),
-                IndexRecordOption::Basic,
-            )),
-            score,
-        ))
+        Box::new(BoostQuery::new(term_query(field, t), boost))
     }
 
     fn clauses_with<'a>(
@@ -282,7 +267,8 @@ mod tests {
                     .enumerate()
                     .map(|(i, t)| {
                         let (t, w) = (t.to_string(), 1.0 + i as f32);
-                        let q = if i % 2 == 0 { term(f, &t, w) } else { constant(f, &t, w) };
+                        // Boosted and constant-score clauses (as a person search writes them).
+                        let q = if i % 2 == 0 { term(f, &t, w) } else { boosted(term_query(f, &t), w) };
                         (Occur::Should, q)
                     })
                     .collect();
