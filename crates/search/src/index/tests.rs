@@ -514,3 +514,54 @@ proptest! {
         }
     }
 }
+
+/// Hits are built only for the page asked for; the pages still follow one order (score as
+/// shown, then summary, then id), so paging through gives the whole list, once, in order.
+#[test]
+fn pages_of_a_person_search_follow_the_order_of_the_whole() {
+    let mut f = Fixture::new();
+    for (given, dob) in [
+        ("John", "1980-05-12"),
+        ("John", "1980-05-12"),
+        ("John", "1980"),
+        ("Jon", "1980-05-12"),
+        ("J", ""),
+        ("Johnny", "1980-12-05"),
+        ("John", "1981-05-12"),
+        ("John", "1980-05-12"),
+    ] {
+        f.person(person("Smith", given, dob));
+    }
+    let search = |offset: usize, limit: usize| {
+        let req = SearchRequest {
+            query: parse_query("John Smith 12/05/1980", today()).unwrap(),
+            gender: None,
+            kind: Some(RecordKind::Person),
+            offset,
+            limit,
+        };
+        f.index.search(&req, None).unwrap().pop().unwrap()
+    };
+    let whole = search(0, 100);
+    assert!(whole.hits.len() >= 6, "{:?}", whole.hits);
+    for pair in whole.hits.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        assert!(
+            a.score > b.score
+                || (a.score == b.score && (&a.summary, a.id.0) < (&b.summary, b.id.0)),
+            "{a:?} before {b:?}"
+        );
+    }
+    let mut paged = Vec::new();
+    for offset in (0..whole.hits.len()).step_by(3) {
+        let page = search(offset, 3);
+        assert_eq!(page.total, whole.total);
+        paged.extend(page.hits.into_iter().map(|h| (h.id, h.score, h.reason)));
+    }
+    let whole: Vec<_> = whole
+        .hits
+        .into_iter()
+        .map(|h| (h.id, h.score, h.reason))
+        .collect();
+    assert_eq!(paged, whole);
+}
