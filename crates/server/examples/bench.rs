@@ -1197,19 +1197,25 @@ async fn bench_search() {
             Some(&index_dir),
         )
         .unwrap();
-        let report = search.rebuild().await.unwrap();
-        println!(
-            "full reindex: {} persons in {:.1} s = {:.0} persons/s",
-            report.records,
-            report.seconds,
-            report.records as f64 / report.seconds
-        );
-        println!(
-            "  of which reading and indexing {:.1} s (waiting for the store {:.1} s), merging into one segment {:.1} s",
-            report.staging_seconds,
-            report.reading_seconds,
-            report.merge_seconds()
-        );
+        // `--reuse-index` (with `--keep`) searches the index an earlier run built, to compare
+        // builds' searches quickly and alternately on the same people.
+        if loaded && !keep.is_empty() && std::env::args().any(|a| a == "--reuse-index") {
+            println!("reusing the index already built in {keep}");
+        } else {
+            let report = search.rebuild().await.unwrap();
+            println!(
+                "full reindex: {} persons in {:.1} s = {:.0} persons/s",
+                report.records,
+                report.seconds,
+                report.records as f64 / report.seconds
+            );
+            println!(
+                "  of which reading and indexing {:.1} s (waiting for the store {:.1} s), merging into one segment {:.1} s",
+                report.staging_seconds,
+                report.reading_seconds,
+                report.merge_seconds()
+            );
+        }
         // The index alone, one search at a time, as a system caller (no filter, no audit).
         let index = search.index().clone();
         let requests: Vec<bluelamp_search::index::SearchRequest> = searches
