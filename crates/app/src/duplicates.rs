@@ -57,17 +57,17 @@ pub async fn scan(
     let no_homes: Vec<String> = Vec::new();
     let mut after = None;
     loop {
-        let page = store.scan(RecordKind::Person, after, 5_000).await?;
+        let page = store.scan_json(RecordKind::Person, after, 5_000).await?;
         let Some(last) = page.last().map(|r| r.id) else {
             break;
         };
         for rec in page {
-            if crate::merge::MergedInto::of(&rec).is_some() {
+            if crate::merge::MergedInto::of_json(rec.kind, &rec.body).is_some() {
                 continue; // history now: its survivor is scanned instead
             }
             // Stored bodies were validated when written; one that no longer reads (a
             // later, stricter rule) is left out rather than stopping the scan.
-            match serde_json::from_value::<Person>(rec.body) {
+            match serde_json::from_str::<Person>(&rec.body) {
                 Ok(p) => {
                     let postcodes = homes.get(&rec.id).unwrap_or(&no_homes);
                     features.push(PersonFeatures::from_person(&p, postcodes));

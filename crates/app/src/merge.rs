@@ -78,6 +78,20 @@ impl MergedInto {
         }
         serde_json::from_value(rec.body.get("merged_into")?.clone()).ok()
     }
+
+    /// The same, from a body as the JSON text stored ([`bluelamp_store::ScannedRecord`]).
+    /// Bodies are written by serde_json, which writes the key as it is, so a body without
+    /// that text has no note, and is not parsed at all: a reindex reads a million persons.
+    pub fn of_json(kind: RecordKind, body: &str) -> Option<MergedInto> {
+        if kind != RecordKind::Person || !body.contains("\"merged_into\"") {
+            return None;
+        }
+        #[derive(Deserialize)]
+        struct Note {
+            merged_into: Option<MergedInto>,
+        }
+        serde_json::from_str::<Note>(body).ok()?.merged_into
+    }
 }
 
 /// The ids of the records merged into a survivor (`merged_from` in its body).
@@ -576,5 +590,67 @@ impl PoleService {
             links: note.moved_links.len(),
             identifiers_added: 0,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use bluelamp_domain::Marking;
+
+    fn stored(body: Value) -> StoredRecord {
+        let id = RecordId(uuid::Uuid::now_v7());
+        StoredRecord {
+            id,
+            kind: RecordKind::Person,
+            version: 2,
+            marking: Marking::official(),
+            summary: "SMITH, Jo".into(),
+            subtype: None,
+            body,
+            link: None,
+            status: bluelamp_store::RecordStatus::Active,
+            created_at: "2026-01-01T00:00:00Z".parse().unwrap(),
+            created_by: "test".into(),
+            updated_at: "2026-01-01T00:00:00Z".parse().unwrap(),
+            updated_by: "test".into(),
+        }
+    }
+
+    #[test]
+    fn the_note_reads_the_same_from_a_body_and_from_its_text() {
+        let note = MergedInto {
+            id: RecordId(uuid::Uuid::now_v7()),
+            at: "2026-02-01T10:00:00Z".parse().unwrap(),
+            by: "ps.one".into(),
+            reason: "same person".into(),
+            survivor_version_before: 3,
+            survivor_version_after: 4,
+            merged_version_before: 1,
+            moved_links: vec![],
+        };
+        let bodies = [
+            json!({"family_name": "Smith", "merged_into": note}),
+            json!({"family_name": "Smith"}),
+            // The words inside a value, or a key of something nested, are not the note.
+            json!({"family_name": "Smith", "marks": "\"merged_into\""}),
+            json!({"family_name": "Smith", "other": {"merged_into": note}}),
+            // A note that does not read is no note, either way.
+            json!({"family_name": "Smith", "merged_into": {"id": "x"}}),
+            json!({"family_name": "Smith", "merged_into": null}),
+        ];
+        for body in bodies {
+            let text = serde_json::to_string(&body).unwrap();
+            let rec = stored(body);
+            assert_eq!(
+                MergedInto::of_json(rec.kind, &text),
+                MergedInto::of(&rec),
+                "{text}"
+            );
+        }
+        let merged = serde_json::to_string(&json!({"merged_into": note})).unwrap();
+        assert_eq!(MergedInto::of_json(RecordKind::Person, &merged), Some(note));
+        assert_eq!(MergedInto::of_json(RecordKind::Object, &merged), None);
     }
 }

@@ -26,12 +26,12 @@ use bluelamp_domain::{AuditAction, Clock, RecordId, RecordKind, ValidationErrors
 use bluelamp_events::{BusMessage, Sink};
 use bluelamp_search::DobQuery;
 use bluelamp_search::index::{
-    Hit, IndexOp, IndexRecord, KindResults, SEARCHABLE, SearchIndex, SearchRequest,
+    Body, Hit, IndexOp, IndexRecord, KindResults, SEARCHABLE, SearchIndex, SearchRequest,
 };
 use bluelamp_search::query::{
     IdentifierQuery, ParsedQuery, dob_query_of, parse_dob_query, parse_query,
 };
-use bluelamp_store::{Store, StoredRecord};
+use bluelamp_store::{ScannedRecord, Store, StoredRecord};
 use serde_json::json;
 use std::collections::HashSet;
 use std::path::Path;
@@ -256,7 +256,7 @@ impl Search {
             let mut after = None;
             loop {
                 let asked = Instant::now();
-                let page = self.store.scan(kind, after, REBUILD_PAGE).await?;
+                let page = self.store.scan_json(kind, after, REBUILD_PAGE).await?;
                 reading += asked.elapsed();
                 if let Some(previous) = staging.take() {
                     previous.await.map_err(join_error)?.map_err(index_error)?;
@@ -270,8 +270,18 @@ impl Search {
                 staging = Some(tokio::task::spawn_blocking(move || {
                     let docs = page
                         .iter()
-                        .filter(|r| searchable(r))
-                        .filter_map(|r| index.document(&index_record(r)))
+                        .filter(|r| searchable_scanned(r))
+                        .filter_map(|r| {
+                            index.document(&IndexRecord {
+                                id: r.id,
+                                kind: r.kind,
+                                version: r.version,
+                                subtype: r.subtype.as_deref(),
+                                summary: &r.summary,
+                                marking: &r.marking,
+                                body: Body::Json(&r.body),
+                            })
+                        })
                         .collect();
                     index.stage_new(docs)
                 }));
@@ -529,6 +539,12 @@ fn searchable(r: &StoredRecord) -> bool {
     r.status == bluelamp_store::RecordStatus::Active && crate::merge::MergedInto::of(r).is_none()
 }
 
+/// [`searchable`], for a record read with its body as text.
+fn searchable_scanned(r: &ScannedRecord) -> bool {
+    r.status == bluelamp_store::RecordStatus::Active
+        && crate::merge::MergedInto::of_json(r.kind, &r.body).is_none()
+}
+
 /// The index's view of a stored record.
 fn index_record(r: &StoredRecord) -> IndexRecord<'_> {
     IndexRecord {
@@ -538,7 +554,7 @@ fn index_record(r: &StoredRecord) -> IndexRecord<'_> {
         subtype: r.subtype.as_deref(),
         summary: &r.summary,
         marking: &r.marking,
-        body: &r.body,
+        body: Body::Value(&r.body),
     }
 }
 

@@ -24,7 +24,7 @@ use bluelamp_domain::pole::{Event, Location, Object, ObjectDetails, Person};
 use bluelamp_domain::values::{DateOfBirth, Gender};
 use bluelamp_domain::{Classification, Marking, RecordId, RecordKind, Version, Visibility};
 use jiff::civil::Date;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     BooleanQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery, RegexQuery, TermQuery,
@@ -157,7 +157,25 @@ pub struct IndexRecord<'a> {
     pub subtype: Option<&'a str>,
     pub summary: &'a str,
     pub marking: &'a Marking,
-    pub body: &'a serde_json::Value,
+    pub body: Body<'a>,
+}
+
+/// A record's body as the index is given it: decoded already (a record just written), or
+/// as the JSON text stored (a rebuild), which is then decoded once, straight into its type.
+#[derive(Debug, Clone, Copy)]
+pub enum Body<'a> {
+    Value(&'a serde_json::Value),
+    Json(&'a str),
+}
+
+impl Body<'_> {
+    /// The body as `T`, or `None` when it does not read as one.
+    pub fn read<T: serde::de::DeserializeOwned>(self) -> Option<T> {
+        match self {
+            Body::Value(v) => T::deserialize(v).ok(),
+            Body::Json(s) => serde_json::from_str(s).ok(),
+        }
+    }
 }
 
 /// One change to apply to the index.
@@ -441,21 +459,21 @@ impl SearchIndex {
         let mut words = String::new();
         match r.kind {
             RecordKind::Person => {
-                let person = Person::deserialize(r.body).ok()?;
+                let person = r.body.read::<Person>()?;
                 let features = PersonFeatures::from_person(&person, &[]);
                 add_person(&mut doc, f, &features);
                 doc.add_text(f.features, serde_json::to_string(&features).ok()?);
             }
             RecordKind::Object => {
-                let object = Object::deserialize(r.body).ok()?;
+                let object = r.body.read::<Object>()?;
                 add_object(&mut doc, f, &object, &mut words);
             }
             RecordKind::Location => {
-                let location = Location::deserialize(r.body).ok()?;
+                let location = r.body.read::<Location>()?;
                 add_location(&mut doc, f, &location, &mut words);
             }
             RecordKind::Event => {
-                let event = Event::deserialize(r.body).ok()?;
+                let event = r.body.read::<Event>()?;
                 words.push_str(event.title.as_str());
                 words.push(' ');
                 words.push_str(event.event_type.label());

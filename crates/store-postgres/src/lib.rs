@@ -74,6 +74,10 @@ pub const MIGRATIONS: &[Migration] = &[
 const RECORD_COLUMNS: &str = "id, kind, version, classification, marking, summary, subtype, \
      body, link_from, link_to, link_role, status, created_at, created_by, updated_at, updated_by";
 
+/// What `scan_json` reads of a record (`rows::readable_scanned`): the body as text.
+const SCAN_JSON_COLUMNS: &str = "id, kind, version, classification, marking, summary, subtype, \
+     status, body::text AS body";
+
 /// How often a change is retried after a serialization failure before giving up.
 const MAX_ATTEMPTS: u32 = 5;
 
@@ -85,6 +89,26 @@ pub struct PgStore {
 }
 
 impl PgStore {
+    /// Up to `limit` active records of `kind` after `after`, in id order, as `columns`.
+    async fn scan_rows(
+        &self,
+        columns: &str,
+        kind: RecordKind,
+        after: Option<RecordId>,
+        limit: u32,
+    ) -> StoreResult<Vec<sqlx::postgres::PgRow>> {
+        sqlx::query(&format!(
+            "SELECT {columns} FROM records WHERE kind = $1 AND status = 'active' \
+             AND id > $2 ORDER BY id LIMIT $3"
+        ))
+        .bind(kind.as_str())
+        .bind(after.map(|a| a.0).unwrap_or(uuid::Uuid::nil()))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(internal)
+    }
+
     /// Connects to `url` (`postgres://user@host/db`) and applies migrations.
     pub async fn connect(url: &str) -> StoreResult<Self> {
         let options = PgConnectOptions::from_str(url)
@@ -661,17 +685,20 @@ impl Store for PgStore {
         after: Option<RecordId>,
         limit: u32,
     ) -> StoreResult<Vec<StoredRecord>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {RECORD_COLUMNS} FROM records WHERE kind = $1 AND status = 'active' \
-             AND id > $2 ORDER BY id LIMIT $3"
-        ))
-        .bind(kind.as_str())
-        .bind(after.map(|a| a.0).unwrap_or(uuid::Uuid::nil()))
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(internal)?;
+        let rows = self.scan_rows(RECORD_COLUMNS, kind, after, limit).await?;
         readable_records(&rows)
+    }
+
+    async fn scan_json(
+        &self,
+        kind: RecordKind,
+        after: Option<RecordId>,
+        limit: u32,
+    ) -> StoreResult<Vec<ScannedRecord>> {
+        let rows = self
+            .scan_rows(SCAN_JSON_COLUMNS, kind, after, limit)
+            .await?;
+        readable_scanned(&rows)
     }
 
     async fn audit_only(&self, audit: AuditEntry) -> StoreResult<()> {

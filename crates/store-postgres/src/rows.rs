@@ -66,6 +66,28 @@ pub fn readable_records(rows: &[PgRow]) -> StoreResult<Vec<StoredRecord>> {
     readable(rows, decoded, |_, rec| Ok(rec))
 }
 
+/// Rows of `SCAN_JSON_COLUMNS` as scanned records (bodies as text), leaving out those
+/// `support::shown_among_many` hides.
+pub fn readable_scanned(rows: &[PgRow]) -> StoreResult<Vec<ScannedRecord>> {
+    readable(
+        rows,
+        |row| {
+            let rec = ScannedRecord {
+                id: RecordId(get(row, "id")?),
+                kind: kind(&get::<String>(row, "kind")?)?,
+                version: get(row, "version")?,
+                marking: from_json::<Marking>(get(row, "marking")?)?,
+                summary: get(row, "summary")?,
+                subtype: get(row, "subtype")?,
+                status: status(&get::<String>(row, "status")?)?,
+                body: get(row, "body")?,
+            };
+            Ok((rec, classification(row)?))
+        },
+        |_, rec| Ok(rec),
+    )
+}
+
 /// A row's record and its classification column, not yet compared.
 fn decoded(row: &PgRow) -> StoreResult<(StoredRecord, i64)> {
     Ok((record_unchecked(row)?, classification(row)?))

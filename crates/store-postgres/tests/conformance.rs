@@ -273,4 +273,7 @@ async fn a_record_whose_classification_column_was_changed_is_left_out() {
         .await
         .unwrap();
     assert!(store.load(&[id]).await.unwrap().is_empty(), "left out");
+    let kind = bluelamp_domain::RecordKind::Person;
+    assert!(store.scan(kind, None, 10).await.unwrap().is_empty());
+    assert!(store.scan_json(kind, None, 10).await.unwrap().is_empty());
 }

@@ -67,6 +67,30 @@ pub fn readable_records(rows: &[SqliteRow]) -> StoreResult<Vec<StoredRecord>> {
     readable(rows, decoded, |_, rec| Ok(rec))
 }
 
+/// Rows of `SCAN_JSON_COLUMNS` as scanned records (bodies left as text), leaving out those
+/// `support::shown_among_many` hides.
+pub fn readable_scanned(rows: &[SqliteRow]) -> StoreResult<Vec<ScannedRecord>> {
+    readable(
+        rows,
+        |row| {
+            let status: String = get(row, "status")?;
+            let rec = ScannedRecord {
+                id: id(&get::<String>(row, "id")?)?,
+                kind: kind(&get::<String>(row, "kind")?)?,
+                version: get(row, "version")?,
+                marking: parse_json::<Marking>(&get::<String>(row, "marking")?)?,
+                summary: get(row, "summary")?,
+                subtype: get(row, "subtype")?,
+                status: RecordStatus::parse(&status)
+                    .ok_or_else(|| StoreError::Internal(format!("bad status {status:?}")))?,
+                body: get(row, "body")?,
+            };
+            Ok((rec, classification(row)?))
+        },
+        |_, rec| Ok(rec),
+    )
+}
+
 /// A row's record and its classification column, not yet compared.
 fn decoded(row: &SqliteRow) -> StoreResult<(StoredRecord, i64)> {
     Ok((record_unchecked(row)?, classification(row)?))

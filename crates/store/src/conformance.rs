@@ -1921,6 +1921,36 @@ pub async fn scan_reads_every_active_record_of_a_kind_in_pages(store: Arc<dyn St
     let mut mine: Vec<RecordId> = seen.into_iter().filter(|id| made.contains(id)).collect();
     mine.sort();
     assert_eq!(mine, made, "every person once, in pages");
+
+    // The same pages with the bodies as text: the same records, bodies reading the same.
+    let mut after = None;
+    loop {
+        let page = store.scan(RecordKind::Person, after, 3).await.unwrap();
+        let text = store.scan_json(RecordKind::Person, after, 3).await.unwrap();
+        assert_eq!(page.len(), text.len());
+        for (r, t) in page.iter().zip(&text) {
+            assert_eq!(
+                (
+                    r.id, r.kind, r.version, &r.marking, &r.summary, &r.subtype, r.status
+                ),
+                (
+                    t.id, t.kind, t.version, &t.marking, &t.summary, &t.subtype, t.status
+                )
+            );
+            let body: serde_json::Value = serde_json::from_str(&t.body).unwrap();
+            assert_eq!(body, r.body);
+        }
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+    }
+    assert!(
+        store
+            .scan_json(RecordKind::Object, None, 10)
+            .await
+            .unwrap()
+            .iter()
+            .all(|t| t.kind == RecordKind::Object && t.subtype.as_deref() == Some("vehicle"))
+    );
 }
 
 pub async fn duplicate_candidates_stay_decided_once_decided(store: Arc<dyn Store>) {

@@ -224,4 +224,14 @@ pub trait Store: Send + Sync + 'static {
         after: Option<RecordId>,
         limit: u32,
     ) -> StoreResult<Vec<StoredRecord>>;
+
+    /// As [`Store::scan`], each record with its body as the JSON text stored
+    /// ([`ScannedRecord`]): for a process that decodes every body of a kind straight into
+    /// its type (a reindex, a duplicate scan), which is most of the cost of reading them.
+    async fn scan_json(
+        &self,
+        kind: RecordKind,
+        after: Option<RecordId>,
+        limit: u32,
+    ) -> StoreResult<Vec<ScannedRecord>>;
 }

@@ -122,6 +122,23 @@ pub struct RecordVersion {
     pub audit_id: Uuid,
 }
 
+/// A record as [`crate::Store::scan_json`] reads it for a process that reads everything
+/// (a reindex reads a million persons): its body left as the JSON text stored, so that it is
+/// decoded once, straight into the type the reader wants, instead of into a
+/// `serde_json::Value` first and then again into that type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScannedRecord {
+    pub id: RecordId,
+    pub kind: RecordKind,
+    pub version: Version,
+    pub marking: Marking,
+    pub summary: String,
+    pub subtype: Option<String>,
+    pub status: RecordStatus,
+    /// The body as stored: the entity's validated JSON form, as text.
+    pub body: String,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewRecord {
     pub id: RecordId,

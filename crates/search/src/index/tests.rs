@@ -50,7 +50,7 @@ impl Fixture {
                 subtype: None,
                 summary,
                 marking,
-                body: &body,
+                body: Body::Value(&body),
             })
             .unwrap();
         self.index.stage(vec![IndexOp::Put(doc)]).unwrap();
@@ -333,7 +333,7 @@ fn a_record_put_twice_is_one_document_and_removal_removes_it() {
             subtype: None,
             summary: "SMYTHE, John",
             marking: &m,
-            body: &body,
+            body: Body::Value(&body),
         })
         .unwrap();
     f.index.stage(vec![IndexOp::Put(doc.clone())]).unwrap();

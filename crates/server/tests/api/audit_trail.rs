@@ -400,6 +400,8 @@ async fn a_record_whose_classification_column_was_changed_is_left_out_and_named(
     // changed by hand (perhaps to let a record into lists it is kept out of), so it is
     // left out of every read (without stopping the rest), and the records check names it.
     let (app, pid, vid, lid) = app_with_records().await;
+    let other = app.create_person("Untouched", "Bea").await;
+    let other: bluelamp_domain::RecordId = other["id"].as_str().unwrap().parse().unwrap();
     tamper(
         &app,
         &format!("UPDATE records SET classification = 2 WHERE id IN ('{pid}', '{lid}')"),
@@ -411,6 +413,12 @@ async fn a_record_whose_classification_column_was_changed_is_left_out_and_named(
     assert!(!r.text().await.unwrap().contains(&lid));
     let id: bluelamp_domain::RecordId = pid.parse().unwrap();
     assert!(app.store.load(&[id]).await.unwrap().is_empty(), "left out");
+    let kind = bluelamp_domain::RecordKind::Person;
+    // A scan (a reindex, a duplicate scan) goes on without it.
+    let scanned = app.store.scan(kind, None, 1_000).await.unwrap();
+    assert!(scanned.iter().any(|r| r.id == other) && !scanned.iter().any(|r| r.id == id));
+    let scanned = app.store.scan_json(kind, None, 1_000).await.unwrap();
+    assert!(scanned.iter().any(|r| r.id == other) && !scanned.iter().any(|r| r.id == id));
     let r = app.get(&format!("/api/v1/persons/{pid}")).await;
     assert_eq!(r.status(), reqwest::StatusCode::NOT_FOUND);
     // The list still answers, without it.
