@@ -19,7 +19,8 @@
 //!          partial dates of birth over HTTP, against PostgreSQL pg_trgm + fuzzystrmatch on
 //!          the same people, same run (`--index-only`: stop after the reindex and the
 //!          in-process searches; `--keep DIR`: load the persons into DIR once and reuse
-//!          them on later runs)
+//!          them on later runs; `--reuse-index`: with `--keep`, search the index built
+//!          there by an earlier run instead of rebuilding it)
 //!   matching [--entities N] [--seed S] [--max-block B]  duplicate detection on a labelled set of about N
 //!          real persons with known duplicates: precision, recall and F1 at the default
 //!          threshold and around it, recall by kind of variation, and the scan's time
