@@ -79,9 +79,10 @@ impl MergedInto {
         serde_json::from_value(rec.body.get("merged_into")?.clone()).ok()
     }
 
-    /// The same, from a body as the JSON text stored ([`bluelamp_store::ScannedRecord`]).
-    /// Bodies are written by serde_json, which writes the key as it is, so a body without
-    /// that text has no note, and is not parsed at all: a reindex reads a million persons.
+    /// The same, from a body as JSON text ([`bluelamp_store::ScannedRecord`]). serde_json
+    /// (SQLite's bodies) and PostgreSQL's jsonb output both write the key unescaped, so a
+    /// body without that text has no note and is not parsed at all: a reindex reads a
+    /// million persons. (A body given the key twice by hand reads as having none.)
     pub fn of_json(kind: RecordKind, body: &str) -> Option<MergedInto> {
         if kind != RecordKind::Person || !body.contains("\"merged_into\"") {
             return None;

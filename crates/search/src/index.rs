@@ -161,11 +161,11 @@ pub struct IndexRecord<'a> {
 }
 
 /// A record's body as the index is given it: decoded already (a record just written), or
-/// as the JSON text stored (a rebuild), which is then decoded once, straight into its type.
+/// as JSON text (a rebuild), which is then decoded once, straight into its type.
 #[derive(Debug, Clone, Copy)]
 pub enum Body<'a> {
     Value(&'a serde_json::Value),
-    Json(&'a str),
+    Text(&'a str),
 }
 
 impl Body<'_> {
@@ -173,7 +173,7 @@ impl Body<'_> {
     pub fn read<T: serde::de::DeserializeOwned>(self) -> Option<T> {
         match self {
             Body::Value(v) => T::deserialize(v).ok(),
-            Body::Json(s) => serde_json::from_str(s).ok(),
+            Body::Text(s) => serde_json::from_str(s).ok(),
         }
     }
 }

@@ -1200,7 +1200,18 @@ async fn bench_search() {
         .unwrap();
         // `--reuse-index` (with `--keep`) searches the index an earlier run built, to compare
         // builds' searches quickly and alternately on the same people.
-        if loaded && !keep.is_empty() && std::env::args().any(|a| a == "--reuse-index") {
+        let reuse = std::env::args().any(|a| a == "--reuse-index");
+        assert!(
+            !reuse || loaded,
+            "--reuse-index needs --keep DIR with a database in it"
+        );
+        if reuse {
+            let held = search.status().await.documents;
+            assert_eq!(
+                held,
+                records.len() as u64,
+                "--reuse-index: the index in {keep} holds {held} documents; run once without --reuse-index"
+            );
             println!("reusing the index already built in {keep}");
         } else {
             let report = search.rebuild().await.unwrap();

@@ -252,6 +252,23 @@ impl SqliteStore {
         q.build().execute(conn).await.map(|_| ())
     }
 
+    /// Up to `limit` active records of `kind` after `after`, in id order, as `columns`.
+    async fn scan_rows(
+        &self,
+        columns: &str,
+        kind: RecordKind,
+        after: Option<RecordId>,
+        limit: u32,
+    ) -> StoreResult<Vec<sqlx::sqlite::SqliteRow>> {
+        sqlx::query(&scan_sql(columns))
+            .bind(kind.as_str())
+            .bind(after.map(|a| a.to_string()).unwrap_or_default())
+            .bind(i64::from(limit))
+            .fetch_all(&mut *self.readers.get().await?)
+            .await
+            .map_err(internal)
+    }
+
     /// Commits an audit entry (in the writer's next group): the audit half of a
     /// consultation. Returns once it is durable.
     async fn commit_audit(&self, entry: AuditEntry) -> StoreResult<()> {
@@ -793,14 +810,7 @@ impl Store for SqliteStore {
         after: Option<RecordId>,
         limit: u32,
     ) -> StoreResult<Vec<StoredRecord>> {
-        let rows = sqlx::query(&scan_sql(RECORD_COLUMNS))
-            .bind(kind.as_str())
-            .bind(after.map(|a| a.to_string()).unwrap_or_default())
-            .bind(i64::from(limit))
-            .fetch_all(&mut *self.readers.get().await?)
-            .await
-            .map_err(internal)?;
-        readable_records(&rows)
+        readable_records(&self.scan_rows(RECORD_COLUMNS, kind, after, limit).await?)
     }
 
     async fn scan_json(
@@ -809,14 +819,11 @@ impl Store for SqliteStore {
         after: Option<RecordId>,
         limit: u32,
     ) -> StoreResult<Vec<ScannedRecord>> {
-        let rows = sqlx::query(&scan_sql(SCAN_JSON_COLUMNS))
-            .bind(kind.as_str())
-            .bind(after.map(|a| a.to_string()).unwrap_or_default())
-            .bind(i64::from(limit))
-            .fetch_all(&mut *self.readers.get().await?)
-            .await
-            .map_err(internal)?;
-        readable_scanned(&rows)
+        readable_scanned(
+            &self
+                .scan_rows(SCAN_JSON_COLUMNS, kind, after, limit)
+                .await?,
+        )
     }
 
     async fn audit_only(&self, audit: AuditEntry) -> StoreResult<()> {

@@ -123,9 +123,9 @@ pub struct RecordVersion {
 }
 
 /// A record as [`crate::Store::scan_json`] reads it for a process that reads everything
-/// (a reindex reads a million persons): its body left as the JSON text stored, so that it is
-/// decoded once, straight into the type the reader wants, instead of into a
-/// `serde_json::Value` first and then again into that type.
+/// (a reindex reads a million persons): its body left as JSON text, so that it is decoded
+/// once, straight into the type the reader wants, instead of into a `serde_json::Value`
+/// first and then again into that type. It has no link ends: not for links.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScannedRecord {
     pub id: RecordId,
@@ -135,7 +135,9 @@ pub struct ScannedRecord {
     pub summary: String,
     pub subtype: Option<String>,
     pub status: RecordStatus,
-    /// The body as stored: the entity's validated JSON form, as text.
+    /// The body, the entity's validated JSON form, as text: SQLite's column as written;
+    /// PostgreSQL prints it from jsonb (keys reordered, its own spacing), so it is for
+    /// decoding, never for hashing or comparing as text.
     pub body: String,
 }
 
