@@ -62,7 +62,7 @@ pub async fn scan(
             break;
         };
         for rec in page {
-            if crate::merge::MergedInto::of_json(rec.kind, &rec.body).is_some() {
+            if crate::merge::MergedInto::of_json(&rec).is_some() {
                 continue; // history now: its survivor is scanned instead
             }
             // Stored bodies were validated when written; one that no longer reads (a

@@ -28,7 +28,7 @@ use bluelamp_domain::{AuditAction, RecordId, RecordKind, ValidationErrors, Versi
 use bluelamp_events::envelope::{RecordChange, record_event};
 use bluelamp_store::{
     CandidateStatus, Change, DirectoryChange, DirectoryOp, DuplicateCandidate, OpenGate,
-    OutboxEvent, StoredRecord, WriteOp,
+    OutboxEvent, ScannedRecord, StoredRecord, WriteOp,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -79,19 +79,19 @@ impl MergedInto {
         serde_json::from_value(rec.body.get("merged_into")?.clone()).ok()
     }
 
-    /// The same, from a body as JSON text ([`bluelamp_store::ScannedRecord`]). serde_json
-    /// (SQLite's bodies) and PostgreSQL's jsonb output both write the key unescaped, so a
-    /// body without that text has no note and is not parsed at all: a reindex reads a
-    /// million persons. (A body given the key twice by hand reads as having none.)
-    pub fn of_json(kind: RecordKind, body: &str) -> Option<MergedInto> {
-        if kind != RecordKind::Person || !body.contains("\"merged_into\"") {
+    /// The same, for a record read with its body as JSON text. serde_json (SQLite's
+    /// bodies) and PostgreSQL's jsonb output both write the key unescaped, so a body without
+    /// that text has no note and is not parsed at all: a reindex reads a million persons.
+    /// (A body given the key twice by hand reads as having none.)
+    pub fn of_json(rec: &ScannedRecord) -> Option<MergedInto> {
+        if rec.kind != RecordKind::Person || !rec.body.contains("\"merged_into\"") {
             return None;
         }
         #[derive(Deserialize)]
         struct Note {
             merged_into: Option<MergedInto>,
         }
-        serde_json::from_str::<Note>(body).ok()?.merged_into
+        serde_json::from_str::<Note>(&rec.body).ok()?.merged_into
     }
 }
 
@@ -600,7 +600,7 @@ mod tests {
     use super::*;
     use bluelamp_domain::Marking;
 
-    fn stored(body: Value) -> StoredRecord {
+    fn stored<B>(body: B) -> StoredRecord<B> {
         let id = RecordId(uuid::Uuid::now_v7());
         StoredRecord {
             id,
@@ -636,22 +636,25 @@ mod tests {
             json!({"family_name": "Smith"}),
             // The words inside a value, or a key of something nested, are not the note.
             json!({"family_name": "Smith", "marks": "\"merged_into\""}),
+            json!({"family_name": "Smith", "marks": "merged_into"}),
             json!({"family_name": "Smith", "other": {"merged_into": note}}),
             // A note that does not read is no note, either way.
             json!({"family_name": "Smith", "merged_into": {"id": "x"}}),
             json!({"family_name": "Smith", "merged_into": null}),
         ];
         for body in bodies {
-            let text = serde_json::to_string(&body).unwrap();
             let rec = stored(body);
+            let text = rec.clone().map_body(|b| serde_json::to_string(&b).unwrap());
             assert_eq!(
-                MergedInto::of_json(rec.kind, &text),
+                MergedInto::of_json(&text),
                 MergedInto::of(&rec),
-                "{text}"
+                "{}",
+                text.body
             );
         }
-        let merged = serde_json::to_string(&json!({"merged_into": note})).unwrap();
-        assert_eq!(MergedInto::of_json(RecordKind::Person, &merged), Some(note));
-        assert_eq!(MergedInto::of_json(RecordKind::Object, &merged), None);
+        let mut merged = stored(serde_json::to_string(&json!({"merged_into": note})).unwrap());
+        assert_eq!(MergedInto::of_json(&merged), Some(note));
+        merged.kind = RecordKind::Object;
+        assert_eq!(MergedInto::of_json(&merged), None);
     }
 }

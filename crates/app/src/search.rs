@@ -19,6 +19,7 @@
 //! counts and the records returned, and nothing is returned unless that audit record
 //! committed.
 
+use crate::merge::MergedInto;
 use crate::{Access, AppError, Caller};
 use bluelamp_authz::Action;
 use bluelamp_domain::audit::AuditSubject;
@@ -32,7 +33,7 @@ use bluelamp_search::index::{
 use bluelamp_search::query::{
     IdentifierQuery, ParsedQuery, dob_query_of, parse_dob_query, parse_query,
 };
-use bluelamp_store::{ScannedRecord, Store, StoredRecord};
+use bluelamp_store::{Store, StoredRecord};
 use serde_json::json;
 use std::collections::HashSet;
 use std::path::Path;
@@ -271,9 +272,9 @@ impl Search {
                 staging = Some(tokio::task::spawn_blocking(move || {
                     let docs = page
                         .iter()
-                        .filter(|r| searchable_scanned(r))
+                        .filter(|r| searchable(r, MergedInto::of_json(r)))
                         .filter_map(|r| {
-                            let doc = index.document(&scanned_index_record(r));
+                            let doc = index.document(&index_record(r, Body::Text(&r.body)));
                             if doc.is_none() {
                                 // Bluelamp validated it when it wrote it: changed by hand
                                 // since (`bluelamp audit records` names it). Left out, and
@@ -306,10 +307,12 @@ impl Search {
             let mut ops: Vec<IndexOp> = Vec::with_capacity(ids.len());
             for id in &ids {
                 match records.iter().find(|r| r.id == *id) {
-                    Some(r) if searchable(r) => match index.document(&index_record(r)) {
-                        Some(doc) => ops.push(IndexOp::Put(doc)),
-                        None => ops.push(IndexOp::Remove(*id)),
-                    },
+                    Some(r) if searchable(r, MergedInto::of(r)) => {
+                        match index.document(&index_record(r, Body::Value(&r.body))) {
+                            Some(doc) => ops.push(IndexOp::Put(doc)),
+                            None => ops.push(IndexOp::Remove(*id)),
+                        }
+                    }
                     _ => ops.push(IndexOp::Remove(*id)),
                 }
             }
@@ -534,19 +537,14 @@ pub struct LikelyMatch {
 }
 
 /// Whether a record is found by search: in force, and not merged into another (its
-/// survivor is found instead; an un-merge brings it back).
-fn searchable(r: &StoredRecord) -> bool {
-    r.status == bluelamp_store::RecordStatus::Active && crate::merge::MergedInto::of(r).is_none()
+/// survivor is found instead; an un-merge brings it back). `merged` is its merge note
+/// ([`MergedInto::of`], or [`MergedInto::of_json`] for a body read as text).
+fn searchable<B>(r: &StoredRecord<B>, merged: Option<MergedInto>) -> bool {
+    r.status == bluelamp_store::RecordStatus::Active && merged.is_none()
 }
 
-/// [`searchable`], for a record read with its body as text (keep the two alike).
-fn searchable_scanned(r: &ScannedRecord) -> bool {
-    r.status == bluelamp_store::RecordStatus::Active
-        && crate::merge::MergedInto::of_json(r.kind, &r.body).is_none()
-}
-
-/// [`index_record`], for a record read with its body as text.
-fn scanned_index_record(r: &ScannedRecord) -> IndexRecord<'_> {
+/// The index's view of a stored record, its body decoded or as text.
+fn index_record<'a, B>(r: &'a StoredRecord<B>, body: Body<'a>) -> IndexRecord<'a> {
     IndexRecord {
         id: r.id,
         kind: r.kind,
@@ -554,20 +552,7 @@ fn scanned_index_record(r: &ScannedRecord) -> IndexRecord<'_> {
         subtype: r.subtype.as_deref(),
         summary: &r.summary,
         marking: &r.marking,
-        body: Body::Text(&r.body),
-    }
-}
-
-/// The index's view of a stored record.
-fn index_record(r: &StoredRecord) -> IndexRecord<'_> {
-    IndexRecord {
-        id: r.id,
-        kind: r.kind,
-        version: r.version,
-        subtype: r.subtype.as_deref(),
-        summary: &r.summary,
-        marking: &r.marking,
-        body: Body::Value(&r.body),
+        body,
     }
 }
 
@@ -724,7 +709,7 @@ impl Search {
         let now = self.clock.now();
         let mut found = Vec::new();
         for rec in self.store.load(ids).await? {
-            if rec.kind != RecordKind::Person || !searchable(&rec) {
+            if rec.kind != RecordKind::Person || !searchable(&rec, MergedInto::of(&rec)) {
                 continue;
             }
             // One person's failure does not stop the check for the others.

@@ -74,9 +74,10 @@ pub const MIGRATIONS: &[Migration] = &[
 const RECORD_COLUMNS: &str = "id, kind, version, classification, marking, summary, subtype, \
      body, link_from, link_to, link_role, status, created_at, created_by, updated_at, updated_by";
 
-/// What `scan_json` reads of a record (`rows::readable_scanned`): the body as text.
+/// `RECORD_COLUMNS` with the body as text, for `scan_json` (`rows::readable_scanned`).
 const SCAN_JSON_COLUMNS: &str = "id, kind, version, classification, marking, summary, subtype, \
-     status, body::text AS body";
+     body::text AS body, link_from, link_to, link_role, status, created_at, created_by, \
+     updated_at, updated_by";
 
 /// How often a change is retried after a serialization failure before giving up.
 const MAX_ATTEMPTS: u32 = 5;

@@ -66,23 +66,16 @@ pub fn readable_records(rows: &[PgRow]) -> StoreResult<Vec<StoredRecord>> {
     readable(rows, decoded, |_, rec| Ok(rec))
 }
 
-/// Rows of `SCAN_JSON_COLUMNS` as scanned records (bodies as text), leaving out those
+/// Rows of `SCAN_JSON_COLUMNS` (the body as text) as records, leaving out those
 /// `support::shown_among_many` hides.
 pub fn readable_scanned(rows: &[PgRow]) -> StoreResult<Vec<ScannedRecord>> {
     readable(
         rows,
         |row| {
-            let rec = ScannedRecord {
-                id: RecordId(get(row, "id")?),
-                kind: kind(&get::<String>(row, "kind")?)?,
-                version: get(row, "version")?,
-                marking: from_json::<Marking>(get(row, "marking")?)?,
-                summary: get(row, "summary")?,
-                subtype: get(row, "subtype")?,
-                status: status(&get::<String>(row, "status")?)?,
-                body: get(row, "body")?,
-            };
-            Ok((rec, classification(row)?))
+            Ok((
+                record_with(row, get::<String>(row, "body")?)?,
+                classification(row)?,
+            ))
         },
         |_, rec| Ok(rec),
     )
@@ -98,6 +91,11 @@ fn classification(row: &PgRow) -> StoreResult<i64> {
 }
 
 fn record_unchecked(row: &PgRow) -> StoreResult<StoredRecord> {
+    record_with(row, get(row, "body")?)
+}
+
+/// A row as a record, with `body` as its body (decoded, or the column's text).
+fn record_with<B>(row: &PgRow, body: B) -> StoreResult<StoredRecord<B>> {
     let link_from: Option<Uuid> = get(row, "link_from")?;
     let link_to: Option<Uuid> = get(row, "link_to")?;
     let link_role: Option<String> = get(row, "link_role")?;
@@ -116,7 +114,7 @@ fn record_unchecked(row: &PgRow) -> StoreResult<StoredRecord> {
         marking: from_json::<Marking>(get(row, "marking")?)?,
         summary: get(row, "summary")?,
         subtype: get(row, "subtype")?,
-        body: get(row, "body")?,
+        body,
         link,
         status: status(&get::<String>(row, "status")?)?,
         created_at: from_odt(get(row, "created_at")?)?,

@@ -67,25 +67,16 @@ pub fn readable_records(rows: &[SqliteRow]) -> StoreResult<Vec<StoredRecord>> {
     readable(rows, decoded, |_, rec| Ok(rec))
 }
 
-/// Rows of `SCAN_JSON_COLUMNS` as scanned records (bodies left as text), leaving out those
+/// Rows as records with their bodies as text (`Store::scan_json`), leaving out those
 /// `support::shown_among_many` hides.
 pub fn readable_scanned(rows: &[SqliteRow]) -> StoreResult<Vec<ScannedRecord>> {
     readable(
         rows,
         |row| {
-            let status: String = get(row, "status")?;
-            let rec = ScannedRecord {
-                id: id(&get::<String>(row, "id")?)?,
-                kind: kind(&get::<String>(row, "kind")?)?,
-                version: get(row, "version")?,
-                marking: parse_json::<Marking>(&get::<String>(row, "marking")?)?,
-                summary: get(row, "summary")?,
-                subtype: get(row, "subtype")?,
-                status: RecordStatus::parse(&status)
-                    .ok_or_else(|| StoreError::Internal(format!("bad status {status:?}")))?,
-                body: get(row, "body")?,
-            };
-            Ok((rec, classification(row)?))
+            Ok((
+                record_with(row, get::<String>(row, "body")?)?,
+                classification(row)?,
+            ))
         },
         |_, rec| Ok(rec),
     )
@@ -101,6 +92,11 @@ fn classification(row: &SqliteRow) -> StoreResult<i64> {
 }
 
 fn record_unchecked(row: &SqliteRow) -> StoreResult<StoredRecord> {
+    record_with(row, parse_json(&get::<String>(row, "body")?)?)
+}
+
+/// A row as a record, with `body` as its body (decoded, or the column's text).
+fn record_with<B>(row: &SqliteRow, body: B) -> StoreResult<StoredRecord<B>> {
     let link_from: Option<String> = get(row, "link_from")?;
     let link_to: Option<String> = get(row, "link_to")?;
     let link_role: Option<String> = get(row, "link_role")?;
@@ -120,7 +116,7 @@ fn record_unchecked(row: &SqliteRow) -> StoreResult<StoredRecord> {
         marking: parse_json::<Marking>(&get::<String>(row, "marking")?)?,
         summary: get(row, "summary")?,
         subtype: get(row, "subtype")?,
-        body: parse_json(&get::<String>(row, "body")?)?,
+        body,
         link,
         status: RecordStatus::parse(&status)
             .ok_or_else(|| StoreError::Internal(format!("bad status {status:?}")))?,

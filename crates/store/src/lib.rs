@@ -216,9 +216,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<DuplicateCandidate>>;
 
     /// Up to `limit` active records of `kind` after `after` in id order: how system
-    /// processes read everything, page by page (the records check; a reindex and the
-    /// duplicate scan use [`Store::scan_json`]). Not a consultation: the process audits what
-    /// it does with them.
+    /// processes read everything, page by page (those that only decode the bodies into
+    /// their own types, or not at all, use [`Store::scan_json`]). Not a consultation: the
+    /// process audits what it does with them.
     async fn scan(
         &self,
         kind: RecordKind,
@@ -228,7 +228,7 @@ pub trait Store: Send + Sync + 'static {
 
     /// As [`Store::scan`], each record with its body as JSON text ([`ScannedRecord`]): for
     /// a process that decodes every body of a kind straight into its type (a reindex, a
-    /// duplicate scan), which is most of the cost of reading them. Not for links (no ends).
+    /// duplicate scan), which is most of the cost of reading them.
     async fn scan_json(
         &self,
         kind: RecordKind,

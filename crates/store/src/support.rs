@@ -1,12 +1,12 @@
 //! Helpers both adapters use to turn what they write into audit subjects and back.
 
 use crate::{
-    Gate, LinkEnds, LinkView, NewRecord, RecordStatus, RecordVersion, ScannedRecord, StoreError,
-    StoreResult, StoredRecord,
+    Gate, LinkEnds, LinkView, NewRecord, RecordStatus, RecordVersion, StoreError, StoreResult,
+    StoredRecord,
 };
 use bluelamp_audit::canonical::{write_canonical, write_canonical_with, write_scalar};
 use bluelamp_domain::audit::AuditSubject;
-use bluelamp_domain::{AuditAction, AuditEntry, AuditOutcome, Marking, RecordId};
+use bluelamp_domain::{AuditAction, AuditEntry, AuditOutcome};
 use serde_json::Value;
 
 pub fn subject(rec: &StoredRecord) -> AuditSubject {
@@ -149,48 +149,24 @@ pub fn classification_agrees(
 /// not when its classification column and marking disagree ([`classification_agrees`]),
 /// which is logged. One row altered by hand hides itself and does not stop the rest;
 /// `bluelamp audit records` names it.
-pub fn shown_among_many(rec: &impl Marked, column: i64) -> bool {
-    match classification_agrees(rec.record_id(), column, rec.marking()) {
+pub fn shown_among_many<B>(rec: &StoredRecord<B>, column: i64) -> bool {
+    match classification_agrees(rec.id, column, &rec.marking) {
         Ok(()) => true,
         Err(e) => {
-            tracing::error!(record = %rec.record_id(), error = %e, "a record left out of a read");
+            tracing::error!(record = %rec.id, error = %e, "a record left out of a read");
             false
         }
     }
 }
 
-/// What [`shown_among_many`] needs of a record read from a row: whose it is and how it is
-/// marked.
-pub trait Marked {
-    fn record_id(&self) -> RecordId;
-    fn marking(&self) -> &Marking;
-}
-
-impl Marked for StoredRecord {
-    fn record_id(&self) -> RecordId {
-        self.id
-    }
-    fn marking(&self) -> &Marking {
-        &self.marking
-    }
-}
-
-impl Marked for ScannedRecord {
-    fn record_id(&self) -> RecordId {
-        self.id
-    }
-    fn marking(&self) -> &Marking {
-        &self.marking
-    }
-}
-
 /// Rows read among many, as `T`, leaving out those [`shown_among_many`] hides. `decode`
-/// reads a row's record and its classification column; `keep` makes what is returned of
-/// a row that is shown (the record itself, or a link with its other end).
-pub fn readable<R, D: Marked, T>(
+/// reads a row's record (its body decoded or as text) and its classification column;
+/// `keep` makes what is returned of a row that is shown (the record itself, or a link with
+/// its other end).
+pub fn readable<R, B, T>(
     rows: &[R],
-    decode: impl Fn(&R) -> StoreResult<(D, i64)>,
-    keep: impl Fn(&R, D) -> StoreResult<T>,
+    decode: impl Fn(&R) -> StoreResult<(StoredRecord<B>, i64)>,
+    keep: impl Fn(&R, StoredRecord<B>) -> StoreResult<T>,
 ) -> StoreResult<Vec<T>> {
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {

@@ -36,9 +36,10 @@ pub struct LinkEnds {
 }
 
 /// A record as the store holds it now. `body` is the entity's validated JSON form; the store
-/// does not interpret it.
+/// does not interpret it. It is decoded (`Value`), except for a process that reads every
+/// record of a kind, which takes it as text ([`ScannedRecord`]).
 #[derive(Debug, Clone, PartialEq)]
-pub struct StoredRecord {
+pub struct StoredRecord<B = Value> {
     pub id: RecordId,
     pub kind: RecordKind,
     pub version: Version,
@@ -47,7 +48,7 @@ pub struct StoredRecord {
     pub summary: String,
     /// A kind-specific sub-type for filters: object kind, event type, location type.
     pub subtype: Option<String>,
-    pub body: Value,
+    pub body: B,
     pub link: Option<LinkEnds>,
     pub status: RecordStatus,
     pub created_at: Timestamp,
@@ -74,6 +75,27 @@ impl StoredRecord {
             created_by: audit.actor.display_name.clone(),
             updated_at: audit.at,
             updated_by: audit.actor.display_name.clone(),
+        }
+    }
+}
+
+impl<B> StoredRecord<B> {
+    /// The same record with its body made into another form (text decoded, say).
+    pub fn map_body<C>(self, f: impl FnOnce(B) -> C) -> StoredRecord<C> {
+        StoredRecord {
+            id: self.id,
+            kind: self.kind,
+            version: self.version,
+            marking: self.marking,
+            summary: self.summary,
+            subtype: self.subtype,
+            body: f(self.body),
+            link: self.link,
+            status: self.status,
+            created_at: self.created_at,
+            created_by: self.created_by,
+            updated_at: self.updated_at,
+            updated_by: self.updated_by,
         }
     }
 }
@@ -125,21 +147,10 @@ pub struct RecordVersion {
 /// A record as [`crate::Store::scan_json`] reads it for a process that reads everything
 /// (a reindex reads a million persons): its body left as JSON text, so that it is decoded
 /// once, straight into the type the reader wants, instead of into a `serde_json::Value`
-/// first and then again into that type. It has no link ends: not for links.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScannedRecord {
-    pub id: RecordId,
-    pub kind: RecordKind,
-    pub version: Version,
-    pub marking: Marking,
-    pub summary: String,
-    pub subtype: Option<String>,
-    pub status: RecordStatus,
-    /// The body, the entity's validated JSON form, as text: SQLite's column as written;
-    /// PostgreSQL prints it from jsonb (keys reordered, its own spacing), so it is for
-    /// decoding, never for hashing or comparing as text.
-    pub body: String,
-}
+/// first and then again into that type. The text is SQLite's column as written; PostgreSQL
+/// prints it from jsonb (keys reordered, its own spacing), so it is for decoding, never for
+/// hashing or comparing as text.
+pub type ScannedRecord = StoredRecord<String>;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewRecord {
