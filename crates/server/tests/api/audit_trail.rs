@@ -281,6 +281,45 @@ async fn records_report(app: &TestApp) -> bluelamp_app::audit_log::RecordsReport
 }
 
 #[tokio::test]
+async fn a_body_changed_by_hand_into_nonsense_is_left_out_of_a_rebuild_that_goes_on() {
+    // Bluelamp validates every body it writes; one changed by hand since no longer reads.
+    // A rebuild leaves it out (and says so in the log) and indexes the rest, rather than
+    // stopping; the records check names the row and goes on.
+    let (app, pid, vid, _) = app_with_records().await;
+    // Every change delivered to the live index first, so the rebuild reads all there is.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while app.store.outbox_backlog(100).await.unwrap() > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the outbox never drained"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let before = app.running.search.rebuild().await.unwrap();
+    let held = app.running.search.status().await.documents;
+    assert_eq!(held, 2, "the person and the vehicle");
+    tamper(
+        &app,
+        &format!("UPDATE records SET body = '{{\"family_name\": ' WHERE id = '{pid}'"),
+    )
+    .await;
+    let after = app.running.search.rebuild().await.unwrap();
+    assert_eq!(after.records, before.records, "every record was read");
+    assert_eq!(app.running.search.status().await.documents, held - 1);
+    let r = app.get("/api/v1/search?q=AB12CDE").await;
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    assert!(r.text().await.unwrap().contains(&vid), "the rest is found");
+    let report = records_report(&app).await;
+    assert!(!report.ok());
+    assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+    assert!(
+        report.problems[0].contains(&pid) && report.problems[0].contains("cannot be read"),
+        "{:?}",
+        report.problems
+    );
+}
+
+#[tokio::test]
 async fn untouched_records_hold_what_the_trail_says_was_written() {
     let (app, ..) = app_with_records().await;
     let report = records_report(&app).await;
