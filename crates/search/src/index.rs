@@ -45,7 +45,7 @@ use crate::variants::variant_groups;
 
 /// Bumped whenever the schema or what is indexed changes: an index written by another
 /// version is rebuilt from the store.
-pub const SCHEMA_VERSION: u32 = 9;
+pub const SCHEMA_VERSION: u32 = 10;
 
 /// The `acl_open` term of a restricted record (an open one has "1").
 const RESTRICTED: &str = "0";
@@ -124,7 +124,8 @@ fn schema() -> (Schema, Fields) {
         kind: b.add_text_field("kind", STRING),
         subtype: b.add_text_field("subtype", STORED),
         summary: b.add_text_field("summary", STORED),
-        features: b.add_text_field("features", STORED),
+        // The match features in their compact stored form (`crate::encoding`).
+        features: b.add_bytes_field("features", STORED),
         version: b.add_i64_field("version", STORED),
         acl_rank: b.add_u64_field("acl_rank", INDEXED | FAST | STORED),
         acl_comp: b.add_text_field("acl_comp", STRING),
@@ -462,7 +463,7 @@ impl SearchIndex {
                 let person = r.body.read::<Person>()?;
                 let features = PersonFeatures::from_person(&person, &[]);
                 add_person(&mut doc, f, &features);
-                doc.add_text(f.features, serde_json::to_string(&features).ok()?);
+                doc.add_bytes(f.features, &crate::encoding::encode(&features));
             }
             RecordKind::Object => {
                 let object = r.body.read::<Object>()?;
@@ -708,8 +709,8 @@ impl SearchIndex {
             let doc: TantivyDocument = searcher.doc(address)?;
             let Some(candidate) = doc
                 .get_first(f.features)
-                .and_then(|v| v.as_str())
-                .and_then(|b| serde_json::from_str::<PersonFeatures>(b).ok())
+                .and_then(|v| v.as_bytes())
+                .and_then(|b| crate::encoding::decode(b).ok())
             else {
                 continue;
             };

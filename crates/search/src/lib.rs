@@ -14,6 +14,7 @@
 //!   against a date-of-birth query (date, year, month, range, age at a date).
 //! - [`features`] and [`score`]: the Fellegi-Sunter match model, its per-field
 //!   explanation, and the blocking keys that let a duplicate scan scale.
+//! - [`encoding`]: the match features' compact stored form, kept in the index.
 //! - [`dedupe`]: the pairwise scan over blocks, and precision, recall and F1 against a
 //!   labelled set.
 //! - [`query`]: reading the search box (names, dates of birth, postcodes, registrations,
@@ -23,6 +24,7 @@
 
 pub mod dedupe;
 pub mod dob;
+pub mod encoding;
 pub mod features;
 pub mod index;
 pub mod normalise;
