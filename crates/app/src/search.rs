@@ -2,10 +2,13 @@
 //! searches over it.
 //!
 //! Keeping in step: the index is a [`Sink`] of the outbox relay. For each batch of events it
-//! loads the records they name as they are now, replaces their documents (or removes them
-//! when they are gone), and commits before the relay marks the batch delivered; so a crash
-//! at any point either leaves the batch pending (offered again) or already in the index, and
-//! a repeat only replaces a document with the same one. Nothing is lost or doubled.
+//! loads the records they name as they are now ([`Store::load_json`]), replaces their
+//! documents (or removes them when they are gone), and commits before the relay marks the
+//! batch delivered; so a crash at any point either leaves the batch pending (offered again)
+//! or already in the index, and a repeat only replaces a document with the same one.
+//! Nothing is lost or doubled. A record whose body no longer reads (changed by hand) is
+//! taken out of the index with a warning, as a rebuild leaves it out, rather than failing
+//! the batch: the relay would offer it again and again, and every later change would wait.
 //!
 //! Rebuilding ([`Search::rebuild`], `bluelamp reindex`, and on start when the index is new
 //! or was written by another version): every record is read with [`Store::scan_json`] (its
@@ -28,12 +31,12 @@ use bluelamp_domain::{AuditAction, Clock, RecordId, RecordKind, ValidationErrors
 use bluelamp_events::{BusMessage, Sink};
 use bluelamp_search::DobQuery;
 use bluelamp_search::index::{
-    Body, Hit, IndexOp, IndexRecord, KindResults, SEARCHABLE, SearchIndex, SearchRequest,
+    Hit, IndexOp, IndexRecord, KindResults, SEARCHABLE, SearchIndex, SearchRequest,
 };
 use bluelamp_search::query::{
     IdentifierQuery, ParsedQuery, dob_query_of, parse_dob_query, parse_query,
 };
-use bluelamp_store::{Store, StoredRecord};
+use bluelamp_store::{ScannedRecord, Store, StoredRecord};
 use serde_json::json;
 use std::collections::HashSet;
 use std::path::Path;
@@ -272,17 +275,8 @@ impl Search {
                 staging = Some(tokio::task::spawn_blocking(move || {
                     let docs = page
                         .iter()
-                        .filter(|r| searchable(r, MergedInto::of_json(r)))
-                        .filter_map(|r| {
-                            let doc = index.document(&index_record(r, Body::Text(&r.body)));
-                            if doc.is_none() {
-                                // Bluelamp validated it when it wrote it: changed by hand
-                                // since (`bluelamp audit records` names it). Left out, and
-                                // said, rather than stopping the rebuild.
-                                tracing::warn!(record.id = %r.id, kind = r.kind.as_str(), "a record whose body does not read is left out of the rebuilt index");
-                            }
-                            doc
-                        })
+                        .filter(|r| searchable(r))
+                        .filter_map(|r| document(&index, r, "left out of the rebuilt index"))
                         .collect();
                     index.stage_new(docs)
                 }));
@@ -300,15 +294,18 @@ impl Search {
         if ids.is_empty() {
             return Ok(());
         }
-        let records = self.store.load(ids).await?;
+        // Bodies as text, decoded here: one that no longer reads is taken out of the index
+        // (as a rebuild leaves it out) instead of failing the batch, which the relay
+        // would deliver again and again while every later change waited behind it.
+        let records = self.store.load_json(ids).await?;
         let index = self.index.clone();
         let ids = ids.to_vec();
         tokio::task::spawn_blocking(move || {
             let mut ops: Vec<IndexOp> = Vec::with_capacity(ids.len());
             for id in &ids {
                 match records.iter().find(|r| r.id == *id) {
-                    Some(r) if searchable(r, MergedInto::of(r)) => {
-                        match index.document(&index_record(r, Body::Value(&r.body))) {
+                    Some(r) if searchable(r) => {
+                        match document(&index, r, "taken out of the index") {
                             Some(doc) => ops.push(IndexOp::Put(doc)),
                             None => ops.push(IndexOp::Remove(*id)),
                         }
@@ -537,23 +534,34 @@ pub struct LikelyMatch {
 }
 
 /// Whether a record is found by search: in force, and not merged into another (its
-/// survivor is found instead; an un-merge brings it back). `merged` is its merge note
-/// ([`MergedInto::of`], or [`MergedInto::of_json`] for a body read as text).
-fn searchable<B>(r: &StoredRecord<B>, merged: Option<MergedInto>) -> bool {
-    r.status == bluelamp_store::RecordStatus::Active && merged.is_none()
+/// survivor is found instead; an un-merge brings it back).
+fn searchable(r: &ScannedRecord) -> bool {
+    r.status == bluelamp_store::RecordStatus::Active && MergedInto::of_json(r).is_none()
 }
 
-/// The index's view of a stored record, its body decoded or as text.
-fn index_record<'a, B>(r: &'a StoredRecord<B>, body: Body<'a>) -> IndexRecord<'a> {
-    IndexRecord {
+/// The document for a record read with its body as text, or `None` (with a warning saying
+/// what became of the record) for a body that no longer reads as its kind: Bluelamp
+/// validated it when it wrote it, so it was changed by hand since (`bluelamp audit
+/// records` names it). The record is left out, and said, rather than stopping the index.
+fn document(
+    index: &SearchIndex,
+    r: &ScannedRecord,
+    what_happens: &str,
+) -> Option<bluelamp_search::index::TantivyDocument> {
+    let doc = index.document(&IndexRecord {
         id: r.id,
         kind: r.kind,
         version: r.version,
         subtype: r.subtype.as_deref(),
         summary: &r.summary,
         marking: &r.marking,
-        body,
+        body: &r.body,
+    });
+    // Links make no document by design; anything else that makes none did not read.
+    if doc.is_none() && r.kind != RecordKind::Link {
+        tracing::warn!(record.id = %r.id, kind = r.kind.as_str(), "a record whose body does not read is {what_happens}");
     }
+    doc
 }
 
 /// The search as the index takes it: the box, with the structured fields on top. Bad
@@ -708,10 +716,20 @@ impl Search {
         let caller = Caller::system("duplicate-check");
         let now = self.clock.now();
         let mut found = Vec::new();
-        for rec in self.store.load(ids).await? {
-            if rec.kind != RecordKind::Person || !searchable(&rec, MergedInto::of(&rec)) {
+        // Bodies as text, as the index loads them: one that no longer reads is passed over
+        // (with a warning) rather than failing the check for everyone in the batch.
+        for rec in self.store.load_json(ids).await? {
+            if rec.kind != RecordKind::Person || !searchable(&rec) {
                 continue;
             }
+            let body = match serde_json::from_str(&rec.body) {
+                Ok(body) => body,
+                Err(e) => {
+                    tracing::warn!(record.id = %rec.id, error = %e, "a person whose body does not read is left out of the duplicate check");
+                    continue;
+                }
+            };
+            let rec = rec.map_body(|_| body);
             // One person's failure does not stop the check for the others.
             let matches = match self.likely_duplicates(&caller, &rec).await {
                 Ok(m) => m,

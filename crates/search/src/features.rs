@@ -12,7 +12,7 @@ use crate::normalise::{fold, name_tokens, surname_keys};
 use crate::phonetic::{double_metaphone, soundex};
 
 /// One name a person is known by (their own name, or an alias, maiden name, ...), folded.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NameFeatures {
     /// The family name as recorded, for explanations.
     pub display_family: String,
@@ -90,9 +90,9 @@ fn push_codes(codes: &mut Vec<String>, word: &str) {
     }
 }
 
-/// Everything the match model and blocking use about one person. Serialisable, so the index
-/// stores it computed once and search re-ranks without re-reading the record.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+/// Everything the match model and blocking use about one person. The index stores it
+/// computed once ([`crate::encoding`]), so search re-ranks without re-reading the record.
+#[derive(Debug, Clone, PartialEq)]
 pub struct PersonFeatures {
     /// The person's own name.
     pub name: NameFeatures,
@@ -107,17 +107,13 @@ pub struct PersonFeatures {
     /// Postcodes of known addresses, canonical (`SW1A 1AA`), each once.
     pub postcodes: Vec<String>,
     /// Self-defined ethnicity code (`W1`, `A2`, ...); `None` when not recorded or "not
-    /// stated". (Features stored before these details existed read as `None`.)
-    #[serde(default)]
+    /// stated".
     pub ethnicity: Option<String>,
     /// Nationality, ISO 3166-1 alpha-3.
-    #[serde(default)]
     pub nationality: Option<String>,
     /// Place of birth, folded (`Kraków` gives `krakow`).
-    #[serde(default)]
     pub place_of_birth: Option<String>,
     /// Height in centimetres.
-    #[serde(default)]
     pub height_cm: Option<u16>,
 }
 

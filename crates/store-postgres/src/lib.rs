@@ -74,7 +74,8 @@ pub const MIGRATIONS: &[Migration] = &[
 const RECORD_COLUMNS: &str = "id, kind, version, classification, marking, summary, subtype, \
      body, link_from, link_to, link_role, status, created_at, created_by, updated_at, updated_by";
 
-/// `RECORD_COLUMNS` with the body as text, for `scan_json` (`rows::readable_scanned`).
+/// `RECORD_COLUMNS` with the body as text, for `scan_json` and `load_json`
+/// (`rows::readable_scanned`).
 const SCAN_JSON_COLUMNS: &str = "id, kind, version, classification, marking, summary, subtype, \
      body::text AS body, link_from, link_to, link_role, status, created_at, created_by, \
      updated_at, updated_by";
@@ -108,6 +109,20 @@ impl PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(internal)
+    }
+
+    /// The rows of the records with these ids (those that exist), as `columns`.
+    async fn load_rows(
+        &self,
+        columns: &str,
+        ids: &[RecordId],
+    ) -> StoreResult<Vec<sqlx::postgres::PgRow>> {
+        let uuids: Vec<uuid::Uuid> = ids.iter().map(|i| i.0).collect();
+        sqlx::query(&format!("SELECT {columns} FROM records WHERE id = ANY($1)"))
+            .bind(&uuids)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(internal)
     }
 
     /// Connects to `url` (`postgres://user@host/db`) and applies migrations.
@@ -669,15 +684,11 @@ impl Store for PgStore {
     }
 
     async fn load(&self, ids: &[RecordId]) -> StoreResult<Vec<StoredRecord>> {
-        let uuids: Vec<uuid::Uuid> = ids.iter().map(|i| i.0).collect();
-        let rows = sqlx::query(&format!(
-            "SELECT {RECORD_COLUMNS} FROM records WHERE id = ANY($1)"
-        ))
-        .bind(&uuids)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(internal)?;
-        readable_records(&rows)
+        readable_records(&self.load_rows(RECORD_COLUMNS, ids).await?)
+    }
+
+    async fn load_json(&self, ids: &[RecordId]) -> StoreResult<Vec<ScannedRecord>> {
+        readable_scanned(&self.load_rows(SCAN_JSON_COLUMNS, ids).await?)
     }
 
     async fn scan(

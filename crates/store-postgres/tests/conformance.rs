@@ -289,4 +289,7 @@ async fn a_record_whose_classification_column_was_changed_is_left_out() {
         scanned.iter().map(|r| r.id).collect::<Vec<_>>(),
         [untouched]
     );
+    // And the index following the store loads without it.
+    let loaded = store.load_json(&[id, untouched]).await.unwrap();
+    assert_eq!(loaded.iter().map(|r| r.id).collect::<Vec<_>>(), [untouched]);
 }

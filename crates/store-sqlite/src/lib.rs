@@ -248,6 +248,26 @@ impl SqliteStore {
         q.build().execute(conn).await.map(|_| ())
     }
 
+    /// The rows of the records with these ids (those that exist), 500 ids a query (`load`
+    /// decodes their bodies, `load_json` keeps them as the column's text).
+    async fn load_rows(&self, ids: &[RecordId]) -> StoreResult<Vec<sqlx::sqlite::SqliteRow>> {
+        let mut rows = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let placeholders = vec!["?"; chunk.len()].join(", ");
+            let sql = format!("SELECT {RECORD_COLUMNS} FROM records WHERE id IN ({placeholders})");
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(id.to_string());
+            }
+            rows.extend(
+                q.fetch_all(&mut *self.readers.get().await?)
+                    .await
+                    .map_err(internal)?,
+            );
+        }
+        Ok(rows)
+    }
+
     /// Up to `limit` active records of `kind` after `after`, in id order (`scan` decodes
     /// their bodies, `scan_json` keeps them as the column's text).
     async fn scan_rows(
@@ -783,21 +803,11 @@ impl Store for SqliteStore {
     }
 
     async fn load(&self, ids: &[RecordId]) -> StoreResult<Vec<StoredRecord>> {
-        let mut out = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(500) {
-            let placeholders = vec!["?"; chunk.len()].join(", ");
-            let sql = format!("SELECT {RECORD_COLUMNS} FROM records WHERE id IN ({placeholders})");
-            let mut q = sqlx::query(&sql);
-            for id in chunk {
-                q = q.bind(id.to_string());
-            }
-            let rows = q
-                .fetch_all(&mut *self.readers.get().await?)
-                .await
-                .map_err(internal)?;
-            out.extend(readable_records(&rows)?);
-        }
-        Ok(out)
+        readable_records(&self.load_rows(ids).await?)
+    }
+
+    async fn load_json(&self, ids: &[RecordId]) -> StoreResult<Vec<ScannedRecord>> {
+        readable_scanned(&self.load_rows(ids).await?)
     }
 
     async fn scan(

@@ -1950,6 +1950,24 @@ pub async fn scan_reads_every_active_record_of_a_kind_in_pages(store: Arc<dyn St
     assert_eq!(mine[0].kind, RecordKind::Object);
     assert_eq!(mine[0].subtype.as_deref(), Some("vehicle"));
     assert!(objects.iter().all(|t| t.kind == RecordKind::Object));
+
+    // Loaded by id with the bodies as text: the same records as `load` gives, and an id
+    // that names nothing left out as it is there.
+    let mut ids = made.clone();
+    ids.push(other_id);
+    ids.push(RecordId(Uuid::now_v7()));
+    let mut loaded = store.load(&ids).await.unwrap();
+    let mut text: Vec<StoredRecord> = store
+        .load_json(&ids)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.map_body(|b| serde_json::from_str(&b).unwrap()))
+        .collect();
+    loaded.sort_by_key(|r| r.id);
+    text.sort_by_key(|r| r.id);
+    assert_eq!(loaded.len(), made.len() + 1);
+    assert_eq!(text, loaded);
 }
 
 pub async fn duplicate_candidates_stay_decided_once_decided(store: Arc<dyn Store>) {

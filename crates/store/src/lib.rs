@@ -110,6 +110,12 @@ pub trait Store: Send + Sync + 'static {
     /// exist? what changed?). Never used to show data to a person: that is a consultation.
     async fn load(&self, ids: &[RecordId]) -> StoreResult<Vec<StoredRecord>>;
 
+    /// As [`Store::load`], each record with its body as JSON text ([`ScannedRecord`]): for
+    /// a process that decodes each body straight into its type and must go on past one
+    /// that no longer reads (the search index following the store), where `load` fails
+    /// the whole call on a body that is not JSON.
+    async fn load_json(&self, ids: &[RecordId]) -> StoreResult<Vec<ScannedRecord>>;
+
     /// Records an audit entry on its own (a refused request, a sign-in). Fails when the
     /// entry cannot be written.
     async fn audit_only(&self, audit: AuditEntry) -> StoreResult<()>;

@@ -144,10 +144,11 @@ pub struct RecordVersion {
     pub audit_id: Uuid,
 }
 
-/// A record as [`crate::Store::scan_json`] reads it for a process that reads everything
-/// (a reindex reads a million persons): its body left as JSON text, so that it is decoded
-/// once, straight into the type the reader wants, instead of into a `serde_json::Value`
-/// first and then again into that type. The text is SQLite's column as written; PostgreSQL
+/// A record as [`crate::Store::scan_json`] and [`crate::Store::load_json`] read it, for a
+/// process that decodes bodies itself (a reindex reads a million persons; the live index
+/// must go on past a body that no longer reads): its body left as JSON text, so that it
+/// is decoded once, straight into the type the reader wants, instead of into a
+/// `serde_json::Value` first and then again into that type. The text is SQLite's column as written; PostgreSQL
 /// prints it from jsonb (keys reordered, its own spacing), so it is for decoding, never for
 /// hashing or comparing as text.
 pub type ScannedRecord = StoredRecord<String>;

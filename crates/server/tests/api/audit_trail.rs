@@ -320,6 +320,59 @@ async fn a_body_changed_by_hand_into_nonsense_is_left_out_of_a_rebuild_that_goes
 }
 
 #[tokio::test]
+async fn the_live_index_takes_out_a_body_changed_by_hand_and_goes_on() {
+    // The index follows the store through the outbox: a batch naming a record whose body
+    // no longer reads must not fail (the relay would offer it again and again, and every
+    // later change would wait behind it). That record is taken out; the rest are indexed.
+    use bluelamp_events::Sink;
+    let (app, pid, vid, _) = app_with_records().await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while app.store.outbox_backlog(100).await.unwrap() > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the outbox never drained"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let held = app.running.search.status().await.documents;
+    assert_eq!(held, 2, "the person and the vehicle");
+    tamper(
+        &app,
+        &format!("UPDATE records SET body = '{{\"family_name\": ' WHERE id = '{pid}'"),
+    )
+    .await;
+    // The vehicle changed too (by hand here, so that only this batch carries it): finding
+    // it under its new registration shows the batch's other record was indexed.
+    tamper(
+        &app,
+        &format!(
+            "UPDATE records SET body = json_set(body, '$.details.vrm', 'XY99 ZZZ') WHERE id = '{vid}'"
+        ),
+    )
+    .await;
+    let r = app.get("/api/v1/search?q=XY99ZZZ").await;
+    assert!(!r.text().await.unwrap().contains(&vid), "not yet indexed");
+    let event = |seq: i64, id: &str, kind: &str| bluelamp_events::BusMessage {
+        seq,
+        event_type: "updated".into(),
+        payload: std::sync::Arc::new(json!({"additionalInformation": {"id": id, "kind": kind}})),
+    };
+    let batch = [event(1, &pid, "person"), event(2, &vid, "object")];
+    app.running
+        .search
+        .deliver(&batch)
+        .await
+        .expect("the batch is delivered");
+    assert_eq!(app.running.search.status().await.documents, held - 1);
+    let r = app.get("/api/v1/search?q=XY99ZZZ").await;
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    assert!(
+        r.text().await.unwrap().contains(&vid),
+        "the rest is indexed as it is now"
+    );
+}
+
+#[tokio::test]
 async fn untouched_records_hold_what_the_trail_says_was_written() {
     let (app, ..) = app_with_records().await;
     let report = records_report(&app).await;
@@ -458,6 +511,8 @@ async fn a_record_whose_classification_column_was_changed_is_left_out_and_named(
     assert!(scanned.iter().any(|r| r.id == other) && !scanned.iter().any(|r| r.id == id));
     let scanned = app.store.scan_json(kind, None, 1_000).await.unwrap();
     assert!(scanned.iter().any(|r| r.id == other) && !scanned.iter().any(|r| r.id == id));
+    let loaded = app.store.load_json(&[id, other]).await.unwrap();
+    assert_eq!(loaded.iter().map(|r| r.id).collect::<Vec<_>>(), [other]);
     let r = app.get(&format!("/api/v1/persons/{pid}")).await;
     assert_eq!(r.status(), reqwest::StatusCode::NOT_FOUND);
     // The list still answers, without it.
