@@ -356,6 +356,7 @@ impl Search {
             kind: input.kind,
             offset: usize::try_from((page - 1) * per_page).unwrap_or(usize::MAX),
             limit: usize::try_from(per_page).unwrap_or(25),
+            probe: None,
         };
         let (results, complete) = self.run(caller, req, details).await?;
         Ok(SearchOutcome {
@@ -454,10 +455,10 @@ impl Search {
         query.dob = dob_query_of(&person.date_of_birth);
         query.identifiers = features
             .identifiers
-            .into_iter()
+            .iter()
             .map(|(t, value)| IdentifierQuery {
-                id_type: Some(t),
-                value,
+                id_type: Some(*t),
+                value: value.clone(),
             })
             .collect();
         details["identifiers"] = json!(query.identifiers.len());
@@ -467,6 +468,8 @@ impl Search {
             kind: Some(RecordKind::Person),
             offset: 0,
             limit: limit + usize::from(exclude.is_some()),
+            // Ranked against the whole person, as the batch scan compares two records.
+            probe: Some(features),
         };
         let (results, _) = self.run(caller, req, details).await?;
         Ok(results

@@ -188,6 +188,12 @@ pub struct SearchRequest {
     pub kind: Option<RecordKind>,
     pub offset: usize,
     pub limit: usize,
+    /// A person being checked for duplicates (before it is created, on its page, after a
+    /// change): person candidates are gathered by the query as ever, but ranked against
+    /// everything recorded about this person (other names, place of birth, height,
+    /// ethnicity, nationality), as the batch scan compares two records, not only against
+    /// what the query says.
+    pub probe: Option<PersonFeatures>,
 }
 
 /// One record found.
@@ -672,27 +678,13 @@ impl SearchIndex {
         let query_features = names
             .as_ref()
             .map(|(family, given)| NameFeatures::new(family, given.as_deref(), None));
-        let probe = PersonFeatures {
-            name: query_features
-                .clone()
-                .unwrap_or_else(|| NameFeatures::new("", None, None)),
-            aliases: vec![],
-            dob: q
-                .dob
-                .as_ref()
-                .and_then(dob_of_query)
-                .unwrap_or(DateOfBirth::Unknown),
-            gender: req.gender.unwrap_or(Gender::NotKnown),
-            identifiers: q
-                .identifiers
-                .iter()
-                .filter_map(|i| i.id_type.map(|t| (t, i.value.clone())))
-                .collect(),
-            postcodes: vec![],
-            ethnicity: None,
-            nationality: None,
-            place_of_birth: None,
-            height_cm: None,
+        let from_query;
+        let probe = match &req.probe {
+            Some(person) => person,
+            None => {
+                from_query = Self::probe_of(req, query_features.clone());
+                &from_query
+            }
         };
         let mut scored = Vec::with_capacity(found.len());
         for (_, address) in found {
@@ -710,7 +702,7 @@ impl SearchIndex {
                     continue;
                 }
             };
-            let mut s = score(&probe, &candidate);
+            let mut s = score(probe, &candidate);
             if query_features.is_none() {
                 s.fields
                     .retain(|x| !matches!(x.field, "family_name" | "given_name" | "name_order"));
@@ -771,6 +763,31 @@ impl SearchIndex {
             total_exact: gathered < PERSON_CANDIDATES,
             hits: page,
         }))
+    }
+
+    /// What a person search's query says about the person sought, as match features.
+    fn probe_of(req: &SearchRequest, name: Option<NameFeatures>) -> PersonFeatures {
+        let q = &req.query;
+        PersonFeatures {
+            name: name.unwrap_or_else(|| NameFeatures::new("", None, None)),
+            aliases: vec![],
+            dob: q
+                .dob
+                .as_ref()
+                .and_then(dob_of_query)
+                .unwrap_or(DateOfBirth::Unknown),
+            gender: req.gender.unwrap_or(Gender::NotKnown),
+            identifiers: q
+                .identifiers
+                .iter()
+                .filter_map(|i| i.id_type.map(|t| (t, i.value.clone())))
+                .collect(),
+            postcodes: vec![],
+            ethnicity: None,
+            nationality: None,
+            place_of_birth: None,
+            height_cm: None,
+        }
     }
 
     fn search_other(

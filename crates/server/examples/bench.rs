@@ -1240,6 +1240,7 @@ async fn bench_search() {
                     kind: Some(RecordKind::Person),
                     offset: 0,
                     limit: 10,
+                    probe: None,
                 }
             })
             .collect();

@@ -118,6 +118,7 @@ impl Fixture {
             kind: Some(kind),
             offset: 0,
             limit: 100,
+            probe: None,
         };
         let mut r = self.index.search(&req, v).unwrap();
         r.pop().unwrap_or(KindResults {
@@ -541,6 +542,7 @@ fn pages_of_a_person_search_follow_the_order_of_the_whole() {
             kind: Some(RecordKind::Person),
             offset,
             limit,
+            probe: None,
         };
         f.index.search(&req, None).unwrap().pop().unwrap()
     };
@@ -667,4 +669,44 @@ fn every_kind_is_indexed_from_its_body_text_and_a_body_that_does_not_read_is_not
     };
     assert!(index.document(&record("{")).is_none());
     assert!(index.document(&record(r#"{"family_name": 7}"#)).is_none());
+}
+
+#[test]
+fn a_duplicate_check_ranks_against_everything_recorded_about_the_person() {
+    // A search says only names, a date of birth and a gender; the person being checked
+    // (before it is created, on its page) says more, and the candidates are ranked by all
+    // of it, as the batch scan compares two records.
+    let mut f = Fixture::new();
+    let body = |place: &str, height: u16| {
+        json!({"family_name": "Brown", "given_names": "John", "date_of_birth": "1980",
+            "gender": "male", "place_of_birth": place, "description": {"height_cm": height}})
+    };
+    let recorded = f.person(body("Leeds", 180));
+    let score_of = |probe: Option<PersonFeatures>| {
+        let req = SearchRequest {
+            query: parse_query("John Brown 1980", today()).unwrap(),
+            gender: Some(Gender::Male),
+            kind: Some(RecordKind::Person),
+            offset: 0,
+            limit: 10,
+            probe,
+        };
+        let hits = f.index.search(&req, None).unwrap().pop().unwrap().hits;
+        let hit = hits.into_iter().find(|h| h.id == recorded).unwrap();
+        (hit.score, hit.reason)
+    };
+    let checked = |place: &str, height: u16| {
+        let input: PersonInput = serde_json::from_value(body(place, height)).unwrap();
+        let (p, _) = Person::parse(&input, today()).unwrap();
+        score_of(Some(PersonFeatures::from_person(&p, &[])))
+    };
+    let (plain, _) = score_of(None);
+    let (same, why) = checked("Leeds", 181);
+    let (other, _) = checked("Karachi", 158);
+    assert!(same > plain, "{same} against {plain}");
+    assert!(other < plain, "{other} against {plain}");
+    assert!(
+        why.contains("Leeds") || why.to_lowercase().contains("place of birth"),
+        "{why}"
+    );
 }
