@@ -33,9 +33,7 @@ use bluelamp_search::DobQuery;
 use bluelamp_search::index::{
     Hit, IndexOp, IndexRecord, KindResults, SEARCHABLE, SearchIndex, SearchRequest,
 };
-use bluelamp_search::query::{
-    IdentifierQuery, ParsedQuery, dob_query_of, parse_dob_query, parse_query,
-};
+use bluelamp_search::query::{ParsedQuery, parse_dob_query, parse_query};
 use bluelamp_store::{ScannedRecord, Store, StoredRecord};
 use serde_json::json;
 use std::collections::HashSet;
@@ -397,10 +395,20 @@ impl Search {
     ) -> Result<Vec<LikelyMatch>, AppError> {
         let person: bluelamp_domain::pole::Person = serde_json::from_value(rec.body.clone())
             .map_err(|e| AppError::Internal(format!("person {} does not read: {e}", rec.id)))?;
+        self.likely_duplicates_of(caller, rec.id, &person).await
+    }
+
+    /// [`Search::likely_duplicates`] of the person recorded as `id`, already read.
+    async fn likely_duplicates_of(
+        &self,
+        caller: &Caller,
+        rec_id: RecordId,
+        person: &bluelamp_domain::pole::Person,
+    ) -> Result<Vec<LikelyMatch>, AppError> {
         const SHOWN: usize = 6;
-        let details = json!({ "duplicates_of": rec.id });
+        let details = json!({ "duplicates_of": rec_id });
         let found = self
-            .matches_for(caller, &person, details.clone(), Some(rec.id), SHOWN)
+            .matches_for(caller, person, details.clone(), Some(rec_id), SHOWN)
             .await?;
         let all_likely = found.iter().all(|m| m.likely);
         let full = found.len() == SHOWN;
@@ -412,11 +420,11 @@ impl Search {
         }
         let decided: Vec<RecordId> = self
             .store
-            .duplicate_candidates_of(rec.id)
+            .duplicate_candidates_of(rec_id)
             .await?
             .into_iter()
             .filter(|c| c.status == bluelamp_store::CandidateStatus::NotDuplicate)
-            .map(|c| if c.a == rec.id { c.b } else { c.a })
+            .map(|c| if c.a == rec_id { c.b } else { c.a })
             .collect();
         let before = likely.len();
         likely.retain(|m| !decided.contains(&m.hit.id));
@@ -426,7 +434,7 @@ impl Search {
         if likely.len() < before && full && all_likely {
             let wider = (SHOWN + decided.len()).min(100);
             likely = self
-                .matches_for(caller, &person, details, Some(rec.id), wider)
+                .matches_for(caller, person, details, Some(rec_id), wider)
                 .await?
                 .into_iter()
                 .filter(|m| m.likely && !decided.contains(&m.hit.id))
@@ -445,32 +453,8 @@ impl Search {
         limit: usize,
     ) -> Result<Vec<LikelyMatch>, AppError> {
         let features = bluelamp_search::PersonFeatures::from_person(person, &[]);
-        let mut query = ParsedQuery::default();
-        if let Some(g) = &person.given_names {
-            query
-                .names
-                .extend(g.as_str().split_whitespace().map(str::to_owned));
-        }
-        query.names.push(person.family_name.as_str().to_owned());
-        query.dob = dob_query_of(&person.date_of_birth);
-        query.identifiers = features
-            .identifiers
-            .iter()
-            .map(|(t, value)| IdentifierQuery {
-                id_type: Some(*t),
-                value: value.clone(),
-            })
-            .collect();
-        details["identifiers"] = json!(query.identifiers.len());
-        let req = SearchRequest {
-            query,
-            gender: Some(person.gender),
-            kind: Some(RecordKind::Person),
-            offset: 0,
-            limit: limit + usize::from(exclude.is_some()),
-            // Ranked against the whole person, as the batch scan compares two records.
-            probe: Some(features),
-        };
+        let req = SearchRequest::for_person(features, limit + usize::from(exclude.is_some()));
+        details["identifiers"] = json!(req.query.identifiers.len());
         let (results, _) = self.run(caller, req, details).await?;
         Ok(results
             .into_iter()
@@ -725,16 +709,15 @@ impl Search {
             if rec.kind != RecordKind::Person || !searchable(&rec) {
                 continue;
             }
-            let body = match serde_json::from_str(&rec.body) {
-                Ok(body) => body,
+            let person: bluelamp_domain::pole::Person = match serde_json::from_str(&rec.body) {
+                Ok(person) => person,
                 Err(e) => {
                     tracing::warn!(record.id = %rec.id, error = %e, "a person whose body does not read is left out of the duplicate check");
                     continue;
                 }
             };
-            let rec = rec.map_body(|_| body);
             // One person's failure does not stop the check for the others.
-            let matches = match self.likely_duplicates(&caller, &rec).await {
+            let matches = match self.likely_duplicates_of(&caller, rec.id, &person).await {
                 Ok(m) => m,
                 Err(e) => {
                     tracing::warn!(record.id = %rec.id, error = %e, "duplicate check failed for a person");

@@ -188,12 +188,43 @@ pub struct SearchRequest {
     pub kind: Option<RecordKind>,
     pub offset: usize,
     pub limit: usize,
-    /// A person being checked for duplicates (before it is created, on its page, after a
-    /// change): person candidates are gathered by the query as ever, but ranked against
-    /// everything recorded about this person (other names, place of birth, height,
-    /// ethnicity, nationality), as the batch scan compares two records, not only against
-    /// what the query says.
+    /// A person being checked for duplicates ([`SearchRequest::for_person`]): candidates
+    /// are gathered by the query (the person's own name, date of birth and identifiers),
+    /// then ranked against everything the index holds of the person (other names, place of
+    /// birth, height, ethnicity, nationality) with the match model, not only against what
+    /// the query says. Unlike the batch scan, without addresses (the index keeps none) and
+    /// without name-frequency weights.
     pub probe: Option<PersonFeatures>,
+}
+
+impl SearchRequest {
+    /// The duplicate check of a person: the query says what a search for them would (their
+    /// own name, date of birth, identifiers, gender), and the person is the probe the
+    /// candidates are ranked against. One person, described once.
+    pub fn for_person(person: PersonFeatures, limit: usize) -> Self {
+        let mut query = ParsedQuery::default();
+        if let Some(g) = &person.name.display_given {
+            query.names.extend(g.split_whitespace().map(str::to_owned));
+        }
+        query.names.push(person.name.display_family.clone());
+        query.dob = crate::query::dob_query_of(&person.dob);
+        query.identifiers = person
+            .identifiers
+            .iter()
+            .map(|(t, value)| crate::query::IdentifierQuery {
+                id_type: Some(*t),
+                value: value.clone(),
+            })
+            .collect();
+        SearchRequest {
+            query,
+            gender: Some(person.gender),
+            kind: Some(RecordKind::Person),
+            offset: 0,
+            limit,
+            probe: Some(person),
+        }
+    }
 }
 
 /// One record found.
@@ -703,30 +734,10 @@ impl SearchIndex {
                 }
             };
             let mut s = score(probe, &candidate);
-            if query_features.is_none() {
-                s.fields
-                    .retain(|x| !matches!(x.field, "family_name" | "given_name" | "name_order"));
-            }
-            if let Some(dq) = &q.dob
-                && dob_of_query(dq).is_none()
-            {
-                s.fields.retain(|x| x.field != "date_of_birth");
-                s.fields.push(range_field(&candidate.dob, dq));
-            }
-            // An identifier typed without a recognisable type still counts when it is one
-            // of the person's.
-            for id in q.identifiers.iter().filter(|i| i.id_type.is_none()) {
-                if candidate.identifiers.iter().any(|(_, v)| *v == id.value) {
-                    s.fields.insert(
-                        0,
-                        FieldScore {
-                            field: "identifier",
-                            level: "agree".into(),
-                            weight: 19.0,
-                            reason: format!("reference {} matches", id.value),
-                        },
-                    );
-                }
+            // A probe made from the query is held to what the query said; a person's own
+            // probe (a duplicate check) is scored as it stands.
+            if req.probe.is_none() {
+                held_to_query(&mut s, q, query_features.is_none(), &candidate);
             }
             s.weight = s.fields.iter().map(|x| x.weight).sum();
             if s.weight <= 0.0 {
@@ -950,6 +961,42 @@ fn add_access(doc: &mut TantivyDocument, f: &Fields, m: &Marking) {
             for u in &r.officer_units {
                 doc.add_text(f.acl_ounit, u.as_str());
             }
+        }
+    }
+}
+
+/// A person search's score held to what was typed: without names in the query, the name
+/// fields say nothing; a date-of-birth range or age is scored as a range; an identifier
+/// typed without a recognisable type counts when it is one of the person's.
+fn held_to_query(
+    s: &mut crate::score::MatchScore,
+    q: &ParsedQuery,
+    no_names: bool,
+    candidate: &PersonFeatures,
+) {
+    if no_names {
+        s.fields
+            .retain(|x| !matches!(x.field, "family_name" | "given_name" | "name_order"));
+    }
+    if let Some(dq) = &q.dob
+        && dob_of_query(dq).is_none()
+    {
+        s.fields.retain(|x| x.field != "date_of_birth");
+        s.fields.push(range_field(&candidate.dob, dq));
+    }
+    // An identifier typed without a recognisable type still counts when it is one
+    // of the person's.
+    for id in q.identifiers.iter().filter(|i| i.id_type.is_none()) {
+        if candidate.identifiers.iter().any(|(_, v)| *v == id.value) {
+            s.fields.insert(
+                0,
+                FieldScore {
+                    field: "identifier",
+                    level: "agree".into(),
+                    weight: 19.0,
+                    reason: format!("reference {} matches", id.value),
+                },
+            );
         }
     }
 }

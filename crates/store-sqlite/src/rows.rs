@@ -62,9 +62,22 @@ pub fn record_from_row(row: &SqliteRow) -> StoreResult<StoredRecord> {
     Ok(rec)
 }
 
-/// Rows as records, leaving out those `support::shown_among_many` hides.
+/// Rows as records, leaving out those `support::shown_among_many` hides and those whose
+/// body is not JSON. SQLite keeps bodies as text, so a body changed by hand can be
+/// anything; such a row is left out of every read of many records (a load, a scan, a list),
+/// and logged, as a row whose classification column was altered is, so that it stops
+/// neither the rest nor the search index. `bluelamp audit records` names it.
 pub fn readable_records(rows: &[SqliteRow]) -> StoreResult<Vec<StoredRecord>> {
-    readable(rows, decoded, |_, rec| Ok(rec))
+    Ok(readable_scanned(rows)?
+        .into_iter()
+        .filter_map(|rec| match serde_json::from_str(&rec.body) {
+            Ok(body) => Some(rec.map_body(|_| body)),
+            Err(e) => {
+                tracing::error!(record.id = %rec.id, error = %e, "a record whose body is not JSON (changed outside Bluelamp) is left out of this read; `bluelamp audit records` names it");
+                None
+            }
+        })
+        .collect())
 }
 
 /// Rows as records with their bodies as text (`Store::scan_json`), leaving out those

@@ -682,15 +682,7 @@ fn a_duplicate_check_ranks_against_everything_recorded_about_the_person() {
             "gender": "male", "place_of_birth": place, "description": {"height_cm": height}})
     };
     let recorded = f.person(body("Leeds", 180));
-    let score_of = |probe: Option<PersonFeatures>| {
-        let req = SearchRequest {
-            query: parse_query("John Brown 1980", today()).unwrap(),
-            gender: Some(Gender::Male),
-            kind: Some(RecordKind::Person),
-            offset: 0,
-            limit: 10,
-            probe,
-        };
+    let score_of = |req: SearchRequest| {
         let hits = f.index.search(&req, None).unwrap().pop().unwrap().hits;
         let hit = hits.into_iter().find(|h| h.id == recorded).unwrap();
         (hit.score, hit.reason)
@@ -698,9 +690,19 @@ fn a_duplicate_check_ranks_against_everything_recorded_about_the_person() {
     let checked = |place: &str, height: u16| {
         let input: PersonInput = serde_json::from_value(body(place, height)).unwrap();
         let (p, _) = Person::parse(&input, today()).unwrap();
-        score_of(Some(PersonFeatures::from_person(&p, &[])))
+        let req = SearchRequest::for_person(PersonFeatures::from_person(&p, &[]), 10);
+        assert_eq!(req.query.names, ["John", "Brown"]);
+        score_of(req)
     };
-    let (plain, _) = score_of(None);
+    // The same search typed, with what it says and no more.
+    let (plain, _) = score_of(SearchRequest {
+        query: parse_query("John Brown 1980", today()).unwrap(),
+        gender: Some(Gender::Male),
+        kind: Some(RecordKind::Person),
+        offset: 0,
+        limit: 10,
+        probe: None,
+    });
     let (same, why) = checked("Leeds", 181);
     let (other, _) = checked("Karachi", 158);
     assert!(same > plain, "{same} against {plain}");
