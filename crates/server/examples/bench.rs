@@ -21,9 +21,10 @@
 //!          in-process searches; `--keep DIR`: load the persons into DIR once and reuse
 //!          them on later runs; `--reuse-index`: with `--keep`, search the index built
 //!          there by an earlier run instead of rebuilding it)
-//!   matching [--entities N] [--seed S] [--max-block B]  duplicate detection on a labelled set of about N
-//!          real persons with known duplicates: precision, recall and F1 at the default
-//!          threshold and around it, recall by kind of variation, and the scan's time
+//!   matching [--entities N] [--seed S] [--max-block B] [--check]  duplicate detection on a
+//!          labelled set of about N real persons with known duplicates: precision, recall and
+//!          F1 at the default threshold and around it, recall by kind of variation, and the
+//!          scan's time (`--check`: the same for the check run on each saved person)
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark, not the product
 
 use bluelamp_demo::{DemoConfig, DemoItem, generate};
@@ -1649,4 +1650,93 @@ fn bench_matching() {
         "false pairs compared with the same fields (scoring 10 or more)",
         missed_patterns,
     );
+    if std::env::args().any(|a| a == "--check") {
+        bench_live_check(&set, &labels, today);
+    }
+}
+
+/// `bench matching --check`: the duplicate check a person's save, page and creation run
+/// (`SearchRequest::for_person` against the search index), over the same labelled set:
+/// every record is indexed, then each is checked against all the others, and the pairs
+/// found at the default threshold are counted as the scan's are. Once ranked against the
+/// whole person (as built) and once against a probe made from the query alone (as before
+/// 1 December, evening). The index holds no addresses, so neither can use them.
+fn bench_live_check(
+    set: &[bluelamp_demo::LabelledPerson],
+    labels: &[u32],
+    today: jiff::civil::Date,
+) {
+    use bluelamp_search::index::{IndexRecord, SearchIndex, SearchRequest};
+    use bluelamp_search::{DEFAULT_THRESHOLD, PersonFeatures};
+    let t = Instant::now();
+    let index = SearchIndex::in_memory().unwrap();
+    let marking = bluelamp_domain::Marking::official();
+    let mut people = Vec::with_capacity(set.len());
+    let mut docs = Vec::with_capacity(set.len());
+    for (i, p) in set.iter().enumerate() {
+        let (person, _) = bluelamp_domain::pole::Person::parse(&p.input, today).unwrap();
+        let id = bluelamp_domain::RecordId(uuid::Uuid::from_u128(i as u128 + 1));
+        let body = serde_json::to_string(&person).unwrap();
+        let summary = person.summary();
+        docs.push(
+            index
+                .document(&IndexRecord {
+                    id,
+                    kind: RecordKind::Person,
+                    version: 1,
+                    subtype: None,
+                    summary: &summary,
+                    marking: &marking,
+                    body: &body,
+                })
+                .unwrap(),
+        );
+        people.push(PersonFeatures::from_person(&person, &[]));
+    }
+    index.stage_new(docs).unwrap();
+    index.commit().unwrap();
+    println!(
+        "live check: {} records indexed in {:.1} s",
+        people.len(),
+        t.elapsed().as_secs_f64()
+    );
+    let slot = |id: bluelamp_domain::RecordId| usize::try_from(id.0.as_u128() - 1).unwrap();
+    println!(
+        "| the check ranks against | precision | recall | F1 | false pairs | missed pairs | time |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for whole_person in [true, false] {
+        let t = Instant::now();
+        let mut found = std::collections::HashSet::new();
+        for (i, p) in people.iter().enumerate() {
+            let mut req = SearchRequest::for_person(p.clone(), 7);
+            if !whole_person {
+                req.probe = None;
+            }
+            for kind in index.search(&req, None).unwrap() {
+                for hit in kind.hits {
+                    let j = slot(hit.id);
+                    if j != i && hit.score >= DEFAULT_THRESHOLD {
+                        found.insert((i.min(j), i.max(j)));
+                    }
+                }
+            }
+        }
+        let found: Vec<(usize, usize)> = found.into_iter().collect();
+        let q = bluelamp_search::dedupe::quality(labels, &found);
+        println!(
+            "| {} | {:.4} | {:.4} | {:.4} | {} | {} | {:.1} s |",
+            if whole_person {
+                "the whole person (as built)"
+            } else {
+                "the query alone (before)"
+            },
+            q.precision,
+            q.recall,
+            q.f1,
+            q.false_positives,
+            q.false_negatives,
+            t.elapsed().as_secs_f64()
+        );
+    }
 }
