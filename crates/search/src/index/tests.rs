@@ -712,3 +712,52 @@ fn a_duplicate_check_ranks_against_everything_recorded_about_the_person() {
         "{why}"
     );
 }
+
+#[test]
+fn a_person_whose_stored_features_do_not_read_is_left_out_not_misread() {
+    let mut f = Fixture::new();
+    let good = f.person(person("Smith", "John", "1980-05-12"));
+    // A second John Smith whose stored match features are damaged.
+    let input: PersonInput = serde_json::from_value(person("Smith", "John", "1980-05-12")).unwrap();
+    let (p, _) = Person::parse(&input, today()).unwrap();
+    let body = serde_json::to_string(&p).unwrap();
+    let damaged_id = f.id();
+    let marking = Marking::official();
+    let doc = f
+        .index
+        .document(&IndexRecord {
+            id: damaged_id,
+            kind: RecordKind::Person,
+            version: 1,
+            subtype: None,
+            summary: "SMITH, John",
+            marking: &marking,
+            body: &body,
+        })
+        .unwrap();
+    let mut damaged = TantivyDocument::default();
+    for (field, value) in doc.field_values() {
+        if field == f.index.f.features {
+            damaged.add_bytes(field, &[9u8, 9, 9]);
+        } else {
+            damaged.add_field_value(field, value);
+        }
+    }
+    f.index.stage(vec![IndexOp::Put(damaged)]).unwrap();
+    f.index.commit().unwrap();
+    let found = f.search_as("John Smith 12/05/1980", RecordKind::Person, None);
+    let ids: Vec<RecordId> = found.hits.iter().map(|h| h.id).collect();
+    assert!(ids.contains(&good), "{ids:?}");
+    assert!(!ids.contains(&damaged_id), "{ids:?}");
+    // The damaged document is gathered (its terms are whole) but not scored.
+    let everyone = f.index.search(
+        &SearchRequest {
+            query: parse_query("Smith", today()).unwrap(),
+            kind: Some(RecordKind::Person),
+            limit: 10,
+            ..Default::default()
+        },
+        None,
+    );
+    assert_eq!(everyone.unwrap().pop().unwrap().total, 1);
+}
