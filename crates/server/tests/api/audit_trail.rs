@@ -378,6 +378,20 @@ async fn the_live_index_takes_out_a_body_changed_by_hand_and_goes_on() {
         r.text().await.unwrap().contains(&vid),
         "the rest is indexed as it is now"
     );
+    // The duplicate check run after indexing passes over the broken person and still
+    // checks the others in the same batch.
+    app.create_person("Quartermain", "Zebedee").await;
+    let twin = app.create_person("Quartermain", "Zebedee").await;
+    let twin: bluelamp_domain::RecordId = twin["id"].as_str().unwrap().parse().unwrap();
+    outbox_drained(&app).await;
+    let broken: bluelamp_domain::RecordId = pid.parse().unwrap();
+    let found = app
+        .running
+        .search
+        .check_persons(&[broken, twin])
+        .await
+        .expect("the check goes on past the broken person");
+    assert_eq!(found, 1, "the twin's pair");
 }
 
 #[tokio::test]
