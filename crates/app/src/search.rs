@@ -200,7 +200,7 @@ impl Search {
             Ok((records, reading)) => {
                 let touched: Vec<RecordId> = st.touched.drain().collect();
                 match self.stage_ids(&touched).await {
-                    Ok(()) => self.commit().await.map(|()| (records, reading)),
+                    Ok(_) => self.commit().await.map(|()| (records, reading)),
                     Err(e) => Err(e),
                 }
             }
@@ -288,13 +288,14 @@ impl Search {
 
     /// Stages the records as they are now: a document for each that exists, a removal for
     /// each that does not.
-    async fn stage_ids(&self, ids: &[RecordId]) -> Result<(), AppError> {
+    async fn stage_ids(&self, ids: &[RecordId]) -> Result<Vec<ScannedRecord>, AppError> {
         if ids.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
-        // Bodies as text, decoded here: one that no longer reads is taken out of the index
-        // (as a rebuild leaves it out) instead of failing the batch, which the relay
-        // would deliver again and again while every later change waited behind it.
+        // Bodies as text, each decoded once, straight into its type: one that does not read
+        // as its kind (changed by hand) is taken out of the index with a warning, as a
+        // rebuild leaves it out, instead of failing the batch, which the relay would offer
+        // again and again while every later change waited behind it.
         let records = self.store.load_json(ids).await?;
         let index = self.index.clone();
         let ids = ids.to_vec();
@@ -302,16 +303,15 @@ impl Search {
             let mut ops: Vec<IndexOp> = Vec::with_capacity(ids.len());
             for id in &ids {
                 match records.iter().find(|r| r.id == *id) {
-                    Some(r) if searchable(r) => {
-                        match document(&index, r, "taken out of the index") {
-                            Some(doc) => ops.push(IndexOp::Put(doc)),
-                            None => ops.push(IndexOp::Remove(*id)),
-                        }
-                    }
+                    Some(r) if searchable(r) => match document(&index, r, "taken out of the index")
+                    {
+                        Some(doc) => ops.push(IndexOp::Put(doc)),
+                        None => ops.push(IndexOp::Remove(*id)),
+                    },
                     _ => ops.push(IndexOp::Remove(*id)),
                 }
             }
-            index.stage(ops)
+            index.stage(ops).map(|()| records)
         })
         .await
         .map_err(join_error)?
@@ -632,19 +632,13 @@ fn understand(
     Ok((query, gender))
 }
 
-/// The record ids a batch of events names (links are not indexed; their ends' documents do
-/// not change when a link does).
-/// The records (not links) a batch of events is about, each once.
+/// The records (not links) a batch of events is about, each once: links are not indexed,
+/// and their ends' documents do not change when a link does.
 fn event_ids(batch: &[BusMessage]) -> Vec<RecordId> {
-    ids_of_kind(batch, |k| k != Some(RecordKind::Link.as_str()))
-}
-
-/// The ids a batch of events is about whose record kind passes `keep`, each once.
-fn ids_of_kind(batch: &[BusMessage], keep: impl Fn(Option<&str>) -> bool) -> Vec<RecordId> {
     let mut ids: Vec<RecordId> = Vec::new();
     for m in batch {
         let info = &m.payload["additionalInformation"];
-        if !keep(info["kind"].as_str()) {
+        if info["kind"].as_str() == Some(RecordKind::Link.as_str()) {
             continue;
         }
         if let Some(id) = info["id"].as_str().and_then(|s| s.parse::<RecordId>().ok())
@@ -669,7 +663,7 @@ impl Sink for Search {
         }
         // Held throughout, so a rebuild's final commit and this one never interleave.
         let mut st = self.state.lock().await;
-        self.stage_ids(&ids).await.map_err(|e| e.to_string())?;
+        let records = self.stage_ids(&ids).await.map_err(|e| e.to_string())?;
         if st.rebuilding {
             // The rebuild commits these with everything else (and stages them again,
             // as they are then).
@@ -678,12 +672,16 @@ impl Sink for Search {
         }
         self.commit().await.map_err(|e| e.to_string())?;
         drop(st);
-        // The duplicate check on new and changed persons. Its failure must not stop the
-        // index following the store: it is logged, and the batch scan finds the pairs.
-        let persons = ids_of_kind(batch, |k| k == Some(RecordKind::Person.as_str()));
-        if !persons.is_empty()
-            && persons.len() <= CHECK_BATCH
-            && let Err(e) = self.check_persons(&persons).await
+        // The duplicate check on new and changed persons, as just loaded. Its failure must
+        // not stop the index following the store: it is logged, and the batch scan finds
+        // the pairs.
+        let persons = records
+            .iter()
+            .filter(|r| r.kind == RecordKind::Person)
+            .count();
+        if persons > 0
+            && persons <= CHECK_BATCH
+            && let Err(e) = self.check_records(&records).await
         {
             tracing::warn!(error = %e, "duplicate check skipped");
         }
@@ -700,13 +698,18 @@ impl Search {
     /// in the index, and the likely pairs are recorded for review (`found_by: check`).
     /// Runs as the system, with every record in reach; each search is audited as such.
     pub async fn check_persons(&self, ids: &[RecordId]) -> Result<usize, AppError> {
+        self.check_records(&self.store.load_json(ids).await?).await
+    }
+
+    /// [`Search::check_persons`] of records already loaded (the index's batch): the
+    /// persons among them. A body that does not read as a person is passed over (with a
+    /// warning) rather than failing the check for everyone in the batch.
+    async fn check_records(&self, records: &[ScannedRecord]) -> Result<usize, AppError> {
         let caller = Caller::system("duplicate-check");
         let now = self.clock.now();
         let mut found = Vec::new();
-        // Bodies as text, as the index loads them: one that no longer reads is passed over
-        // (with a warning) rather than failing the check for everyone in the batch.
-        for rec in self.store.load_json(ids).await? {
-            if rec.kind != RecordKind::Person || !searchable(&rec) {
+        for rec in records {
+            if rec.kind != RecordKind::Person || !searchable(rec) {
                 continue;
             }
             let person: bluelamp_domain::pole::Person = match serde_json::from_str(&rec.body) {

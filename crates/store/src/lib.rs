@@ -111,9 +111,10 @@ pub trait Store: Send + Sync + 'static {
     async fn load(&self, ids: &[RecordId]) -> StoreResult<Vec<StoredRecord>>;
 
     /// As [`Store::load`], each record with its body as JSON text ([`ScannedRecord`]): for
-    /// a process that decodes each body straight into its type and must go on past one
-    /// that no longer reads (the search index following the store), where `load` fails
-    /// the whole call on a body that is not JSON.
+    /// a process that decodes each body once, straight into its type, and goes on past one
+    /// that does not read as its kind (the search index following the store). Both leave
+    /// out a row whose classification column was altered; `load` also leaves out a body
+    /// that is not JSON at all (SQLite), which this returns for its reader to refuse.
     async fn load_json(&self, ids: &[RecordId]) -> StoreResult<Vec<ScannedRecord>>;
 
     /// Records an audit entry on its own (a refused request, a sign-in). Fails when the
