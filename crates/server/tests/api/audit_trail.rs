@@ -289,13 +289,7 @@ async fn a_body_changed_by_hand_into_nonsense_is_left_out_of_a_rebuild_that_goes
     // Every change delivered to the live index first, so the rebuild reads all there is.
     outbox_drained(&app).await;
     let before = app.running.search.rebuild().await.unwrap();
-    let held = app.running.search.status().await.documents;
-    assert_eq!(held, 2, "the person and the vehicle");
-    tamper(
-        &app,
-        &format!("UPDATE records SET body = '{{\"family_name\": ' WHERE id = '{pid}'"),
-    )
-    .await;
+    let held = indexed_then_broken(&app, &pid).await;
     // Every read of many records goes on without it: a load, a scan, a list.
     let (bad, car): (bluelamp_domain::RecordId, bluelamp_domain::RecordId) =
         (pid.parse().unwrap(), vid.parse().unwrap());
@@ -322,6 +316,20 @@ async fn a_body_changed_by_hand_into_nonsense_is_left_out_of_a_rebuild_that_goes
     );
 }
 
+/// Once every change is in the index (the person and the vehicle), the person's body is
+/// changed by hand into something that is not JSON. Returns the documents the index held.
+async fn indexed_then_broken(app: &TestApp, pid: &str) -> u64 {
+    outbox_drained(app).await;
+    let held = app.running.search.status().await.documents;
+    assert_eq!(held, 2, "the person and the vehicle");
+    tamper(
+        app,
+        &format!("UPDATE records SET body = '{{\"family_name\": ' WHERE id = '{pid}'"),
+    )
+    .await;
+    held
+}
+
 /// Waits until every change has been delivered (to the live index among others).
 async fn outbox_drained(app: &TestApp) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -341,14 +349,7 @@ async fn the_live_index_takes_out_a_body_changed_by_hand_and_goes_on() {
     // later change would wait behind it). That record is taken out; the rest are indexed.
     use bluelamp_events::Sink;
     let (app, pid, vid, _) = app_with_records().await;
-    outbox_drained(&app).await;
-    let held = app.running.search.status().await.documents;
-    assert_eq!(held, 2, "the person and the vehicle");
-    tamper(
-        &app,
-        &format!("UPDATE records SET body = '{{\"family_name\": ' WHERE id = '{pid}'"),
-    )
-    .await;
+    let held = indexed_then_broken(&app, &pid).await;
     // The vehicle changed too (by hand here, so that only this batch carries it): finding
     // it under its new registration shows the batch's other record was indexed.
     tamper(
