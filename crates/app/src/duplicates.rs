@@ -1,5 +1,6 @@
 //! Duplicate detection, batch: `bluelamp duplicates scan`. Reads every person with the
-//! postcodes of the addresses they are or were linked to as resident, gives each its
+//! postcodes of the addresses they are or were linked to as resident and the numbers of
+//! the phones they use or own, gives each its
 //! blocking keys (crates/search), compares only people who share a key, and reports the
 //! pairs whose match score reaches the threshold, each with the per-field explanation.
 //! Exact name agreements are weighed by how common the name is in the store. The scan is
@@ -50,11 +51,11 @@ pub async fn scan(
     caller: &Caller,
     threshold: f64,
 ) -> Result<ScanReport, AppError> {
-    let homes = residences(store).await?;
+    let links = linked(store).await?;
     let mut ids: Vec<RecordId> = Vec::new();
     let mut summaries: Vec<String> = Vec::new();
     let mut features: Vec<PersonFeatures> = Vec::new();
-    let no_homes: Vec<String> = Vec::new();
+    let no_links = Linked::default();
     let mut after = None;
     loop {
         let page = store.scan_json(RecordKind::Person, after, 5_000).await?;
@@ -69,8 +70,9 @@ pub async fn scan(
             // later, stricter rule) is left out rather than stopping the scan.
             match serde_json::from_str::<Person>(&rec.body) {
                 Ok(p) => {
-                    let postcodes = homes.get(&rec.id).unwrap_or(&no_homes);
-                    features.push(PersonFeatures::from_person(&p, postcodes));
+                    let l = links.get(&rec.id).unwrap_or(&no_links);
+                    features
+                        .push(PersonFeatures::from_person(&p, &l.postcodes).with_phones(&l.phones));
                     ids.push(rec.id);
                     summaries.push(rec.summary);
                 }
@@ -135,9 +137,26 @@ pub async fn scan(
     })
 }
 
-/// The postcodes of the addresses each person is or was linked to as resident (ended links
-/// too: a previous address is still evidence), read with two scans (locations, then links).
-async fn residences(store: &Arc<dyn Store>) -> Result<HashMap<RecordId, Vec<String>>, AppError> {
+/// What a person's links say about them.
+#[derive(Debug, Default)]
+struct Linked {
+    /// Postcodes of the addresses they are or were resident at.
+    postcodes: Vec<String>,
+    /// Numbers of the phones they use or own.
+    phones: Vec<String>,
+}
+
+/// Whether a link with this role from a person to a phone makes the number theirs (the
+/// scan and the side-by-side comparison read a person's numbers alike).
+pub fn phone_role(role: &str) -> bool {
+    matches!(role, "user" | "owner")
+}
+
+/// For each person, the postcodes of the addresses they are or were linked to as resident
+/// and the numbers of the phones they are or were linked to as user or owner (ended links
+/// too: a previous address or number is still evidence), read with three scans (locations,
+/// objects, then links).
+async fn linked(store: &Arc<dyn Store>) -> Result<HashMap<RecordId, Linked>, AppError> {
     let mut postcodes: HashMap<RecordId, String> = HashMap::new();
     let mut after = None;
     loop {
@@ -152,7 +171,26 @@ async fn residences(store: &Arc<dyn Store>) -> Result<HashMap<RecordId, Vec<Stri
         }
         after = Some(last);
     }
-    let mut homes: HashMap<RecordId, Vec<String>> = HashMap::new();
+    let mut numbers: HashMap<RecordId, String> = HashMap::new();
+    let mut after = None;
+    loop {
+        let page = store.scan(RecordKind::Object, after, 5_000).await?;
+        let Some(last) = page.last().map(|r| r.id) else {
+            break;
+        };
+        for rec in page {
+            let details = rec.body.get("details");
+            if details.and_then(|d| d.get("kind")).and_then(|k| k.as_str()) == Some("phone")
+                && let Some(n) = details
+                    .and_then(|d| d.get("number"))
+                    .and_then(|n| n.as_str())
+            {
+                numbers.insert(rec.id, n.to_owned());
+            }
+        }
+        after = Some(last);
+    }
+    let mut linked: HashMap<RecordId, Linked> = HashMap::new();
     let mut after = None;
     loop {
         let page = store.scan(RecordKind::Link, after, 5_000).await?;
@@ -161,19 +199,26 @@ async fn residences(store: &Arc<dyn Store>) -> Result<HashMap<RecordId, Vec<Stri
         };
         for rec in page {
             let Some(ends) = rec.link else { continue };
-            if ends.role != "resides_at" {
+            let (list, value) = if ends.role == "resides_at" {
+                let Some(p) = postcodes.get(&ends.to) else {
+                    continue;
+                };
+                (&mut linked.entry(ends.from).or_default().postcodes, p)
+            } else if phone_role(&ends.role) {
+                let Some(n) = numbers.get(&ends.to) else {
+                    continue;
+                };
+                (&mut linked.entry(ends.from).or_default().phones, n)
+            } else {
                 continue;
-            }
-            if let Some(p) = postcodes.get(&ends.to) {
-                let list = homes.entry(ends.from).or_default();
-                if !list.contains(p) {
-                    list.push(p.clone());
-                }
+            };
+            if !list.contains(value) {
+                list.push(value.clone());
             }
         }
         after = Some(last);
     }
-    Ok(homes)
+    Ok(linked)
 }
 
 /// A pair in the review queue, with both records as they are now.

@@ -9,6 +9,7 @@
 use crate::calendar::Ymd;
 use crate::generator::Demo;
 use crate::person::{Draft, typo};
+use crate::rng::Rng;
 use crate::tables::names;
 use crate::{DemoConfig, person::Facts};
 use bluelamp_domain::pole::input::PersonInput;
@@ -22,6 +23,11 @@ pub struct LabelledPerson {
     pub input: PersonInput,
     /// Postcodes of the addresses the record is linked to.
     pub postcodes: Vec<String>,
+    /// Telephone numbers the record is linked to (E.164). Unlike the demo data's (Ofcom's
+    /// drama range, a thousand numbers), these are drawn from the whole mobile range so
+    /// that a number is one person's or one household's, as in life; the set is only ever
+    /// held in memory by a benchmark, never stored or shown.
+    pub phones: Vec<String>,
     /// How the record was made: `original`, or the variations applied, joined by `+`
     /// (`typo+year_only`).
     pub variation: String,
@@ -40,6 +46,9 @@ pub fn labelled_persons(seed: u64, entities: u32, as_of: jiff::Timestamp) -> Vec
         max_classification: bluelamp_domain::Classification::Official,
     });
     let mut out: Vec<LabelledPerson> = Vec::with_capacity(entities as usize * 13 / 10);
+    // Telephone numbers come from their own stream, so the rest of the set is the same
+    // with them as it was before them.
+    let mut phones = Phones(Rng::new(seed ^ 0x7068_6f6e_6573));
     let mut entity: u32 = 0;
     while entity < entities {
         let block = demo.new_block();
@@ -49,6 +58,7 @@ pub fn labelled_persons(seed: u64, entities: u32, as_of: jiff::Timestamp) -> Vec
                 break;
             }
             let postcode = demo.residential_postcode(&block);
+            let line = phones.household_line();
             let size = *demo
                 .rng
                 .weighted(&[(1u64, 30), (2, 35), (3, 16), (4, 19)])
@@ -76,6 +86,7 @@ pub fn labelled_persons(seed: u64, entities: u32, as_of: jiff::Timestamp) -> Vec
                 members.push((input, facts));
             }
             for (input, facts) in members {
+                let own = phones.members(&facts, line.as_ref());
                 let copies = if demo.rng.chance(DUPLICATED_SHARE) {
                     if demo.rng.chance(0.2) { 2 } else { 1 }
                 } else {
@@ -90,6 +101,8 @@ pub fn labelled_persons(seed: u64, entities: u32, as_of: jiff::Timestamp) -> Vec
                         None
                     };
                     let (dup, variation) = demo.re_recorded(&input, &facts);
+                    let brief = variation.split('+').any(|v| v == "brief");
+                    let copy_phones = phones.on_a_copy(&own, brief);
                     let (postcodes, variation) = match new_home {
                         Some(p) => (vec![p], format!("{variation}+moved")),
                         None if demo.rng.chance(0.15) => {
@@ -101,6 +114,7 @@ pub fn labelled_persons(seed: u64, entities: u32, as_of: jiff::Timestamp) -> Vec
                         entity,
                         input: dup,
                         postcodes,
+                        phones: copy_phones,
                         variation,
                     });
                 }
@@ -108,6 +122,7 @@ pub fn labelled_persons(seed: u64, entities: u32, as_of: jiff::Timestamp) -> Vec
                     entity,
                     input,
                     postcodes: vec![postcode.clone()],
+                    phones: own,
                     variation: "original".to_owned(),
                 });
                 entity += 1;
@@ -121,6 +136,50 @@ pub fn labelled_persons(seed: u64, entities: u32, as_of: jiff::Timestamp) -> Vec
         out.swap(i, j);
     }
     out
+}
+
+/// Telephone numbers on the labelled set's records.
+struct Phones(Rng);
+
+impl Phones {
+    fn number(&mut self) -> String {
+        format!("+447{:09}", self.0.below(1_000_000_000))
+    }
+
+    /// A number a household gives (a landline, or a parent's mobile given for the family),
+    /// for a quarter of households.
+    fn household_line(&mut self) -> Option<String> {
+        self.0.chance(0.25).then(|| self.number())
+    }
+
+    /// The numbers on a person's first record: their own mobile, as the demo data gives
+    /// one (from 11 years old, 55%), and the household's number for half of its members.
+    fn members(&mut self, facts: &Facts, line: Option<&String>) -> Vec<String> {
+        let mut numbers = Vec::new();
+        if facts.age >= 11 && self.0.chance(0.55) {
+            numbers.push(self.number());
+        }
+        if let Some(line) = line
+            && self.0.chance(0.5)
+        {
+            numbers.push(line.clone());
+        }
+        numbers
+    }
+
+    /// The number on a re-recording: a brief record (a witness, a victim) asks for a
+    /// contact number (70%), a full one records one half the time. It is one the first
+    /// record has, 60% of the time, or a number the person has since (a new phone, a work
+    /// line).
+    fn on_a_copy(&mut self, first: &[String], brief: bool) -> Vec<String> {
+        if !self.0.chance(if brief { 0.7 } else { 0.5 }) {
+            return Vec::new();
+        }
+        match self.0.pick(first) {
+            Some(n) if self.0.chance(0.6) => vec![n.clone()],
+            _ => vec![self.number()],
+        }
+    }
 }
 
 impl Demo {
@@ -401,6 +460,57 @@ mod tests {
         let (children, adults) = (born_at_home(true), born_at_home(false));
         assert!(children > 0.6, "children born at home: {children}");
         assert!(adults < 0.25, "adults born at home: {adults}");
+    }
+
+    #[test]
+    fn copies_give_a_number_as_the_rules_say_and_numbers_are_a_persons_or_a_households() {
+        let set = labelled_persons(13, 6_000, as_of());
+        let mut first: std::collections::HashMap<u32, &Vec<String>> = Default::default();
+        for p in set.iter().filter(|p| p.variation == "original") {
+            first.insert(p.entity, &p.phones);
+        }
+        // [brief, full]: copies, those with a number, and those whose number the first
+        // record has (among copies with a number whose first record has one).
+        let (mut n, mut with, mut kept, mut could) = ([0u32; 2], [0u32; 2], 0u32, 0u32);
+        for p in set.iter().filter(|p| p.variation != "original") {
+            let k = usize::from(!p.variation.split('+').any(|v| v == "brief"));
+            n[k] += 1;
+            assert!(p.phones.len() <= 1, "{:?}", p.phones);
+            if let Some(number) = p.phones.first() {
+                with[k] += 1;
+                let own = first[&p.entity];
+                if !own.is_empty() {
+                    could += 1;
+                    kept += u32::from(own.contains(number));
+                }
+            }
+        }
+        let share = |a: u32, b: u32| f64::from(a) / f64::from(b.max(1));
+        let brief = share(with[0], n[0]);
+        let full = share(with[1], n[1]);
+        let same = share(kept, could);
+        assert!(
+            (0.64..0.76).contains(&brief),
+            "brief copies with a number: {brief}"
+        );
+        assert!(
+            (0.44..0.56).contains(&full),
+            "full copies with a number: {full}"
+        );
+        assert!(
+            (0.53..0.67).contains(&same),
+            "the first record's number: {same}"
+        );
+        // A number is one person's or one household's: never linked to two households.
+        let mut holders: std::collections::HashMap<&str, std::collections::HashSet<&str>> =
+            Default::default();
+        for p in set.iter().filter(|p| p.variation == "original") {
+            for number in &p.phones {
+                let home = p.postcodes.first().map_or("", String::as_str);
+                holders.entry(number).or_default().insert(home);
+            }
+        }
+        assert!(holders.values().all(|homes| homes.len() == 1));
     }
 
     #[test]

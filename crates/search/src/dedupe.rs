@@ -220,7 +220,8 @@ mod tests {
         let mut variations = Vec::new();
         for p in bluelamp_demo::labelled_persons(seed, n, as_of()) {
             let (person, _) = Person::parse(&p.input, today).unwrap();
-            features.push(PersonFeatures::from_person(&person, &p.postcodes));
+            features
+                .push(PersonFeatures::from_person(&person, &p.postcodes).with_phones(&p.phones));
             entities.push(p.entity);
             variations.push(p.variation);
         }
@@ -256,7 +257,8 @@ mod tests {
 
     /// The duplicate model on a labelled set with known duplicates (typos, variant
     /// spellings, nicknames, swapped names, initials, partial, transposed and missing
-    /// dates of birth, moved and missing addresses) among households of relatives. The
+    /// dates of birth, moved and missing addresses, telephone numbers given or changed)
+    /// among households of relatives (F1 0.919, precision 0.995 when last measured). The
     /// benchmark (`bench matching`) reports the same at scale; this keeps it from sliding.
     #[test]
     fn the_model_finds_known_duplicates_at_the_default_threshold() {
@@ -277,7 +279,7 @@ mod tests {
             out
         };
         assert!(
-            q.f1 >= 0.89 && q.precision >= 0.98,
+            q.f1 >= 0.90 && q.precision >= 0.98,
             "{q:?}; missed for example: {misses:?}"
         );
     }

@@ -26,7 +26,7 @@ use jiff::civil::Date;
 use crate::features::{NameFeatures, PersonFeatures};
 
 /// The format written by [`encode`].
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
 
 /// Bytes that are not match features in this format.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -67,6 +67,7 @@ pub fn encode(f: &PersonFeatures) -> Vec<u8> {
         w.str(v);
     }
     w.strs(&f.postcodes);
+    w.strs(&f.phones);
     w.opt_str(f.ethnicity.as_deref());
     w.opt_str(f.nationality.as_deref());
     w.opt_str(f.place_of_birth.as_deref());
@@ -115,6 +116,7 @@ pub fn decode(bytes: &[u8]) -> Result<PersonFeatures, DecodeError> {
         identifiers.push((identifier_of(r.byte()?)?, r.string()?));
     }
     let postcodes = r.strings()?;
+    let phones = r.strings()?;
     let ethnicity = r.opt_string()?;
     let nationality = r.opt_string()?;
     let place_of_birth = r.opt_string()?;
@@ -133,6 +135,7 @@ pub fn decode(bytes: &[u8]) -> Result<PersonFeatures, DecodeError> {
         gender,
         identifiers,
         postcodes,
+        phones,
         ethnicity,
         nationality,
         place_of_birth,
@@ -414,6 +417,7 @@ mod tests {
             },
             &["SW1A 1AA", "M1 1AE"],
         )
+        .with_phones(&["+447700900123", "+441134960000"])
     }
 
     #[test]
@@ -467,9 +471,13 @@ mod tests {
         let mut longer = bytes.clone();
         longer.push(0);
         assert_eq!(decode(&longer), Err(DecodeError("bytes left over")));
-        let mut other = bytes.clone();
-        other[0] = 2;
-        assert_eq!(decode(&other), Err(DecodeError("unknown format version")));
+        // (Version 1, without telephone numbers, was only ever in an index of schema 10,
+        // which is rebuilt.)
+        for version in [VERSION - 1, VERSION + 1] {
+            let mut other = bytes.clone();
+            other[0] = version;
+            assert_eq!(decode(&other), Err(DecodeError("unknown format version")));
+        }
         assert_eq!(
             decode(br#"{"name": {"display_family": "Smith"}}"#),
             Err(DecodeError("unknown format version"))
@@ -530,6 +538,7 @@ mod tests {
             gender: Gender::Female,
             identifiers: vec![(IdentifierType::Pnc, "X".into())],
             postcodes: vec!["P".into()],
+            phones: vec!["+4".into()],
             ethnicity: Some("W1".into()),
             nationality: None,
             place_of_birth: None,
@@ -549,6 +558,7 @@ mod tests {
         expected.push(1); // female
         expected.extend([1, 0, 1, b'X']); // one identifier: PNC "X"
         expected.extend([1, 1, b'P']); // one postcode
+        expected.extend([1, 2, b'+', b'4']); // one telephone number
         expected.extend([1, 2, b'W', b'1', 0, 0]); // ethnicity W1, no nationality or place
         expected.extend([1, 0xac, 0x02]); // height 300 as a varint
         assert_eq!(encode(&f), expected);
@@ -560,6 +570,7 @@ mod tests {
         let mut f = full();
         f.name.display_family = "x".repeat(300);
         f.postcodes = (0..200).map(|i| format!("P{i}")).collect();
+        f.phones = (0..200).map(|i| format!("+44{i}")).collect();
         f.height_cm = Some(u16::MAX);
         assert_eq!(decode(&encode(&f)).unwrap(), f);
     }
@@ -574,7 +585,7 @@ mod tests {
             let as_of: jiff::Timestamp = "2026-06-01T00:00:00Z".parse().unwrap();
             for input in bluelamp_demo::labelled_persons(seed, 3, as_of).into_iter().take(4) {
                 let p = Person::parse(&input.input, today).unwrap().0;
-                let f = PersonFeatures::from_person(&p, &input.postcodes);
+                let f = PersonFeatures::from_person(&p, &input.postcodes).with_phones(&input.phones);
                 prop_assert_eq!(decode(&encode(&f)).unwrap(), f);
             }
         }

@@ -1,5 +1,5 @@
 //! What the match model compares: a person reduced to folded names, sound-alike codes,
-//! date of birth, gender, identifiers, postcodes, and the details a fuller record carries
+//! date of birth, gender, identifiers, postcodes, telephone numbers, and the details a fuller record carries
 //! (self-defined ethnicity, nationality, place of birth, height). Built once per record
 //! ([`PersonFeatures::from_person`]) and compared many times.
 
@@ -106,6 +106,9 @@ pub struct PersonFeatures {
     pub identifiers: Vec<(IdentifierType, String)>,
     /// Postcodes of known addresses, canonical (`SW1A 1AA`), each once.
     pub postcodes: Vec<String>,
+    /// Telephone numbers the person is linked to (as user or owner of a phone), as the
+    /// store holds them (E.164, `+447700900123`), each once.
+    pub phones: Vec<String>,
     /// Self-defined ethnicity code (`W1`, `A2`, ...); `None` when not recorded or "not
     /// stated".
     pub ethnicity: Option<String>,
@@ -158,6 +161,7 @@ impl PersonFeatures {
             gender: person.gender,
             identifiers,
             postcodes,
+            phones: Vec::new(),
             ethnicity: person
                 .ethnicity
                 .filter(|e| *e != Ethnicity::NS)
@@ -175,6 +179,19 @@ impl PersonFeatures {
                 .filter(|p| !p.is_empty()),
             height_cm: person.description.height_cm,
         }
+    }
+
+    /// The same features with the telephone numbers of the phones the person is linked to
+    /// (blank ones left out, each kept once).
+    #[must_use]
+    pub fn with_phones<S: AsRef<str>>(mut self, numbers: &[S]) -> Self {
+        for n in numbers {
+            let n = n.as_ref().trim();
+            if !n.is_empty() && !self.phones.iter().any(|p| p == n) {
+                self.phones.push(n.to_owned());
+            }
+        }
+        self
     }
 
     /// The person's own name, then every other name.

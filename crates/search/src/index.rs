@@ -47,7 +47,7 @@ use crate::variants::variant_groups;
 
 /// Bumped whenever the schema or what is indexed changes: an index written by another
 /// version is rebuilt from the store.
-pub const SCHEMA_VERSION: u32 = 10;
+pub const SCHEMA_VERSION: u32 = 11;
 
 /// The `acl_open` term of a restricted record (an open one has "1").
 const RESTRICTED: &str = "0";
@@ -794,6 +794,7 @@ impl SearchIndex {
                 .filter_map(|i| i.id_type.map(|t| (t, i.value.clone())))
                 .collect(),
             postcodes: vec![],
+            phones: vec![],
             ethnicity: None,
             nationality: None,
             place_of_birth: None,

@@ -56,6 +56,11 @@
 //! | postcode | in common, family names the same (household) | 0.40 | 0.10 | +2.00 |
 //! | postcode | in common, family names only alike, or the names agree only swapped | - | - | ≤ +6.32, capped so the pair never outscores the same name at the same address |
 //! | postcode | both known, none in common (people move) | 0.60 | 0.995 | -0.73 |
+//! | telephone number | a number in common | 0.55 | 0.0005 | +10.10 |
+//! | telephone number | in common, family names the same (household) | 0.55 | 0.05 | +3.46 |
+//! | telephone number | in common, family names only alike, or swapped | - | - | capped with the postcode: the two together never outscore the same name with the household's address and number |
+//! | telephone number | a shared line (linked to records of more than three family names) | - | - | 0 |
+//! | telephone number | both known, none in common (numbers change) | 0.45 | 0.9995 | -1.15 |
 //! | place of birth | same (folded) | 0.85 | 0.05, or the place's share (at least 0.02) | +4.09 (London in the demo data: +2.48; at most +5.41) |
 //! | place of birth | different | 0.15 | 0.95 | -2.66 |
 //! | height | within 2 cm | 0.65 | 0.20 | +1.70 |
@@ -88,8 +93,10 @@
 //! combination counts; its explanation says when an alias or the swap was used.
 //!
 //! Corrections for dependence between fields:
-//! - Household: relatives share a family name and an address, so when the family names
-//!   are the same, a shared postcode is much weaker evidence (u 0.10, not 0.005).
+//! - Household: relatives share a family name, an address and sometimes a telephone
+//!   number (a landline, a parent's mobile given for a child), so when the family names
+//!   are the same, a shared postcode (u 0.10, not 0.005) or number (u 0.05, not 0.0005)
+//!   is much weaker evidence.
 //! - Siblings: when family names agree but given names clearly differ (disagree, or only
 //!   sound alike), a matching date of birth is what a twin would have, so the date-of-birth
 //!   weight is capped at log2(0.85 / 0.03) = +4.82 (u: the chance that a different person
@@ -99,7 +106,7 @@
 //! names and an agreeing full or partial date of birth, or an identifier. Matching names
 //! alone (+13.8) or a matching date of birth and given name alone stay below it.
 
-use bluelamp_domain::values::{DateOfBirth, Gender, IdentifierType, NameType};
+use bluelamp_domain::values::{DateOfBirth, Gender, IdentifierType, NameType, PhoneNumber};
 use serde::Serialize;
 
 use crate::dob::{DobAgreement, DobPrecision, compare_dob, shared_precision};
@@ -367,23 +374,20 @@ impl NamePair {
             && matches!(self.given, GivenLevel::Disagree | GivenLevel::SoundsAlike)
     }
 
-    /// The most a shared address may add when the family names are alike but not the same:
-    /// no more than it would take to equal the same name at the same address (a household),
-    /// so that a slip of the pen never outscores the name written right.
-    fn shared_address_cap(&self) -> f64 {
-        let exact = FamilyLevel::Exact.weight();
-        let gap = |l: FamilyLevel| {
-            if l.agrees() {
-                exact - l.weight()
-            } else {
-                f64::INFINITY
-            }
-        };
+    /// How much more than a household's a shared address or telephone number may add when
+    /// the family names are alike but not the same: what it would take to equal the same
+    /// name written right, so that a slip of the pen (or a swapped reading) sharing the
+    /// household's address and number never outscores the name written right there.
+    fn household_gap(&self) -> f64 {
         if self.swapped {
-            // Up to the same full name written in order at the same address.
-            return (self.written_right - self.weight()).max(0.0) + w(0.40, 0.10);
+            // Up to the same full name written in order.
+            return (self.written_right - self.weight()).max(0.0);
         }
-        gap(self.family) + w(0.40, 0.10)
+        if self.family.agrees() {
+            FamilyLevel::Exact.weight() - self.family.weight()
+        } else {
+            f64::INFINITY
+        }
     }
 
     /// The family names are the same (whole or a part of a double-barrelled name), as a
@@ -703,7 +707,15 @@ pub struct Frequencies {
     birthplaces: std::collections::HashMap<String, u32>,
     /// Records with a place of birth.
     birthplace_total: u32,
+    /// For each telephone number, the family names of the records linked to it (up to one
+    /// more than [`PHONE_LINE_FAMILIES`]).
+    phones: std::collections::HashMap<String, Vec<String>>,
 }
+
+/// A telephone number linked to records of more family names than this is a shared line:
+/// a person's own records share one family name (two with a maiden name), a household's
+/// two or three.
+pub const PHONE_LINE_FAMILIES: usize = 3;
 
 /// Bounds on the share used as `u` for a whole name (family and first given) agreeing.
 pub const NAME_SHARE_BOUNDS: (f64, f64) = (0.000_05, 0.01);
@@ -738,8 +750,23 @@ impl Frequencies {
                 f.birthplace_total += 1;
                 *f.birthplaces.entry(p.clone()).or_default() += 1;
             }
+            let family = r.name.family_keys.first().map_or("", String::as_str);
+            for n in &r.phones {
+                let seen = f.phones.entry(n.clone()).or_default();
+                if seen.len() <= PHONE_LINE_FAMILIES && !seen.iter().any(|k| k == family) {
+                    seen.push(family.to_owned());
+                }
+            }
         }
         f
+    }
+
+    /// Whether this telephone number is linked to records of more than
+    /// [`PHONE_LINE_FAMILIES`] family names.
+    fn shared_line(&self, number: &str) -> bool {
+        self.phones
+            .get(number)
+            .is_some_and(|families| families.len() > PHONE_LINE_FAMILIES)
     }
 
     /// `u` for two records naming this place of birth: its share of the records that name
@@ -862,10 +889,10 @@ pub fn score_with(
         }
     }
     let mut family_agrees = false;
-    let mut shared_cap = f64::INFINITY;
+    let mut gap = f64::INFINITY;
     if let Some((_, pair, na, nb, dob)) = best {
         family_agrees = pair.same_family_name();
-        shared_cap = pair.shared_address_cap();
+        gap = pair.household_gap();
         fields.extend(name_fields(&pair, na, nb));
         fields.push(FieldScore {
             field: "date_of_birth",
@@ -891,29 +918,64 @@ pub fn score_with(
         reason: reason.to_owned(),
     });
 
-    if !a.postcodes.is_empty() && !b.postcodes.is_empty() {
-        let shared = a.postcodes.iter().find(|p| b.postcodes.contains(p));
-        fields.push(match shared {
-            Some(p) if family_agrees => FieldScore {
-                field: "postcode",
-                level: "shared_household".to_owned(),
-                weight: w(0.40, 0.10),
-                reason: format!("lived at {p}"),
-            },
-            Some(p) => FieldScore {
-                field: "postcode",
-                level: "shared".to_owned(),
-                weight: w(0.40, 0.005).min(shared_cap),
-                reason: format!("lived at {p}"),
-            },
-            None => FieldScore {
-                field: "postcode",
-                level: "none_shared".to_owned(),
-                weight: w(0.60, 0.995),
-                reason: "no address in common".to_owned(),
-            },
-        });
-    }
+    // Addresses and telephone numbers: shared by a household, so weak evidence when the
+    // family names are the same, and never more, when they are only alike, than the name
+    // written right would get with the household's.
+    let mut linked =
+        |field: &'static str, shared: Option<&String>, both_known: bool, l: &Linked| {
+            if !both_known {
+                return;
+            }
+            fields.push(match shared {
+                Some(v) if l.common(v) => FieldScore {
+                    field,
+                    level: "shared_common".to_owned(),
+                    weight: 0.0,
+                    reason: String::new(),
+                },
+                Some(v) if family_agrees => FieldScore {
+                    field,
+                    level: "shared_household".to_owned(),
+                    weight: l.household,
+                    reason: l.reason(v),
+                },
+                Some(v) => {
+                    let weight = l.shared.min(l.household + gap);
+                    gap = (gap - (weight - l.household)).max(0.0);
+                    FieldScore {
+                        field,
+                        level: "shared".to_owned(),
+                        weight,
+                        reason: l.reason(v),
+                    }
+                }
+                None => FieldScore {
+                    field,
+                    level: "none_shared".to_owned(),
+                    weight: l.none_shared,
+                    reason: l.none_reason.to_owned(),
+                },
+            });
+        };
+    linked(
+        "postcode",
+        a.postcodes.iter().find(|p| b.postcodes.contains(p)),
+        !a.postcodes.is_empty() && !b.postcodes.is_empty(),
+        &Linked::postcode(),
+    );
+    let phone = Linked::phone(freq);
+    // A person's own number in common counts before a shared line: the same whichever
+    // record comes first.
+    let own = a
+        .phones
+        .iter()
+        .find(|p| b.phones.contains(p) && !phone.common(p));
+    linked(
+        "phone",
+        own.or_else(|| a.phones.iter().find(|p| b.phones.contains(p))),
+        !a.phones.is_empty() && !b.phones.is_empty(),
+        &phone,
+    );
 
     details(a, b, freq, &mut fields);
 
@@ -921,6 +983,71 @@ pub fn score_with(
     // same whichever record comes first.
     let weight = fields.iter().map(|f| f.weight).sum();
     MatchScore { weight, fields }
+}
+
+/// The weights of something a household shares: an address (its postcode) or a
+/// telephone number.
+struct Linked<'f> {
+    /// In common, family names not the same.
+    shared: f64,
+    /// In common, family names the same (relatives share both).
+    household: f64,
+    /// Both known, none in common (people move and change numbers).
+    none_shared: f64,
+    /// "lived at", "uses".
+    verb: &'static str,
+    /// How a value is shown in a reason.
+    display: fn(&str) -> String,
+    none_reason: &'static str,
+    /// Counts of telephone numbers, to tell a shared line from a person's own.
+    freq: Option<&'f Frequencies>,
+}
+
+/// m for a telephone number in common: the chance the same person's two records, both
+/// with a number, share one (people change numbers, and a witness gives a work line).
+const PHONE_M: f64 = 0.55;
+
+impl Linked<'_> {
+    fn postcode() -> Linked<'static> {
+        Linked {
+            shared: w(0.40, 0.005),
+            household: w(0.40, 0.10),
+            none_shared: w(0.60, 0.995),
+            verb: "lived at",
+            display: str::to_owned,
+            none_reason: "no address in common",
+            freq: None,
+        }
+    }
+
+    fn phone(freq: Option<&Frequencies>) -> Linked<'_> {
+        Linked {
+            shared: w(PHONE_M, 0.000_5),
+            // A relative shares a number less often than an address (a household's
+            // landline, a parent's mobile given for a child).
+            household: w(PHONE_M, 0.05),
+            none_shared: w(1.0 - PHONE_M, 0.9995),
+            verb: "uses",
+            display: |n| {
+                PhoneNumber::parse(n)
+                    .map(|p| p.display_national())
+                    .unwrap_or_else(|_| n.to_owned())
+            },
+            none_reason: "no telephone number in common",
+            freq,
+        }
+    }
+
+    fn reason(&self, value: &str) -> String {
+        format!("{} {}", self.verb, (self.display)(value))
+    }
+
+    /// A number linked to people of more than [`PHONE_LINE_FAMILIES`] family names is a
+    /// shared line (a hostel, a care home, an office, a number given for anyone), not
+    /// evidence that two records are one person.
+    fn common(&self, value: &str) -> bool {
+        self.freq.is_some_and(|f| f.shared_line(value))
+    }
 }
 
 /// The details a fuller record carries: place of birth, height, self-defined ethnicity and
@@ -1032,7 +1159,9 @@ fn details(
 /// - `d:` the birth date with day and month in order of size, and an initial (given or
 ///   family), which catches a family name mistyped at its first letter;
 /// - `id:` each identifier;
-/// - `pc:` a postcode and the family-name Soundex.
+/// - `pc:` a postcode and the family-name Soundex;
+/// - `tel:` each telephone number (a household's few, or a shared line's many, which a
+///   scan skips as too big to compare).
 pub fn blocking_keys(f: &PersonFeatures) -> Vec<String> {
     let mut keys: Vec<String> = Vec::new();
     let year = match f.dob {
@@ -1092,6 +1221,9 @@ pub fn blocking_keys(f: &PersonFeatures) -> Vec<String> {
     }
     for (t, v) in &f.identifiers {
         keys.push(format!("id:{}:{v}", t.as_str()));
+    }
+    for n in &f.phones {
+        keys.push(format!("tel:{n}"));
     }
     keys.sort();
     keys.dedup();
@@ -1457,6 +1589,84 @@ mod tests {
             same.weight
         );
         assert!(!swapped.is_likely_match(), "{}", swapped.weight);
+    }
+
+    #[test]
+    fn a_telephone_number_in_common_is_evidence_unless_a_household_or_a_shared_line() {
+        let rec = |f: &str, g: &str, dob: &str, phones: &[&str]| {
+            features(male(person(f, g, dob))).with_phones(phones)
+        };
+        // A brief record of the same name, no date of birth: the name alone stays below
+        // the threshold; the number the person gave both times takes it over.
+        let a = rec("Kowalczyk", "Marek", "1979-05-02", &[OWN_LINE]);
+        let brief = rec("Kowalczyk", "Marek", "", &[OWN_LINE]);
+        let unsure = rec("Kowalczyk", "Marek", "", &[]);
+        assert!(!score(&a, &unsure).is_likely_match());
+        let s = score(&a, &brief);
+        assert_eq!(level(&s, "phone"), "shared_household");
+        assert!(s.is_likely_match(), "{}", s.weight);
+        assert!(s.explain().contains("uses 07700 900001"), "{}", s.explain());
+        // Both known and none in common: weak evidence against (numbers change).
+        let other = rec("Kowalczyk", "Marek", "", &["+447700900999"]);
+        assert_eq!(level(&score(&a, &other), "phone"), "none_shared");
+        assert!(score(&a, &other).weight < score(&a, &unsure).weight);
+        // Family names not the same: a number in common is strong evidence (a maiden
+        // name, a typing slip beyond the typo level).
+        let married = rec("Nowak", "Marek", "1979-05-02", &[OWN_LINE]);
+        let s = score(&a, &married);
+        assert_eq!(level(&s, "phone"), "shared");
+        assert!((s.field("phone").unwrap().weight - w(PHONE_M, 0.0005)).abs() < 1e-9);
+        // Brothers share the family landline: a household's evidence, not a match.
+        let brother = rec("Kowalczyk", "Piotr", "1982-11-30", &[OWN_LINE]);
+        let s = score(&a, &brother);
+        assert_eq!(level(&s, "phone"), "shared_household");
+        assert!(!s.is_likely_match(), "{}", s.weight);
+        // A number linked to four family names is a shared line: it weighs nothing.
+        let hostel = rec("Kowalczyk", "Marek", "", &[SHARED_LINE]);
+        let a_there = rec("Kowalczyk", "Marek", "1979-05-02", &[SHARED_LINE]);
+        let freq = with_a_shared_line(&[a_there.clone(), hostel.clone()]);
+        let s = score_with(&a_there, &hostel, Some(&freq));
+        assert_eq!(level(&s, "phone"), "shared_common");
+        assert_eq!(s.field("phone").unwrap().weight, 0.0);
+        assert!(!s.is_likely_match(), "{}", s.weight);
+        // Three family names are still a household's, or a person's with a maiden name.
+        let freq = Frequencies::of(&[
+            a_there.clone(),
+            rec("Nowak", "Ewa", "", &[SHARED_LINE]),
+            rec("Lis", "Ola", "", &[SHARED_LINE]),
+        ]);
+        assert_eq!(
+            level(&score_with(&a_there, &hostel, Some(&freq)), "phone"),
+            "shared_household"
+        );
+    }
+
+    #[test]
+    fn a_slip_of_the_pen_sharing_address_and_number_never_outscores_the_name_written_right() {
+        let at = |f: &str, g: &str| {
+            features_at(male(person(f, g, "")), &["LS6 2AB"]).with_phones(&[OWN_LINE])
+        };
+        let household = score(&at("Smith", "John"), &at("Smith", "John"));
+        for other in [at("Smiht", "John"), at("John", "Smith"), at("Jon", "Smith")] {
+            let s = score(&at("Smith", "John"), &other);
+            assert_eq!(level(&s, "postcode"), "shared");
+            assert_eq!(level(&s, "phone"), "shared");
+            assert!(
+                s.weight <= household.weight + 1e-9,
+                "{} > {}",
+                s.weight,
+                household.weight
+            );
+        }
+        // Without the address, the number alone is held to the same bound.
+        let no_home = |f: &str, g: &str| features(male(person(f, g, ""))).with_phones(&[OWN_LINE]);
+        let right = score(&no_home("Smith", "John"), &no_home("Smith", "John"));
+        let slip = score(&no_home("Smith", "John"), &no_home("Smiht", "John"));
+        assert!(slip.weight <= right.weight + 1e-9);
+        assert!(
+            slip.weight > right.weight - 1.0,
+            "the cap binds, not the slip"
+        );
     }
 
     #[test]
@@ -1911,6 +2121,12 @@ mod tests {
         ]));
         let postcodes =
             prop::sample::select(vec![vec![], vec!["LS1 4AP"], vec!["M1 1AE", "LS1 4AP"]]);
+        let phones = prop::sample::select(vec![
+            vec![],
+            vec![OWN_LINE],
+            vec![SHARED_LINE, OWN_LINE],
+            vec![SHARED_LINE],
+        ]);
         let details = (
             prop::sample::select(vec!["", "Leeds", "London"]),
             prop::option::of(prop::sample::select(vec![160u16, 170, 172, 181])),
@@ -1918,10 +2134,10 @@ mod tests {
             prop::sample::select(vec!["", "GBR", "POL"]),
         );
         (
-            family, given, dob, gender, alias, pnc_id, postcodes, details,
+            family, given, dob, gender, alias, pnc_id, postcodes, phones, details,
         )
             .prop_map(
-                |(f, g, d, sex, alias, pnc_id, pcs, (pob, height, eth, nat))| {
+                |(f, g, d, sex, alias, pnc_id, pcs, phones, (pob, height, eth, nat))| {
                     let mut p = detailed(person(f, g, d), pob, height, eth, nat);
                     p.gender = sex.into();
                     if let Some((af, ag)) = alias {
@@ -1934,9 +2150,21 @@ mod tests {
                     if let Some((y, n)) = pnc_id {
                         p = with_id(p, "PNC", &pnc(y, n));
                     }
-                    features_at(p, &pcs)
+                    features_at(p, &pcs).with_phones(&phones)
                 },
             )
+    }
+
+    const OWN_LINE: &str = "+447700900001";
+    const SHARED_LINE: &str = "+441134960000";
+
+    /// Counts in which [`SHARED_LINE`] is a shared line (records of four family names).
+    fn with_a_shared_line(records: &[PersonFeatures]) -> Frequencies {
+        let mut all = records.to_vec();
+        for f in ["Adams", "Baker", "Clarke", "Davies"] {
+            all.push(features(person(f, "Pat", "")).with_phones(&[SHARED_LINE]));
+        }
+        Frequencies::of(&all)
     }
 
     proptest! {
@@ -1951,6 +2179,11 @@ mod tests {
             fields_ab.sort_unstable();
             fields_ba.sort_unstable();
             prop_assert_eq!(fields_ab, fields_ba);
+            let freq = with_a_shared_line(&[fa.clone(), fb.clone()]);
+            prop_assert_eq!(
+                score_with(&fa, &fb, Some(&freq)).weight,
+                score_with(&fb, &fa, Some(&freq)).weight
+            );
         }
 
         #[test]

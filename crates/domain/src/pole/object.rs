@@ -78,6 +78,17 @@ impl Object {
         }
     }
 
+    /// The number a phone's [`Object::summary`] shows, read back from it (a link carries
+    /// the summary of the record at its other end, not its body); `None` for any other
+    /// summary, or a phone known only by its IMEI.
+    pub fn phone_number_in_summary(summary: &str) -> Option<PhoneNumber> {
+        let rest = summary.strip_prefix("Phone ")?;
+        if rest.starts_with("IMEI ") {
+            return None;
+        }
+        PhoneNumber::parse(rest.split(" (").next()?).ok()
+    }
+
     /// "Vehicle AB12 CDE (Ford Focus, blue)", "Phone 07700 900123", "Weapon: kitchen knife".
     pub fn summary(&self) -> String {
         fn extras(parts: &[&Option<ShortText>]) -> String {
@@ -346,5 +357,42 @@ mod tests {
         let json = serde_json::to_value(&o).unwrap();
         assert_eq!(json["details"]["number"], "+447700900123");
         assert_eq!(json["details"]["kind"], "phone");
+    }
+
+    #[test]
+    fn a_phones_number_reads_back_from_its_summary() {
+        let phone = |number: &str, imei: &str, make: &str| ObjectInput {
+            details: ObjectDetailsInput::Phone {
+                number: number.into(),
+                imei: imei.into(),
+                make: make.into(),
+                model: "".into(),
+            },
+            description: "".into(),
+            marking: None,
+        };
+        for (number, make) in [
+            ("07700 900123", ""),
+            ("020 7946 0000", "Nokia"),
+            ("+48 601 234 567", "Samsung"),
+            ("0113 496 0000", ""),
+        ] {
+            let (o, _) = Object::parse(&phone(number, "", make)).unwrap();
+            let ObjectDetails::Phone {
+                number: Some(n), ..
+            } = &o.details
+            else {
+                panic!("a phone with a number");
+            };
+            assert_eq!(
+                Object::phone_number_in_summary(&o.summary()).as_ref(),
+                Some(n),
+                "{}",
+                o.summary()
+            );
+        }
+        let (imei_only, _) = Object::parse(&phone("", "490154203237518", "Apple")).unwrap();
+        assert_eq!(Object::phone_number_in_summary(&imei_only.summary()), None);
+        assert_eq!(Object::phone_number_in_summary("Vehicle AB12 CDE"), None);
     }
 }

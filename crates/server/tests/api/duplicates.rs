@@ -88,6 +88,98 @@ async fn the_scan_finds_the_same_person_recorded_twice_but_not_their_relatives()
     assert!(audited);
 }
 
+#[tokio::test]
+async fn the_scan_and_the_comparison_weigh_the_numbers_people_use_but_not_a_shared_line() {
+    let app = spawn_app().await;
+    let id = |v: &Value| v["id"].as_str().unwrap().to_string();
+    let mut ids = std::collections::HashMap::new();
+    for (key, family, given, dob) in [
+        // One woman recorded under her family name and later her married name, giving
+        // the same mobile both times.
+        ("anna", "Kowalczyk", "Anna", "1979-05-02"),
+        ("married", "Nowak", "Anna", "1979-05-02"),
+        // Two women who share a hostel's number with people of two more family names.
+        ("ewa", "Lis", "Ewa", "1985-01-01"),
+        ("other_ewa", "Zając", "Ewa", "1985-01-01"),
+        ("adams", "Adams", "Pat", "1990-02-02"),
+        ("baker", "Baker", "Sam", "1991-03-03"),
+    ] {
+        let rec = app
+            .create(
+                "persons",
+                json!({"family_name": family, "given_names": given, "date_of_birth": dob, "gender": "female"}),
+            )
+            .await;
+        ids.insert(key, id(&rec));
+    }
+    let phone = |number: &str| {
+        let app = &app;
+        let number = number.to_string();
+        async move {
+            app.create(
+                "objects",
+                json!({"details": {"kind": "phone", "number": number}}),
+            )
+            .await
+        }
+    };
+    let mobile = id(&phone("07700 900123").await);
+    let hostel = id(&phone("0113 496 0000").await);
+    for (who, number, role) in [
+        ("anna", &mobile, "user"),
+        ("married", &mobile, "owner"),
+        ("ewa", &hostel, "user"),
+        ("other_ewa", &hostel, "user"),
+        ("adams", &hostel, "user"),
+        ("baker", &hostel, "user"),
+    ] {
+        let r = app
+            .post_json(
+                "/api/v1/links",
+                &json!({"from_id": ids[who], "to_id": number, "role": role}),
+            )
+            .await;
+        assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+    }
+    let report = bluelamp_app::duplicates::scan(
+        &app.store,
+        &bluelamp_server::system_clock(),
+        &Caller::system("tests"),
+        bluelamp_search::DEFAULT_THRESHOLD,
+    )
+    .await
+    .unwrap();
+    let found = |x: &str, y: &str| {
+        report.candidates.iter().find(|c| {
+            let (a, b) = (c.a.to_string(), c.b.to_string());
+            (a == ids[x] && b == ids[y]) || (a == ids[y] && b == ids[x])
+        })
+    };
+    // Different family names and the same date of birth are not enough alone; the
+    // number she gave both times is.
+    let anna = found("anna", "married").unwrap_or_else(|| panic!("{report:?}"));
+    assert!(
+        anna.explanation.contains("uses 07700 900123"),
+        "{}",
+        anna.explanation
+    );
+    // A number linked to people of four family names is a line many share: no evidence.
+    assert!(found("ewa", "other_ewa").is_none(), "{report:?}");
+    assert_eq!(report.candidates.len(), 1, "{report:?}");
+
+    // The side-by-side comparison weighs the number as the scan does.
+    let page = app
+        .get(&format!(
+            "/persons/{}/compare/{}",
+            ids["anna"], ids["married"]
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("uses 07700 900123"), "{page}");
+}
+
 /// Everything about a record a merge could change, except its version and who touched it
 /// last (an un-merge writes new versions: history only grows).
 async fn state_of(

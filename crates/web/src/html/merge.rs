@@ -11,8 +11,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use bluelamp_app::AppError;
+use bluelamp_app::duplicates::phone_role;
 use bluelamp_app::merge::{MergeRequest, MergedInto, merged_from};
-use bluelamp_domain::pole::Person;
+use bluelamp_domain::pole::{Object, Person};
 use bluelamp_domain::time::format_instant;
 use bluelamp_domain::{RecordId, RecordKind};
 use bluelamp_search::{PersonFeatures, score};
@@ -132,6 +133,8 @@ fn compare_url(a: RecordId, b: RecordId) -> String {
 struct Side {
     /// The addresses the person is linked to as resident (each ends with its postcode).
     homes: Vec<String>,
+    /// Numbers of the phones the person uses or owns, as the scan reads them.
+    phones: Vec<String>,
     id: String,
     href: String,
     summary: String,
@@ -194,9 +197,20 @@ async fn side(
         })
         .map(|l| l.other_summary.clone())
         .collect();
+    let phones = links
+        .iter()
+        .filter(|l| {
+            l.outgoing
+                && l.other_kind == RecordKind::Object
+                && l.link.link.as_ref().is_some_and(|e| phone_role(&e.role))
+        })
+        .filter_map(|l| Object::phone_number_in_summary(&l.other_summary))
+        .map(|n| n.as_str().to_owned())
+        .collect();
     Ok((
         Side {
             homes,
+            phones,
             id: rec.id.to_string(),
             href: page_url(rec.kind, rec.id),
             summary: rec.summary.clone(),
@@ -226,12 +240,12 @@ async fn compare_page(
         Ok(x) => x,
         Err(e) => return error_page(state, user, e),
     };
-    // The model as the scan runs it on these two: names, dates, identifiers and the
-    // postcodes of the addresses each lives or lived at.
+    // The model as the scan runs it on these two: names, dates, identifiers, the
+    // postcodes of the addresses each lives or lived at and the numbers of their phones.
     let features = |r: &StoredRecord, side: &Side| {
         serde_json::from_value::<Person>(r.body.clone())
             .ok()
-            .map(|p| PersonFeatures::from_person(&p, &side.homes))
+            .map(|p| PersonFeatures::from_person(&p, &side.homes).with_phones(&side.phones))
     };
     let (total, likely, fields) = match (features(&ra, &sa), features(&rb, &sb)) {
         (Some(fa), Some(fb)) => {
