@@ -258,7 +258,7 @@ mod tests {
     /// The duplicate model on a labelled set with known duplicates (typos, variant
     /// spellings, nicknames, swapped names, initials, partial, transposed and missing
     /// dates of birth, moved and missing addresses, telephone numbers given or changed)
-    /// among households of relatives (F1 0.919, precision 0.995 when last measured). The
+    /// among households of relatives (F1 0.938, precision 0.995 when last measured). The
     /// benchmark (`bench matching`) reports the same at scale; this keeps it from sliding.
     #[test]
     fn the_model_finds_known_duplicates_at_the_default_threshold() {
@@ -279,7 +279,7 @@ mod tests {
             out
         };
         assert!(
-            q.f1 >= 0.90 && q.precision >= 0.98,
+            q.f1 >= 0.92 && q.precision >= 0.98,
             "{q:?}; missed for example: {misses:?}"
         );
     }

@@ -689,8 +689,9 @@ fn identifier_field(t: IdentifierType) -> &'static str {
 /// How common each family name and first given name is among a set of records, for the
 /// term-frequency adjustment of Fellegi-Sunter (Winkler): agreeing on a rare name is
 /// stronger evidence than agreeing on Smith or Olivia. For an exact agreement, `u` becomes
-/// the name's share of the records, kept within bounds (a share measured on few records is
-/// noisy; the floor stops a name seen once from counting as near-proof).
+/// the name's share of the records other than the two compared, shrunk towards the
+/// model's own `u` by [`PRIOR_RECORDS`] (so a small store weighs names as the model does),
+/// kept within bounds (the floor stops a name seen once from counting as near-proof).
 ///
 /// When both the family and the first given name agree exactly, the whole name's share is
 /// used (a name's parts go together: Mohammed with Khan, Wei with Wang, far more often than
@@ -770,14 +771,14 @@ impl Frequencies {
     }
 
     /// `u` for two records naming this place of birth: its share of the records that name
-    /// one, within [`BIRTHPLACE_SHARE_BOUNDS`].
+    /// one ([`shrunk_share`]), within [`BIRTHPLACE_SHARE_BOUNDS`].
     fn birthplace_u(&self, place: &str) -> Option<f64> {
         if self.birthplace_total == 0 {
             return None;
         }
-        let count = self.birthplaces.get(place).copied().unwrap_or(1);
+        let count = self.birthplaces.get(place).copied().unwrap_or(0);
         let (lo, hi) = BIRTHPLACE_SHARE_BOUNDS;
-        Some((f64::from(count) / f64::from(self.birthplace_total)).clamp(lo, hi))
+        Some(shrunk_share(count, self.birthplace_total, BIRTHPLACE_U).clamp(lo, hi))
     }
 
     fn adjust(
@@ -790,14 +791,14 @@ impl Frequencies {
         if total == 0 {
             return 0.0;
         }
-        let share = f64::from(counts.get(key).copied().unwrap_or(1)) / f64::from(total);
-        (default_u / share.clamp(lo, hi)).log2()
+        let count = counts.get(key).copied().unwrap_or(0);
+        (default_u / shrunk_share(count, total, default_u).clamp(lo, hi)).log2()
     }
 
     /// The weight of a whole name agreeing: log2(m / u) with m the chance both parts agree
-    /// for the same person and u the name's share.
+    /// for the same person and u the name's share ([`shrunk_share`]).
     fn name_weight(&self, family: &str, given: &str) -> f64 {
-        let m = 0.88 * 0.80;
+        let (m, default_u) = (0.88 * 0.80, 0.005 * 0.01);
         if self.total == 0 {
             return FamilyLevel::Exact.weight() + GivenLevel::Exact.weight();
         }
@@ -805,10 +806,9 @@ impl Frequencies {
             .names
             .get(&name_key(family, given))
             .copied()
-            .unwrap_or(1);
+            .unwrap_or(0);
         let (lo, hi) = NAME_SHARE_BOUNDS;
-        let share = f64::from(count) / f64::from(self.total);
-        (m / share.clamp(lo, hi)).log2()
+        (m / shrunk_share(count, self.total, default_u).clamp(lo, hi)).log2()
     }
 
     fn family_adjust(&self, key: &str) -> f64 {
@@ -818,6 +818,22 @@ impl Frequencies {
     fn given_adjust(&self, given: &str) -> f64 {
         Self::adjust(&self.given, self.total, given, 0.01, GIVEN_SHARE_BOUNDS)
     }
+}
+
+/// Records of prior evidence a share is estimated with: the model's own `u` counts as if
+/// it had been seen on this many records, so that on a small store (a new deployment, a
+/// test) names weigh as the model says, and the counts take over as the store grows (at a
+/// hundred thousand records they are 99% of the estimate).
+pub const PRIOR_RECORDS: u32 = 1_000;
+
+/// `u` for a value `count` of `total` records have, estimated from the records other than
+/// the two compared (which both have it: counting them made every name on a small store
+/// look common, two John Smiths among ten persons a fifth of everyone), shrunk towards
+/// the model's `default_u` by [`PRIOR_RECORDS`].
+fn shrunk_share(count: u32, total: u32, default_u: f64) -> f64 {
+    let others = f64::from(count.saturating_sub(2));
+    let prior = f64::from(PRIOR_RECORDS);
+    (others + prior * default_u) / (f64::from(total.saturating_sub(2)) + prior)
 }
 
 fn name_key(family: &str, given: &str) -> String {
@@ -1385,17 +1401,21 @@ mod tests {
                 "",
             ))
         };
-        let mut population: Vec<PersonFeatures> = (0..89).map(|_| at("London")).collect();
-        population.extend((0..10).map(|_| at("Kendal")));
-        population.push(at("Appleby"));
+        let (london, kendal) = (at("London"), at("Kendal"));
+        let mut population: Vec<PersonFeatures> = vec![london.clone(); 8_900];
+        population.extend(vec![kendal.clone(); 1_000]);
+        population.extend(vec![at("Appleby"); 100]);
         let freq = Frequencies::of(&population);
-        let london = score_with(&at("London"), &at("London"), Some(&freq));
-        let kendal = score_with(&at("Kendal"), &at("Kendal"), Some(&freq));
+        let london = score_with(&london, &london, Some(&freq));
+        let kendal = score_with(&kendal, &kendal, Some(&freq));
         let appleby = score_with(&at("Appleby"), &at("Appleby"), Some(&freq));
-        // u is the place's share: 0.89 is held to the bound 0.25, 0.1 is used as it is,
-        // and 0.01 is raised to the floor 0.02.
+        // u is the place's share (of the others, a little shrunk towards the model's
+        // 0.05): 0.89 is held to the bound 0.25, 0.1 is used nearly as it is, and 0.01 is
+        // raised to the floor 0.02.
         assert!((weight_of(&london, "place_of_birth") - w(0.85, 0.25)).abs() < 1e-9);
-        assert!((weight_of(&kendal, "place_of_birth") - w(0.85, 0.10)).abs() < 1e-9);
+        let kendal_u = (998.0 + 50.0) / (9_998.0 + 1_000.0);
+        assert!((weight_of(&kendal, "place_of_birth") - w(0.85, kendal_u)).abs() < 1e-9);
+        assert!((kendal_u - 0.10).abs() < 0.005);
         assert!((weight_of(&appleby, "place_of_birth") - w(0.85, 0.02)).abs() < 1e-9);
         // Without counts, the fixed u.
         let plain = score(&at("Kendal"), &at("Kendal"));
@@ -1474,25 +1494,46 @@ mod tests {
         let plain = score(&records[0], &records[2]);
         // Smith is half the set (share capped at 5 %), Olivia a quarter: both weigh less.
         assert!(common.weight < plain.weight, "{common:?}");
-        // A whole name seen once in 2,501 weighs log2(0.88 x 0.80 / (1 / 2,501)), split
-        // between the two fields.
+        // A whole name no other record has weighs as the model says without counts (its
+        // share is held to the floor, the model's own u).
         let family = rare.field("family_name").unwrap().weight;
         let given = rare.field("given_name").unwrap().weight;
-        assert!(
-            (family + given - w(0.704, 1.0 / 2_501.0)).abs() < 0.01,
-            "{family} {given}"
-        );
-        // One part agreeing weighs by that part's share, within its bounds: Zbigniew is
-        // 2 in 2,502, under the floor of 0.001.
+        let unique = FamilyLevel::Exact.weight() + GivenLevel::Exact.weight();
+        assert!((family + given - unique).abs() < 1e-9, "{family} {given}");
+        // One part agreeing weighs by that part's share among the others, shrunk towards
+        // the model's u (0.01) by a thousand records' worth: Zbigniew is on no other
+        // record of 2,500.
         records.push(features(person("Smith", "Zbigniew", "")));
         let freq = Frequencies::of(&records);
         let one = score_with(&records[2_500], &records[2_501], Some(&freq));
         let given = one.field("given_name").unwrap().weight;
-        assert!((given - w(0.80, 0.001)).abs() < 0.01, "{given}");
+        let u = (0.0 + 1_000.0 * 0.01) / (2_500.0 + 1_000.0);
+        assert!((given - w(0.80, u)).abs() < 1e-9, "{given}");
         // Symmetric still.
         let ab = score_with(&records[0], &records[2_500], Some(&freq)).weight;
         let ba = score_with(&records[2_500], &records[0], Some(&freq)).weight;
         assert!((ab - ba).abs() < 1e-9);
+    }
+
+    #[test]
+    fn on_a_small_store_names_weigh_as_the_model_says() {
+        // Two John Smiths among five persons: counting them made the name two fifths of
+        // everyone and the pair 7 bits weaker than the same pair without counts.
+        let john = || features(male(person("Smith", "John", "1985")));
+        let mut records = vec![john(), john()];
+        for (f, g) in [("Patel", "Anjali"), ("Okafor", "Chidi"), ("Nowak", "Ewa")] {
+            records.push(features(person(f, g, "")));
+        }
+        let freq = Frequencies::of(&records);
+        let counted = score_with(&records[0], &records[1], Some(&freq));
+        let plain = score(&records[0], &records[1]);
+        assert!((counted.weight - plain.weight).abs() < 1e-9, "{counted:?}");
+        // A thousand more John Smiths among ten thousand, and the counts take over.
+        records.extend((0..1_000).map(|_| john()));
+        records.extend((0..9_000).map(|_| features(person("Other", "Name", ""))));
+        let freq = Frequencies::of(&records);
+        let common = score_with(&records[0], &records[1], Some(&freq));
+        assert!(common.weight < plain.weight - 5.0, "{common:?}");
     }
 
     #[test]
