@@ -150,7 +150,7 @@ test("create a person and a vehicle, link them, and find the link on the person'
   await page.getByLabel("How is it linked?").selectOption({ label: "Owner of" });
   await page.getByLabel("Kind of record").selectOption({ label: "Objects" });
   // Search as you type (htmx): the candidate appears without submitting.
-  await page.getByLabel("Starts with").pressSequentially("vehicle kx", { delay: 30 });
+  await page.getByLabel("Find the record").pressSequentially("vehicle kx", { delay: 30 });
   const candidate = page.getByLabel(/Vehicle KX19 ABC/);
   await candidate.waitFor();
   await checkAccessibility(page, "add a link");

@@ -123,6 +123,45 @@ async fn link_a_person_to_a_vehicle_through_the_pages() {
 }
 
 #[tokio::test]
+async fn the_record_to_link_is_found_however_its_name_was_typed() {
+    let app = spawn_app().await;
+    let officer = app.create_person("Smith", "John").await;
+    let witness = app.create_person("Wiśniewski", "Łukasz").await;
+    let (oid, wid) = (
+        officer["id"].as_str().unwrap(),
+        witness["id"].as_str().unwrap(),
+    );
+    // Misspelt, without its accents, given name first: no summary starts like that, the
+    // search finds it (once the index has it), with the reason.
+    let url = format!(
+        "/records/{oid}/links/new?role=associate_of:out&target_kind=persons&q=lukasz+wisniewsky"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let page = loop {
+        let page = app.get(&url).await.text().await.unwrap();
+        if page.contains(wid) || std::time::Instant::now() > deadline {
+            break page;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(page.contains(&format!("value=\"{wid}\"")), "{page}");
+    assert!(page.contains("WIŚNIEWSKI, Łukasz"), "{page}");
+    assert!(
+        page.contains("Person, OFFICIAL: "),
+        "the reason is shown: {page}"
+    );
+    // The record the link starts from is never offered, found either way.
+    let own = format!("/records/{oid}/links/new?role=associate_of:out&target_kind=persons&q=smith");
+    let page = app.get(&own).await.text().await.unwrap();
+    assert!(!page.contains(&format!("value=\"{oid}\"")), "{page}");
+    // What nothing matches says so.
+    let none =
+        format!("/records/{oid}/links/new?role=associate_of:out&target_kind=persons&q=zzyzx");
+    let page = app.get(&none).await.text().await.unwrap();
+    assert!(page.contains("No records match"), "{page}");
+}
+
+#[tokio::test]
 async fn an_edit_based_on_an_old_version_is_refused_with_an_explanation() {
     let app = spawn_app().await;
     let p = app.create_person("Smith", "John").await;

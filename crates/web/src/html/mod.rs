@@ -1226,6 +1226,9 @@ struct Candidate {
     summary: String,
     kind: String,
     classification: String,
+    /// Why the search offered it ("surname sounds like Smith"); empty for a record found
+    /// by the start of its summary.
+    reason: String,
     checked: bool,
 }
 
@@ -1329,25 +1332,65 @@ async fn candidates_for(
     if q.is_empty() || q.chars().count() > 100 || q.chars().any(char::is_control) {
         return Ok((Vec::new(), false));
     }
+    let candidate =
+        |id: RecordId, summary: String, classification: Classification, reason| Candidate {
+            id: id.to_string(),
+            summary,
+            kind: kind_label(kind).into(),
+            classification: classification.as_str().into(),
+            reason,
+            checked: false,
+        };
+    // The search finds the record however it was typed (a misspelt or sound-alike name, a
+    // date of birth, part of a registration, a phone number in any format); a record saved
+    // a moment ago may not be indexed yet, so those whose summary starts with what was
+    // typed follow. Both are audited, as a search and as a list.
+    let mut out: Vec<Candidate> = Vec::new();
+    let input = bluelamp_app::search::SearchInput {
+        q: q.to_string(),
+        kind: Some(kind),
+        page: 1,
+        per_page: LINK_CANDIDATES,
+        ..Default::default()
+    };
+    match state.search.search(&user.caller, &input).await {
+        Ok(found) => {
+            for hit in found.results.into_iter().flat_map(|r| r.hits) {
+                if hit.id != exclude {
+                    out.push(candidate(
+                        hit.id,
+                        hit.summary,
+                        hit.classification,
+                        hit.reason,
+                    ));
+                }
+            }
+        }
+        // Not something the search reads (punctuation alone): the list still runs.
+        Err(AppError::Invalid(_)) => {}
+        Err(e) => {
+            tracing::warn!(error = %e, "search for a record to link failed; listing by summary")
+        }
+    }
     let mut query = ListQuery::new(kind);
     query.summary_prefix = Some(q.to_string());
-    query.per_page = 10;
+    query.per_page = LINK_CANDIDATES;
     let page = state.pole.list(&user.caller, query).await?;
-    Ok((
-        page.items
-            .into_iter()
-            .filter(|r| r.id != exclude)
-            .map(|r| Candidate {
-                id: r.id.to_string(),
-                summary: r.summary,
-                kind: kind_label(r.kind).into(),
-                classification: r.marking.classification.as_str().into(),
-                checked: false,
-            })
-            .collect(),
-        true,
-    ))
+    for r in page.items {
+        if r.id != exclude && !out.iter().any(|c| c.id == r.id.to_string()) {
+            out.push(candidate(
+                r.id,
+                r.summary,
+                r.marking.classification,
+                String::new(),
+            ));
+        }
+    }
+    Ok((out, true))
 }
+
+/// Records offered by each of the search and the list on the "add a link" page.
+const LINK_CANDIDATES: u32 = 10;
 
 async fn link_form(
     State(state): State<AppState>,
