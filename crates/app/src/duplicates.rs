@@ -12,7 +12,7 @@
 //! merges them (`app::merge`) or records that they are two people.
 
 use crate::{AppError, Caller};
-use bluelamp_domain::pole::Person;
+use bluelamp_domain::pole::{Object, ObjectDetails, Person};
 use bluelamp_domain::{AuditAction, Clock, RecordId, RecordKind};
 use bluelamp_search::PersonFeatures;
 use bluelamp_search::dedupe::scan_pairs;
@@ -179,13 +179,18 @@ async fn linked(store: &Arc<dyn Store>) -> Result<HashMap<RecordId, Linked>, App
             break;
         };
         for rec in page {
-            let details = rec.body.get("details");
-            if details.and_then(|d| d.get("kind")).and_then(|k| k.as_str()) == Some("phone")
-                && let Some(n) = details
-                    .and_then(|d| d.get("number"))
-                    .and_then(|n| n.as_str())
+            if rec.subtype.as_deref() != Some("phone") {
+                continue;
+            }
+            if let Ok(Object {
+                details:
+                    ObjectDetails::Phone {
+                        number: Some(n), ..
+                    },
+                ..
+            }) = serde_json::from_value::<Object>(rec.body)
             {
-                numbers.insert(rec.id, n.to_owned());
+                numbers.insert(rec.id, n.as_str().to_owned());
             }
         }
         after = Some(last);

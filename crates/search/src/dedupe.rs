@@ -255,6 +255,38 @@ mod tests {
         assert!(pairs.iter().all(|(a, b)| a < b));
     }
 
+    #[test]
+    fn records_sharing_only_a_telephone_number_are_compared() {
+        let parse = |family: &str, dob: &str| {
+            let input = bluelamp_domain::pole::input::PersonInput {
+                family_name: family.into(),
+                given_names: "Anna".into(),
+                date_of_birth: dob.into(),
+                ..Default::default()
+            };
+            let (p, _) = Person::parse(&input, jiff::civil::date(2026, 6, 1)).unwrap();
+            PersonFeatures::from_person(&p, &[])
+        };
+        // Another family name, and no date of birth on the second: no name or date key
+        // in common.
+        let (a, b) = (parse("Kowalczyk", "1979-05-02"), parse("Nowak", ""));
+        let apart = scan_pairs(&[a.clone(), b.clone()], f64::NEG_INFINITY);
+        assert_eq!(apart.comparisons, 0);
+        let number = ["+447700900123"];
+        let linked = scan_pairs(
+            &[a.with_phones(&number), b.with_phones(&number)],
+            f64::NEG_INFINITY,
+        );
+        assert_eq!(linked.comparisons, 1);
+        assert_eq!(
+            linked.pairs[0]
+                .score
+                .field("phone")
+                .map(|f| f.level.as_str()),
+            Some("shared")
+        );
+    }
+
     /// The duplicate model on a labelled set with known duplicates (typos, variant
     /// spellings, nicknames, swapped names, initials, partial, transposed and missing
     /// dates of birth, moved and missing addresses, telephone numbers given or changed)

@@ -101,8 +101,8 @@ enum Command {
 #[derive(Subcommand)]
 enum DuplicatesCommand {
     /// Compare every person with those who share a blocking key (names that sound alike,
-    /// variants, dates of birth, identifiers) and print the likely pairs, highest score
-    /// first, with why. Audited.
+    /// variants, dates of birth, identifiers, an address, a telephone number) and print the
+    /// likely pairs, highest score first, with why. Audited.
     Scan {
         /// The match weight a pair must reach [default: the model's threshold, 16].
         #[arg(long)]

@@ -156,13 +156,15 @@ async fn the_scan_and_the_comparison_weigh_the_numbers_people_use_but_not_a_shar
         })
     };
     // Different family names and the same date of birth are not enough alone; the
-    // number she gave both times is.
+    // number she gave both times is. The reason kept with the pair does not name it: a
+    // reviewer may see both persons and not the phone.
     let anna = found("anna", "married").unwrap_or_else(|| panic!("{report:?}"));
     assert!(
-        anna.explanation.contains("uses 07700 900123"),
+        anna.explanation.contains("a telephone number in common"),
         "{}",
         anna.explanation
     );
+    assert!(!anna.explanation.contains("07700"), "{}", anna.explanation);
     // A number linked to people of four family names is a line many share: no evidence.
     assert!(found("ewa", "other_ewa").is_none(), "{report:?}");
     assert_eq!(report.candidates.len(), 1, "{report:?}");
@@ -177,7 +179,7 @@ async fn the_scan_and_the_comparison_weigh_the_numbers_people_use_but_not_a_shar
         .text()
         .await
         .unwrap();
-    assert!(page.contains("uses 07700 900123"), "{page}");
+    assert!(page.contains("a telephone number in common"), "{page}");
 }
 
 /// Everything about a record a merge could change, except its version and who touched it
@@ -320,7 +322,7 @@ async fn a_merge_moves_links_and_identifiers_and_an_unmerge_restores_exactly_wha
         .text()
         .await
         .unwrap();
-    assert!(page.contains("lived at LS1 4AP"), "{page}");
+    assert!(page.contains("an address in common"), "{page}");
 
     // Every record and link there is now, and every version of each.
     let all_ids = |extra: &[String]| {
