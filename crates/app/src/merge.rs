@@ -428,6 +428,23 @@ impl PoleService {
             body: merged_body,
         });
         events.push(self.change_event(caller, &merged, merged.version + 1, RecordChange::Updated));
+        // A link added to the merged record since its links were read would stay on it,
+        // out of everyone's sight: the merge is refused instead (tried again, it moves that
+        // link too). Only the links between the two stay on it.
+        let kept: Vec<RecordId> = links
+            .iter()
+            .filter(|l| {
+                l.link
+                    .as_ref()
+                    .is_some_and(|e| e.from == survivor.id || e.to == survivor.id)
+            })
+            .map(|l| l.id)
+            .collect();
+        ops.push(WriteOp::LinksInForce {
+            id: merged.id,
+            base_version: merged.version,
+            links: kept,
+        });
         let audit = caller
             .audit(self.clock(), AuditAction::Merge)
             .with_details(json!({

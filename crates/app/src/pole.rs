@@ -523,8 +523,23 @@ impl PoleService {
             .await?;
         let rec = self.link_record(RecordId::new_at(self.clock.now()), &link, marking)?;
         let event = self.event_for(caller, &rec);
+        // Both ends as checked above: a merge committed since (which changes the merged
+        // record) refuses the link rather than leave it on a record nobody sees. In id
+        // order, so two links held at once take their ends in the same order.
+        let mut ends: Vec<(RecordId, Version)> = found
+            .iter()
+            .filter(|r| r.id == link.from || r.id == link.to)
+            .map(|r| (r.id, r.version))
+            .collect();
+        ends.sort_unstable();
+        ends.dedup();
+        let mut ops: Vec<WriteOp> = ends
+            .into_iter()
+            .map(|(id, base_version)| WriteOp::Unchanged { id, base_version })
+            .collect();
+        ops.push(WriteOp::Insert(rec));
         self.commit_one(Change {
-            ops: vec![WriteOp::Insert(rec)],
+            ops,
             audit: caller
                 .audit(&self.clock, AuditAction::Link)
                 .with_details(json!({ "decision": decision_details(&decision) })),

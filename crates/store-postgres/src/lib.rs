@@ -14,7 +14,8 @@ use bluelamp_domain::{AuditEntry, RecordId, RecordKind, Version};
 use bluelamp_store::migrations::{Migration, verify_applied};
 use bluelamp_store::support::{
     ChangeProgress, VERSION_SELECT, current_in_change, gate_history, gate_links, gate_record,
-    gate_version, mark_missing, versioned_outcome, written_subject,
+    gate_version, links_in_force_outcome, mark_missing, unchanged_outcome, versioned_outcome,
+    written_subject,
 };
 use bluelamp_store::*;
 use rows::*;
@@ -360,6 +361,35 @@ impl PgStore {
                 .await?,
                 ChangeKind::Update,
             ),
+            // The row is held (FOR SHARE) until this change commits: a change of the
+            // record (a merge) waits for it, then sees what it wrote.
+            WriteOp::Unchanged { id, base_version } => {
+                let current: Option<i64> =
+                    sqlx::query_scalar("SELECT version FROM records WHERE id = $1 FOR SHARE")
+                        .bind(id.0)
+                        .fetch_optional(&mut **tx)
+                        .await
+                        .map_err(write_error)?;
+                return unchanged_outcome(*id, *base_version, current);
+            }
+            WriteOp::LinksInForce {
+                id,
+                base_version,
+                links,
+            } => {
+                // Links this change inserted count too.
+                Self::flush_inserts(tx, progress).await?;
+                let found: Vec<uuid::Uuid> = sqlx::query_scalar(
+                    "SELECT id FROM records WHERE kind = 'link' AND status = 'active' \
+                     AND (link_from = $1 OR link_to = $1)",
+                )
+                .bind(id.0)
+                .fetch_all(&mut **tx)
+                .await
+                .map_err(write_error)?;
+                let found = found.into_iter().map(RecordId).collect();
+                return links_in_force_outcome(*id, *base_version, links, found);
+            }
         };
         progress.record(rec, kind);
         Ok(())

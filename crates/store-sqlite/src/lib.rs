@@ -16,7 +16,8 @@ use bluelamp_domain::{AuditEntry, RecordId, RecordKind, Version};
 use bluelamp_store::migrations::{Migration, verify_applied};
 use bluelamp_store::support::{
     ChangeProgress, VERSION_SELECT, current_in_change, gate_history, gate_links, gate_record,
-    gate_version, mark_missing, subject, versioned_outcome, written_subject,
+    gate_version, links_in_force_outcome, mark_missing, subject, unchanged_outcome,
+    versioned_outcome, written_subject,
 };
 use bluelamp_store::*;
 use rows::*;
@@ -637,6 +638,38 @@ impl SqliteStore {
                 .await?,
                 ChangeKind::Update,
             ),
+            // One writer: nothing can change between this check and the commit.
+            WriteOp::Unchanged { id, base_version } => {
+                let current: Option<i64> =
+                    sqlx::query_scalar("SELECT version FROM records WHERE id = ?")
+                        .bind(id.to_string())
+                        .fetch_optional(&mut **tx)
+                        .await
+                        .map_err(write_error)?;
+                return unchanged_outcome(id, base_version, current);
+            }
+            WriteOp::LinksInForce {
+                id,
+                base_version,
+                links,
+            } => {
+                // Links this change inserted count too.
+                Self::flush_inserts(tx, progress, texts).await?;
+                let found: Vec<String> = sqlx::query_scalar(
+                    "SELECT id FROM records WHERE kind = 'link' AND status = 'active' \
+                     AND (link_from = ?1 OR link_to = ?1)",
+                )
+                .bind(id.to_string())
+                .fetch_all(&mut **tx)
+                .await
+                .map_err(write_error)?;
+                let found = found
+                    .iter()
+                    .map(|s| s.parse())
+                    .collect::<Result<Vec<RecordId>, _>>()
+                    .map_err(|e| StoreError::Internal(format!("a link id does not read: {e}")))?;
+                return links_in_force_outcome(id, base_version, &links, found);
+            }
         };
         progress.record(rec, kind);
         Ok(())

@@ -52,6 +52,7 @@ macro_rules! store_conformance_tests {
             audit_records_are_sequenced_once_with_their_checkpoint,
             consultations_audited_together_fail_alone,
             written_versions_carry_the_hash_of_their_stored_content,
+            checks_refuse_a_change_when_a_record_or_its_links_moved_on,
         );
     };
     (@tests $factory:expr; $attrs:tt; $($name:ident),* $(,)?) => {
@@ -2119,4 +2120,130 @@ pub async fn duplicate_candidates_stay_decided_once_decided(store: Arc<dyn Store
             ],
         ]
     );
+}
+
+/// `WriteOp::Unchanged` and `WriteOp::LinksInForce` write nothing and refuse the whole
+/// change, with a conflict, when what they hold has moved on.
+pub async fn checks_refuse_a_change_when_a_record_or_its_links_moved_on(store: Arc<dyn Store>) {
+    let (a, b, c) = (person("Able"), person("Baker"), person("Cole"));
+    for p in [&a, &b, &c] {
+        store.apply(create(p.clone())).await.unwrap();
+    }
+    let ab = link(a.id, b.id, "associate_of");
+    let with_ends = |l: &NewRecord, a_version: Version| Change {
+        ops: vec![
+            WriteOp::Unchanged {
+                id: a.id,
+                base_version: a_version,
+            },
+            WriteOp::Insert(l.clone()),
+        ],
+        audit: audit(AuditAction::Link),
+        events: vec![],
+    };
+    // The end as checked: the link is written, and the check returns no record.
+    let written = store.apply(with_ends(&ab, 1)).await.unwrap();
+    assert_eq!(
+        written.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![ab.id]
+    );
+    // The end changed since: nothing is written, nothing audited.
+    let update = Change {
+        ops: vec![WriteOp::Update {
+            id: a.id,
+            base_version: 1,
+            marking: Marking::official(),
+            summary: "ABLE, John".into(),
+            subtype: None,
+            body: json!({"family_name": "Able", "given_names": "John", "merged_into": "x"}),
+        }],
+        audit: audit(AuditAction::Update),
+        events: vec![],
+    };
+    store.apply(update).await.unwrap();
+    let audits = audit_count(&store).await;
+    let late = link(a.id, c.id, "associate_of");
+    let err = store.apply(with_ends(&late, 1)).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict { id, expected: 1, current: 2 } if id == a.id),
+        "got {err:?}"
+    );
+    assert!(store.load(&[late.id]).await.unwrap().is_empty());
+    assert_eq!(audit_count(&store).await, audits);
+    // A record that is not there.
+    let ghost = RecordId(Uuid::now_v7());
+    let err = store
+        .apply(Change {
+            ops: vec![WriteOp::Unchanged {
+                id: ghost,
+                base_version: 1,
+            }],
+            audit: audit(AuditAction::Link),
+            events: vec![],
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::NotFound(id) if id == ghost),
+        "got {err:?}"
+    );
+
+    // Links in force at `b`: exactly `ab` passes (in any order of the list, links this
+    // change inserted counted); one more, or one fewer, refuses the change.
+    let holds = |links: Vec<RecordId>, extra: Vec<WriteOp>| {
+        let mut ops = extra;
+        ops.push(WriteOp::LinksInForce {
+            id: b.id,
+            base_version: 1,
+            links,
+        });
+        Change {
+            ops,
+            audit: audit(AuditAction::Merge),
+            events: vec![],
+        }
+    };
+    store.apply(holds(vec![ab.id], vec![])).await.unwrap();
+    let cb = link(c.id, b.id, "associate_of");
+    store
+        .apply(holds(vec![cb.id, ab.id], vec![WriteOp::Insert(cb.clone())]))
+        .await
+        .unwrap();
+    let audits = audit_count(&store).await;
+    let extra = link(b.id, c.id, "associate_of");
+    let err = store
+        .apply(holds(
+            vec![ab.id, cb.id],
+            vec![WriteOp::Insert(extra.clone())],
+        ))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict { id, expected: 1, .. } if id == b.id),
+        "got {err:?}"
+    );
+    assert!(
+        store.load(&[extra.id]).await.unwrap().is_empty(),
+        "nothing written"
+    );
+    let err = store.apply(holds(vec![ab.id], vec![])).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict { .. }),
+        "a link the check did not name: {err:?}"
+    );
+    assert_eq!(audit_count(&store).await, audits);
+    // An ended link is not in force.
+    let cb_now = store.load(&[cb.id]).await.unwrap().remove(0);
+    store
+        .apply(Change {
+            ops: vec![WriteOp::End {
+                id: cb.id,
+                base_version: cb_now.version,
+            }],
+            audit: audit(AuditAction::Unlink),
+            events: vec![],
+        })
+        .await
+        .unwrap();
+    store.apply(holds(vec![ab.id], vec![])).await.unwrap();
 }

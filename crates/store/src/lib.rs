@@ -57,7 +57,8 @@ pub trait Store: Send + Sync + 'static {
 
     /// Writes every operation of `change`, its version rows, its audit entry (with the
     /// versions written filled in as subjects) and its outbox events, atomically. Returns the
-    /// records as written, in the order of the operations.
+    /// records as written, in the order of the operations (the checks, `Unchanged` and
+    /// `LinksInForce`, write nothing and return nothing).
     async fn apply(&self, change: Change) -> StoreResult<Vec<StoredRecord>>;
 
     /// A consultation: reads the record, asks `gate` whether it may be shown, records

@@ -371,6 +371,46 @@ pub fn versioned_outcome(
     }
 }
 
+/// The outcome of [`crate::WriteOp::LinksInForce`]: `found` are the ids of the links in
+/// force at `id` now.
+pub fn links_in_force_outcome(
+    id: bluelamp_domain::RecordId,
+    base_version: bluelamp_domain::Version,
+    expected: &[bluelamp_domain::RecordId],
+    mut found: Vec<bluelamp_domain::RecordId>,
+) -> crate::StoreResult<()> {
+    let mut expected = expected.to_vec();
+    expected.sort_unstable();
+    expected.dedup();
+    found.sort_unstable();
+    if found == expected {
+        Ok(())
+    } else {
+        Err(crate::StoreError::Conflict {
+            id,
+            expected: base_version,
+            current: base_version + 1,
+        })
+    }
+}
+
+/// The outcome of [`crate::WriteOp::Unchanged`]: `current` is the record's version now.
+pub fn unchanged_outcome(
+    id: bluelamp_domain::RecordId,
+    base_version: bluelamp_domain::Version,
+    current: Option<bluelamp_domain::Version>,
+) -> crate::StoreResult<()> {
+    match current {
+        None => Err(crate::StoreError::NotFound(id)),
+        Some(v) if v == base_version => Ok(()),
+        Some(v) => Err(crate::StoreError::Conflict {
+            id,
+            expected: base_version,
+            current: v,
+        }),
+    }
+}
+
 /// Turns a consultation's audit entry into the record of a failed attempt: the record asked
 /// for does not exist (or is not visible); the id asked for goes in the details.
 pub fn mark_missing(audit: &mut bluelamp_domain::AuditEntry, id: bluelamp_domain::RecordId) {

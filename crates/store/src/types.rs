@@ -188,15 +188,37 @@ pub enum WriteOp {
         id: RecordId,
         base_version: Version,
     },
+    /// Writes nothing: the change is refused with a conflict unless the record is still at
+    /// `base_version` (a new link holds the records it joins as they were when it was
+    /// checked: neither merged since). On PostgreSQL the record's row is held until the
+    /// change commits, so a change of that record waits for it.
+    Unchanged {
+        id: RecordId,
+        base_version: Version,
+    },
+    /// Writes nothing: the change is refused with a conflict (as if `id` had moved on from
+    /// `base_version`) unless the links in force that start or end at `id`, at this point
+    /// of the change, are exactly `links` (a merge holds the merged record to the links it
+    /// read and moved: a link added meanwhile would be left on a record nobody sees). Put
+    /// it after an update of `id` in the same change: on PostgreSQL that update waits for a
+    /// link being added (which holds `id` with [`WriteOp::Unchanged`]) to commit, so it is
+    /// seen here.
+    LinksInForce {
+        id: RecordId,
+        base_version: Version,
+        links: Vec<RecordId>,
+    },
 }
 
 impl WriteOp {
     pub fn id(&self) -> RecordId {
         match self {
             WriteOp::Insert(r) => r.id,
-            WriteOp::Update { id, .. } | WriteOp::End { id, .. } | WriteOp::Reopen { id, .. } => {
-                *id
-            }
+            WriteOp::Update { id, .. }
+            | WriteOp::End { id, .. }
+            | WriteOp::Reopen { id, .. }
+            | WriteOp::Unchanged { id, .. }
+            | WriteOp::LinksInForce { id, .. } => *id,
         }
     }
 }

@@ -182,6 +182,90 @@ async fn the_scan_and_the_comparison_weigh_the_numbers_people_use_but_not_a_shar
     assert!(page.contains("a telephone number in common"), "{page}");
 }
 
+#[tokio::test]
+async fn a_link_added_while_a_merge_runs_never_stays_on_the_merged_record() {
+    let app = spawn_app().await;
+    let id = |v: &Value| v["id"].as_str().unwrap().to_string();
+    let survivor = id(&app.create_person("Hargreaves", "William").await);
+    let merged = id(&app.create_person("Hargreaves", "Bill").await);
+    let mut vehicles = Vec::new();
+    for i in 0..12 {
+        vehicles.push(id(&app
+            .create_vehicle(&format!("AB{:02} CDE", 10 + i))
+            .await));
+    }
+    // Links to the merged record race the merge, from four clients adding twenty each:
+    // each is made before the merge commits (and then moved, or the merge is refused and
+    // tried again) or refused as a link to a merged record.
+    let mut racing = tokio::task::JoinSet::new();
+    for k in 0..4 {
+        let (client, url) = (app.client.clone(), app.url("/api/v1/links"));
+        let (merged, vehicles) = (merged.clone(), vehicles.clone());
+        racing.spawn(async move {
+            let mut statuses = Vec::new();
+            for i in 0..20 {
+                let v = &vehicles[(k * 20 + i) % vehicles.len()];
+                let body = json!({"from_id": merged, "to_id": v, "role": "owner"});
+                statuses.push(client.post(&url).json(&body).send().await.unwrap().status());
+            }
+            statuses
+        });
+    }
+    // Let the links start before the merge does.
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let mut merge_status = None;
+    for _ in 0..500 {
+        let version = |rec: Value| rec["version"].as_i64().unwrap();
+        let s = version(app.get_json(&format!("/api/v1/persons/{survivor}")).await);
+        let m = version(app.get_json(&format!("/api/v1/persons/{merged}")).await);
+        let r = app
+            .post_json(
+                "/api/v1/persons/merges",
+                &json!({"survivor_id": survivor, "survivor_version": s, "merged_id": merged,
+                        "merged_version": m, "reason": "Same person"}),
+            )
+            .await;
+        merge_status = Some(r.status());
+        if r.status() != reqwest::StatusCode::CONFLICT {
+            break;
+        }
+    }
+    assert_eq!(merge_status, Some(reqwest::StatusCode::OK));
+    let mut made = 0;
+    while let Some(statuses) = racing.join_next().await {
+        for status in statuses.unwrap() {
+            assert!(
+                [201, 409, 422].contains(&status.as_u16()),
+                "a link racing the merge: {status}"
+            );
+            made += usize::from(status.as_u16() == 201);
+        }
+    }
+    assert!(made > 0, "some links were made before the merge");
+    // Whatever the order, no link in force is left on the merged record.
+    let merged_id: bluelamp_domain::RecordId = merged.parse().unwrap();
+    let mut left = Vec::new();
+    let mut after = None;
+    loop {
+        let page = app
+            .store
+            .scan(bluelamp_domain::RecordKind::Link, after, 1_000)
+            .await
+            .unwrap();
+        let Some(last) = page.last().map(|r| r.id) else {
+            break;
+        };
+        left.extend(page.into_iter().filter(|l| {
+            l.link
+                .as_ref()
+                .is_some_and(|e| e.from == merged_id || e.to == merged_id)
+        }));
+        after = Some(last);
+    }
+    let left: Vec<_> = left.iter().map(|l| l.id).collect();
+    assert!(left.is_empty(), "links left on the merged record: {left:?}");
+}
+
 /// Everything about a record a merge could change, except its version and who touched it
 /// last (an un-merge writes new versions: history only grows).
 async fn state_of(
