@@ -386,7 +386,16 @@ impl CustodyService {
         let written = self
             .pole
             .commit(Change {
-                ops: vec![WriteOp::Insert(rec), WriteOp::Insert(link)],
+                // The person as checked above: merged since, the booking is refused rather
+                // than leave its detainee link on a record nobody sees.
+                ops: vec![
+                    WriteOp::Unchanged {
+                        id: person.id,
+                        base_version: person.version,
+                    },
+                    WriteOp::Insert(rec),
+                    WriteOp::Insert(link),
+                ],
                 audit: caller
                     .audit(self.pole.clock(), AuditAction::Create)
                     .with_details(json!({

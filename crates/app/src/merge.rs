@@ -387,14 +387,14 @@ impl PoleService {
         if let Some(obj) = survivor_body.as_object_mut() {
             obj.insert("merged_from".into(), json!(from));
         }
-        ops.push(WriteOp::Update {
+        let survivor_update = WriteOp::Update {
             id: survivor.id,
             base_version: survivor.version,
             marking: survivor.marking.clone(),
             summary: survivor.summary.clone(),
             subtype: survivor.subtype.clone(),
             body: survivor_body,
-        });
+        };
         events.push(self.change_event(
             caller,
             &survivor,
@@ -419,14 +419,22 @@ impl PoleService {
                     .map_err(|e| AppError::Internal(format!("cannot encode merge: {e}")))?,
             );
         }
-        ops.push(WriteOp::Update {
+        let merged_update = WriteOp::Update {
             id: merged.id,
             base_version: merged.version,
             marking: merged.marking.clone(),
             summary: merged.summary.clone(),
             subtype: merged.subtype.clone(),
             body: merged_body,
-        });
+        };
+        // The two records are changed in id order, the order in which a new link holds
+        // its ends (`WriteOp::Unchanged`): on PostgreSQL a link between the two added
+        // during their merge then waits for it, or it for the link, never both.
+        if survivor.id < merged.id {
+            ops.extend([survivor_update, merged_update]);
+        } else {
+            ops.extend([merged_update, survivor_update]);
+        }
         events.push(self.change_event(caller, &merged, merged.version + 1, RecordChange::Updated));
         // A link added to the merged record since its links were read would stay on it,
         // out of everyone's sight: the merge is refused instead (tried again, it moves that

@@ -525,7 +525,8 @@ impl PoleService {
         let event = self.event_for(caller, &rec);
         // Both ends as checked above: a merge committed since (which changes the merged
         // record) refuses the link rather than leave it on a record nobody sees. In id
-        // order, so two links held at once take their ends in the same order.
+        // order, the order in which a merge changes its two records, so that on PostgreSQL
+        // a link between them and their merge never each wait for the other.
         let mut ends: Vec<(RecordId, Version)> = found
             .iter()
             .filter(|r| r.id == link.from || r.id == link.to)

@@ -240,13 +240,24 @@ impl Attempt {
     }
 }
 
+/// How [`write_error`] words a statement PostgreSQL refused so that the change may be tried
+/// again (a deadlock, a serialization failure); [`Attempt`] knows it by this.
+const TRY_AGAIN: &str = "the database asked for the change to be tried again";
+
 impl From<StoreError> for Attempt {
     fn from(e: StoreError) -> Self {
-        Attempt::Fail(e)
+        match e {
+            StoreError::Unavailable(m) if m.starts_with(TRY_AGAIN) => Attempt::Retry(m),
+            e => Attempt::Fail(e),
+        }
     }
 }
 
 pub fn write_error(e: sqlx::Error) -> StoreError {
+    if is_retryable(&e) {
+        // Only the change's own statements: the change is retried from the start.
+        return StoreError::Unavailable(format!("{TRY_AGAIN}: {e}"));
+    }
     if let sqlx::Error::Database(db) = &e {
         match db.kind() {
             sqlx::error::ErrorKind::ForeignKeyViolation => {

@@ -386,10 +386,11 @@ pub fn links_in_force_outcome(
     if found == expected {
         Ok(())
     } else {
+        // The record's own version has not moved: what has is the links joined to it.
         Err(crate::StoreError::Conflict {
             id,
             expected: base_version,
-            current: base_version + 1,
+            current: base_version,
         })
     }
 }

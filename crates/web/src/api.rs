@@ -715,7 +715,9 @@ pub async fn record_version(
 }
 
 #[utoipa::path(post, path = "/api/v1/links", tag = "links", request_body = LinkInput,
-    responses((status = 201, description = "Linked", body = RecordResponse), (status = 422, description = "A field is invalid, an end does not exist, or the role does not suit the ends", body = Problem)))]
+    responses((status = 201, description = "Linked", body = RecordResponse),
+              (status = 409, description = "An end changed (for example, was merged) while the link was made; `current_version` is that end's", body = Problem),
+              (status = 422, description = "A field is invalid, an end does not exist or was merged, or the role does not suit the ends", body = Problem)))]
 pub async fn create_link(
     State(s): State<AppState>,
     user: CurrentUser,

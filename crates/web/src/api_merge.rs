@@ -66,7 +66,7 @@ impl From<MergeOutcome> for MergeResult {
     responses((status = 200, description = "Merged", body = MergeResult),
               (status = 403, description = "You may not change one of the records", body = Problem),
               (status = 404, body = Problem),
-              (status = 409, description = "A record changed since the version given", body = Problem),
+              (status = 409, description = "A record changed since the version given, or a link was added to the merged record while it was merged (try again: the merge then moves it)", body = Problem),
               (status = 422, description = "No reason, the same record twice, a record merged already, or a merged record more restricted than the survivor", body = Problem)))]
 pub async fn merge(
     State(s): State<AppState>,

@@ -74,10 +74,17 @@ impl From<AppError> for ApiError {
             AppError::Conflict {
                 expected, current, ..
             } => ApiError::Conflict {
-                detail: format!(
-                    "The record has changed since version {expected}; it is now version {current}. \
-                     Fetch it again and re-apply your change."
-                ),
+                detail: if current == expected {
+                    format!(
+                        "The links to the record (version {current}) changed while the change \
+                         was made. Try it again."
+                    )
+                } else {
+                    format!(
+                        "The record has changed since version {expected}; it is now version \
+                         {current}. Fetch it again and re-apply your change."
+                    )
+                },
                 current,
             },
             AppError::Unavailable(msg) => {

@@ -1344,7 +1344,8 @@ async fn candidates_for(
     // The search finds the record however it was typed (a misspelt or sound-alike name, a
     // date of birth, part of a registration, a phone number in any format); a record saved
     // a moment ago may not be indexed yet, so those whose summary starts with what was
-    // typed follow. Both are audited, as a search and as a list.
+    // typed follow while the search leaves room. Both are audited, as a search and as a
+    // list.
     let mut out: Vec<Candidate> = Vec::new();
     let input = bluelamp_app::search::SearchInput {
         q: q.to_string(),
@@ -1372,18 +1373,22 @@ async fn candidates_for(
             tracing::warn!(error = %e, "search for a record to link failed; listing by summary")
         }
     }
-    let mut query = ListQuery::new(kind);
-    query.summary_prefix = Some(q.to_string());
-    query.per_page = LINK_CANDIDATES;
-    let page = state.pole.list(&user.caller, query).await?;
-    for r in page.items {
-        if r.id != exclude && !out.iter().any(|c| c.id == r.id.to_string()) {
-            out.push(candidate(
-                r.id,
-                r.summary,
-                r.marking.classification,
-                String::new(),
-            ));
+    // Only while the search has left room: each keystroke is audited, and protective
+    // monitoring counts consultations.
+    if out.len() < LINK_CANDIDATES as usize {
+        let mut query = ListQuery::new(kind);
+        query.summary_prefix = Some(q.to_string());
+        query.per_page = LINK_CANDIDATES;
+        let page = state.pole.list(&user.caller, query).await?;
+        for r in page.items {
+            if r.id != exclude && !out.iter().any(|c| c.id == r.id.to_string()) {
+                out.push(candidate(
+                    r.id,
+                    r.summary,
+                    r.marking.classification,
+                    String::new(),
+                ));
+            }
         }
     }
     Ok((out, true))
