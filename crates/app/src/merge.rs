@@ -241,9 +241,33 @@ impl PoleService {
         }
     }
 
-    /// Merges `req.merged` into `req.survivor` (see the module documentation).
+    /// Merges `req.merged` into `req.survivor` (see the module documentation). A link
+    /// added to or ended on the merged record while the merge was being made refuses it
+    /// (`WriteOp::LinksInForce`); it is then made again from the records as they are, twice
+    /// at most, so that the user sees a conflict only if the links keep changing.
     #[tracing::instrument(skip_all, err(level = "warn"), fields(user.id = %caller.actor().user_id, survivor = %req.survivor, merged = %req.merged))]
     pub async fn merge(
+        &self,
+        caller: &Caller,
+        req: MergeRequest,
+    ) -> Result<MergeOutcome, AppError> {
+        let mut tries = 0;
+        loop {
+            match self.merge_once(caller, req.clone()).await {
+                Err(AppError::Conflict {
+                    id,
+                    expected,
+                    current,
+                }) if id == req.merged && expected == current && tries < 2 => {
+                    tracing::info!(merged = %id, "links changed during the merge; merging again");
+                    tries += 1;
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
+    async fn merge_once(
         &self,
         caller: &Caller,
         req: MergeRequest,
