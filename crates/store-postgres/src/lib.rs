@@ -550,7 +550,7 @@ impl Store for PgStore {
             match self.apply_once(&change).await {
                 Ok(written) => return Ok(written),
                 Err(Attempt::Retry(e)) if attempt < MAX_ATTEMPTS => {
-                    tracing::warn!(attempt, error = %e, "serialization failure; retrying the change");
+                    tracing::warn!(attempt, error = %e, "serialization failure or deadlock; retrying the change");
                     tokio::time::sleep(Duration::from_millis(5 * u64::from(attempt))).await;
                     attempt += 1;
                 }

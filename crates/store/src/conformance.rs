@@ -54,6 +54,7 @@ macro_rules! store_conformance_tests {
             written_versions_carry_the_hash_of_their_stored_content,
             checks_refuse_a_change_when_a_record_or_its_links_moved_on,
             a_link_and_a_merge_racing_never_both_commit,
+            a_link_between_two_records_racing_their_merge_is_refused_not_failed,
         );
     };
     (@tests $factory:expr; $attrs:tt; $($name:ident),* $(,)?) => {
@@ -2309,6 +2310,70 @@ pub async fn a_link_and_a_merge_racing_never_both_commit(store: Arc<dyn Store>) 
             | (Err(StoreError::Conflict { id, .. }), Ok(_))
                 if *id == merged.id => {}
             _ => panic!("a link and the merge of its end: {l:?} and {m:?}"),
+        }
+    }
+}
+
+/// A link between two records races their merge (which changes both), with the merge's
+/// two updates in id order (as `app::merge` makes them) and in the other order. On
+/// PostgreSQL the second can deadlock with the link; the store then retries the change, so
+/// either way exactly one commits and the other is refused as a conflict, never failed.
+pub async fn a_link_between_two_records_racing_their_merge_is_refused_not_failed(
+    store: Arc<dyn Store>,
+) {
+    for round in 0..100 {
+        let (a, b) = (person("First"), person("Second"));
+        for p in [&a, &b] {
+            store.apply(create(p.clone())).await.unwrap();
+        }
+        let (lo, hi) = if a.id < b.id {
+            (a.id, b.id)
+        } else {
+            (b.id, a.id)
+        };
+        let link_change = Change {
+            ops: vec![
+                WriteOp::Unchanged {
+                    id: lo,
+                    base_version: 1,
+                },
+                WriteOp::Unchanged {
+                    id: hi,
+                    base_version: 1,
+                },
+                WriteOp::Insert(link(a.id, b.id, "associate_of")),
+            ],
+            audit: audit(AuditAction::Link),
+            events: vec![],
+        };
+        let update = |id: RecordId| WriteOp::Update {
+            id,
+            base_version: 1,
+            marking: Marking::official(),
+            summary: "MERGED, John".into(),
+            subtype: None,
+            body: json!({"family_name": "Merged"}),
+        };
+        // Half the rounds in id order, half not.
+        let (first, second) = if round % 2 == 0 { (lo, hi) } else { (hi, lo) };
+        let merge_change = Change {
+            ops: vec![
+                update(first),
+                update(second),
+                WriteOp::LinksInForce {
+                    id: b.id,
+                    base_version: 1,
+                    links: vec![],
+                },
+            ],
+            audit: audit(AuditAction::Merge),
+            events: vec![],
+        };
+        let (l, m) = tokio::join!(store.apply(link_change), store.apply(merge_change));
+        match (&l, &m) {
+            (Ok(_), Err(StoreError::Conflict { .. }))
+            | (Err(StoreError::Conflict { .. }), Ok(_)) => {}
+            _ => panic!("round {round}: the link gave {l:?} and the merge {m:?}"),
         }
     }
 }

@@ -30,7 +30,9 @@ use bluelamp_domain::{AuditEntry, RecordId, RecordKind, Version};
 pub enum StoreError {
     #[error("record {0} not found")]
     NotFound(RecordId),
-    /// The change was based on a version that is no longer the latest.
+    /// The change was based on a version that is no longer the latest; or, with `current`
+    /// equal to `expected`, on links of the record that are no longer those in force
+    /// (`WriteOp::LinksInForce`).
     #[error("record {id} has changed since version {expected} (now version {current})")]
     Conflict {
         id: RecordId,

@@ -164,7 +164,8 @@ fn parse_marking(m: Option<MarkingInput>) -> Result<Option<Marking>, ApiError> {
 /// Books a detainee in.
 #[utoipa::path(post, path = "/api/v1/custody", tag = "custody", request_body = BookInRequest,
     responses((status = 201, body = CustodyResponse), (status = 422, body = Problem),
-              (status = 403, body = Problem)))]
+              (status = 403, body = Problem),
+              (status = 409, description = "The person changed (for example, was merged) while they were booked in", body = Problem)))]
 pub async fn book_in(
     State(s): State<AppState>,
     user: CurrentUser,

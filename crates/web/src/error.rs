@@ -76,8 +76,9 @@ impl From<AppError> for ApiError {
             } => ApiError::Conflict {
                 detail: if current == expected {
                     format!(
-                        "The links to the record (version {current}) changed while the change \
-                         was made. Try it again."
+                        "The links to the record (still at version {current}) changed while the \
+                         change was made, or one of them cannot be read as stored. Try again; if \
+                         it happens again, ask an administrator to check the record's links."
                     )
                 } else {
                     format!(
