@@ -660,7 +660,7 @@ impl Store for PgStore {
              UNION ALL \
              SELECT {cols}, FALSE AS outgoing FROM records l JOIN records o ON o.id = l.link_from \
              WHERE l.link_to = $1 {status} \
-             ORDER BY 2, 5"
+             ORDER BY summary, other_summary, id"
         );
         let rows = sqlx::query(&sql)
             .bind(id.0)

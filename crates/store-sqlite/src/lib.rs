@@ -776,7 +776,8 @@ impl Store for SqliteStore {
         } else {
             "AND l.status = 'active'"
         };
-        let cols = "l.id, l.kind, l.version, l.classification, l.marking, l.summary, l.subtype, l.body, \
+        // Named with AS: SQLite matches a compound select's ORDER BY against aliases.
+        let cols = "l.id AS id, l.kind, l.version, l.classification, l.marking, l.summary AS summary, l.subtype, l.body, \
                     l.link_from, l.link_to, l.link_role, l.status, l.created_at, l.created_by, \
                     l.updated_at, l.updated_by, o.id AS other_id, o.kind AS other_kind, \
                     o.summary AS other_summary, o.marking AS other_marking";
@@ -786,7 +787,7 @@ impl Store for SqliteStore {
              UNION ALL \
              SELECT {cols}, 0 AS outgoing FROM records l JOIN records o ON o.id = l.link_from \
              WHERE l.link_to = ?1 {status} \
-             ORDER BY 2, 5"
+             ORDER BY summary, other_summary, id"
         );
         let rows = sqlx::query(&sql)
             .bind(id.to_string())

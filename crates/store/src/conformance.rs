@@ -55,6 +55,7 @@ macro_rules! store_conformance_tests {
             checks_refuse_a_change_when_a_record_or_its_links_moved_on,
             a_link_and_a_merge_racing_never_both_commit,
             a_link_between_two_records_racing_their_merge_is_refused_not_failed,
+            links_come_in_order_of_role_then_the_other_record,
         );
     };
     (@tests $factory:expr; $attrs:tt; $($name:ident),* $(,)?) => {
@@ -2376,4 +2377,43 @@ pub async fn a_link_between_two_records_racing_their_merge_is_refused_not_failed
             _ => panic!("round {round}: the link gave {l:?} and the merge {m:?}"),
         }
     }
+}
+
+/// A record's links come by their summary (how the link reads: its role), then the other
+/// record's summary, then id, so a page lists them the same way every time.
+pub async fn links_come_in_order_of_role_then_the_other_record(store: Arc<dyn Store>) {
+    let p = person("Centre");
+    store.apply(create(p.clone())).await.unwrap();
+    let mut others = Vec::new();
+    for family in ["Young", "Adams", "Moss"] {
+        let o = person(family);
+        store.apply(create(o.clone())).await.unwrap();
+        others.push(o);
+    }
+    // Roles chosen so that neither creation order nor id order is the answer.
+    for (o, role) in [
+        (&others[0], "witness"),
+        (&others[1], "witness"),
+        (&others[2], "associate_of"),
+    ] {
+        store.apply(create(link(p.id, o.id, role))).await.unwrap();
+    }
+    let links = store
+        .consult_with_links(p.id, false, &OpenGate, audit(AuditAction::View))
+        .await
+        .unwrap()
+        .expect("the record exists")
+        .1;
+    let seen: Vec<(String, String)> = links
+        .iter()
+        .map(|l| (l.link.summary.clone(), l.other_summary.clone()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("associate_of".to_owned(), "MOSS, John".to_owned()),
+            ("witness".to_owned(), "ADAMS, John".to_owned()),
+            ("witness".to_owned(), "YOUNG, John".to_owned()),
+        ]
+    );
 }
