@@ -248,9 +248,23 @@ impl CustodyService {
     /// Books a detainee in: opens the custody record with the booking risk assessment, the
     /// custody officer's decision on detention and (when given) the rights, gives it the
     /// suite's next custody number and links the detainee's person record to it. One
-    /// audited change: all of it is written or none.
+    /// audited change: all of it is written or none. If the person record changed in the
+    /// instant of booking (the change holds it as it was checked), the booking is made
+    /// again from the record as it is, once: a person merged meanwhile is then refused by
+    /// name, as any merged record is, rather than with a bare conflict. The first attempt's
+    /// custody number is then not used.
     #[tracing::instrument(skip_all, err(level = "warn"), fields(user.id = %caller.actor().user_id))]
     pub async fn book_in(&self, caller: &Caller, input: BookIn) -> Result<CustodyView, AppError> {
+        match self.book_in_once(caller, input.clone()).await {
+            Err(AppError::Conflict { id, .. }) if id == input.person_id => {
+                tracing::info!(person = %id, "the person changed while being booked in; booking again");
+                self.book_in_once(caller, input).await
+            }
+            outcome => outcome,
+        }
+    }
+
+    async fn book_in_once(&self, caller: &Caller, input: BookIn) -> Result<CustodyView, AppError> {
         let now = self.now();
         let mut booking = input.booking;
         booking.station = station_key(&booking.station);
