@@ -669,3 +669,58 @@ async fn the_check_runs_on_its_schedule_alerts_once_and_stops_with_the_server() 
         .expect("the check stops")
         .unwrap();
 }
+
+/// A link whose stored classification was changed by hand is left out of what a merge
+/// reads, yet still in force on the record: the merge is refused (after being made again
+/// twice) with a conflict that says the links changed or cannot be read, and nothing moves.
+#[tokio::test]
+async fn a_merge_of_a_record_with_a_link_changed_by_hand_is_refused_and_says_why() {
+    let app = spawn_app().await;
+    let id = |v: &serde_json::Value| v["id"].as_str().unwrap().to_string();
+    let survivor = id(&app.create_person("Hargreaves", "William").await);
+    let merged = id(&app.create_person("Hargreaves", "Bill").await);
+    let car = id(&app.create_vehicle("AB12 CDE").await);
+    let r = app
+        .post_json(
+            "/api/v1/links",
+            &json!({"from_id": merged, "to_id": car, "role": "owner"}),
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+    let link = id(&r.json().await.unwrap());
+    tamper(
+        &app,
+        &format!("UPDATE records SET classification = classification + 1 WHERE id = '{link}'"),
+    )
+    .await;
+    let reads_for_merge = |app: &TestApp| {
+        let store = app.store.clone();
+        async move {
+            store
+                .audit_entries(0, 1_000_000)
+                .await
+                .unwrap()
+                .iter()
+                .filter(|r| r.entry.details.get("for") == Some(&json!("merge")))
+                .count()
+        }
+    };
+    let before = reads_for_merge(&app).await;
+    let r = app
+        .post_json(
+            "/api/v1/persons/merges",
+            &json!({"survivor_id": survivor, "survivor_version": 1, "merged_id": merged,
+                    "merged_version": 1, "reason": "Same man"}),
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::CONFLICT);
+    let problem: serde_json::Value = r.json().await.unwrap();
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.contains("links to the record"), "{detail}");
+    assert!(detail.contains("cannot be read"), "{detail}");
+    assert_eq!(problem["current_version"], 1, "{problem}");
+    // Made three times in all (each reads the merged record's links, audited), then given up.
+    assert_eq!(reads_for_merge(&app).await - before, 3);
+    let m = app.get_json(&format!("/api/v1/persons/{merged}")).await;
+    assert_eq!(m["version"], 1, "nothing was written");
+}
