@@ -24,6 +24,10 @@ pub struct Problem {
     /// For conflicts: the record's current version.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<i64>,
+    /// For conflicts: the record that changed, which `current_version` is of (one of the
+    /// two ends of a link being made, one of the two persons of a merge).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record_id: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -57,6 +61,7 @@ pub enum ApiError {
     Conflict {
         detail: String,
         current: i64,
+        id: bluelamp_domain::RecordId,
     },
     Unprocessable(ValidationErrors),
     PayloadTooLarge,
@@ -72,8 +77,11 @@ impl From<AppError> for ApiError {
             AppError::NotFound(_) => ApiError::NotFound,
             AppError::Forbidden(msg) => ApiError::Forbidden(msg),
             AppError::Conflict {
-                expected, current, ..
+                id,
+                expected,
+                current,
             } => ApiError::Conflict {
+                id,
                 detail: if current == expected {
                     format!(
                         "The links to the record (still at version {current}) changed while the \
@@ -108,6 +116,7 @@ fn problem(status: StatusCode, slug: &str, title: &str, detail: String) -> Probl
         detail,
         errors: Vec::new(),
         current_version: None,
+        record_id: None,
     }
 }
 
@@ -157,9 +166,14 @@ impl ApiError {
             ApiError::Forbidden(detail) => {
                 problem(status, "forbidden", "Not allowed", detail.clone())
             }
-            ApiError::Conflict { detail, current } => {
+            ApiError::Conflict {
+                detail,
+                current,
+                id,
+            } => {
                 let mut p = problem(status, "conflict", "The record has changed", detail.clone());
                 p.current_version = Some(*current);
+                p.record_id = Some(id.to_string());
                 p
             }
             ApiError::Unprocessable(v) => {

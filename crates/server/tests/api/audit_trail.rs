@@ -719,6 +719,7 @@ async fn a_merge_of_a_record_with_a_link_changed_by_hand_is_refused_and_says_why
     assert!(detail.contains("links to the record"), "{detail}");
     assert!(detail.contains("cannot be read"), "{detail}");
     assert_eq!(problem["current_version"], 1, "{problem}");
+    assert_eq!(problem["record_id"], merged.as_str(), "{problem}");
     // Made three times in all (each reads the merged record's links, audited), then given up.
     assert_eq!(reads_for_merge(&app).await - before, 3);
     let m = app.get_json(&format!("/api/v1/persons/{merged}")).await;

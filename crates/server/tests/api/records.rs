@@ -74,6 +74,7 @@ async fn update_writes_a_version_and_a_stale_update_is_refused_with_409() {
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let problem: serde_json::Value = r.json().await.unwrap();
     assert_eq!(problem["current_version"], 2);
+    assert_eq!(problem["record_id"], id, "the version is this record's");
     assert_eq!(
         app.audit_count_by("test.officer").await,
         audits,
