@@ -158,72 +158,67 @@ pub fn phone_role(role: &str) -> bool {
 /// objects, then links).
 async fn linked(store: &Arc<dyn Store>) -> Result<HashMap<RecordId, Linked>, AppError> {
     let mut postcodes: HashMap<RecordId, String> = HashMap::new();
-    let mut after = None;
-    loop {
-        let page = store.scan(RecordKind::Location, after, 5_000).await?;
-        let Some(last) = page.last().map(|r| r.id) else {
-            break;
-        };
-        for rec in page {
-            if let Some(p) = rec.body.get("postcode").and_then(|v| v.as_str()) {
-                postcodes.insert(rec.id, p.to_owned());
-            }
+    each_record(store, RecordKind::Location, |rec| {
+        if let Some(p) = rec.body.get("postcode").and_then(|v| v.as_str()) {
+            postcodes.insert(rec.id, p.to_owned());
         }
-        after = Some(last);
-    }
+    })
+    .await?;
     let mut numbers: HashMap<RecordId, String> = HashMap::new();
-    let mut after = None;
-    loop {
-        let page = store.scan(RecordKind::Object, after, 5_000).await?;
-        let Some(last) = page.last().map(|r| r.id) else {
-            break;
-        };
-        for rec in page {
-            if rec.subtype.as_deref() != Some("phone") {
-                continue;
-            }
-            if let Ok(Object {
-                details:
-                    ObjectDetails::Phone {
-                        number: Some(n), ..
-                    },
-                ..
-            }) = serde_json::from_value::<Object>(rec.body)
-            {
-                numbers.insert(rec.id, n.as_str().to_owned());
-            }
+    each_record(store, RecordKind::Object, |rec| {
+        if rec.subtype.as_deref() != Some("phone") {
+            return;
         }
-        after = Some(last);
-    }
+        if let Ok(Object {
+            details: ObjectDetails::Phone {
+                number: Some(n), ..
+            },
+            ..
+        }) = serde_json::from_value::<Object>(rec.body)
+        {
+            numbers.insert(rec.id, n.as_str().to_owned());
+        }
+    })
+    .await?;
     let mut linked: HashMap<RecordId, Linked> = HashMap::new();
+    each_record(store, RecordKind::Link, |rec| {
+        let Some(ends) = rec.link else { return };
+        let (list, value) = if ends.role == "resides_at" {
+            let Some(p) = postcodes.get(&ends.to) else {
+                return;
+            };
+            (&mut linked.entry(ends.from).or_default().postcodes, p)
+        } else if phone_role(&ends.role) {
+            let Some(n) = numbers.get(&ends.to) else {
+                return;
+            };
+            (&mut linked.entry(ends.from).or_default().phones, n)
+        } else {
+            return;
+        };
+        if !list.contains(value) {
+            list.push(value.clone());
+        }
+    })
+    .await?;
+    Ok(linked)
+}
+
+/// Hands every record in force of `kind` to `each`, reading them a page at a time.
+async fn each_record(
+    store: &Arc<dyn Store>,
+    kind: RecordKind,
+    mut each: impl FnMut(StoredRecord),
+) -> Result<(), AppError> {
     let mut after = None;
     loop {
-        let page = store.scan(RecordKind::Link, after, 5_000).await?;
+        let page = store.scan(kind, after, 5_000).await?;
         let Some(last) = page.last().map(|r| r.id) else {
-            break;
+            return Ok(());
         };
-        for rec in page {
-            let Some(ends) = rec.link else { continue };
-            let (list, value) = if ends.role == "resides_at" {
-                let Some(p) = postcodes.get(&ends.to) else {
-                    continue;
-                };
-                (&mut linked.entry(ends.from).or_default().postcodes, p)
-            } else if phone_role(&ends.role) {
-                let Some(n) = numbers.get(&ends.to) else {
-                    continue;
-                };
-                (&mut linked.entry(ends.from).or_default().phones, n)
-            } else {
-                continue;
-            };
-            if !list.contains(value) {
-                list.push(value.clone());
-            }
-        }
+        page.into_iter().for_each(&mut each);
         after = Some(last);
     }
-    Ok(linked)
 }
 
 /// A pair in the review queue, with both records as they are now.
