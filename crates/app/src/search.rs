@@ -29,11 +29,11 @@ use bluelamp_domain::audit::AuditSubject;
 use bluelamp_domain::values::Gender;
 use bluelamp_domain::{AuditAction, Clock, RecordId, RecordKind, ValidationErrors, time};
 use bluelamp_events::{BusMessage, Sink};
-use bluelamp_search::DobQuery;
 use bluelamp_search::index::{
     Hit, IndexOp, IndexRecord, KindResults, SEARCHABLE, SearchIndex, SearchRequest,
 };
 use bluelamp_search::query::{ParsedQuery, parse_dob_query, parse_query};
+use bluelamp_search::{DobQuery, PersonFeatures};
 use bluelamp_store::{ScannedRecord, Store, StoredRecord};
 use serde_json::json;
 use std::collections::HashSet;
@@ -275,6 +275,7 @@ impl Search {
                         .iter()
                         .filter(|r| searchable(r))
                         .filter_map(|r| document(&index, r, "left out of the rebuilt index"))
+                        .map(|(doc, _)| doc)
                         .collect();
                     index.stage_new(docs)
                 }));
@@ -287,8 +288,12 @@ impl Search {
     }
 
     /// Stages the records as they are now: a document for each that exists, a removal for
-    /// each that does not.
-    async fn stage_ids(&self, ids: &[RecordId]) -> Result<Vec<ScannedRecord>, AppError> {
+    /// each that does not. Returns the match features of the persons indexed, as built for
+    /// their documents (the duplicate check's input).
+    async fn stage_ids(
+        &self,
+        ids: &[RecordId],
+    ) -> Result<Vec<(RecordId, PersonFeatures)>, AppError> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -301,17 +306,21 @@ impl Search {
         let ids = ids.to_vec();
         tokio::task::spawn_blocking(move || {
             let mut ops: Vec<IndexOp> = Vec::with_capacity(ids.len());
+            let mut persons = Vec::new();
             for id in &ids {
                 match records.iter().find(|r| r.id == *id) {
                     Some(r) if searchable(r) => match document(&index, r, "taken out of the index")
                     {
-                        Some(doc) => ops.push(IndexOp::Put(doc)),
+                        Some((doc, features)) => {
+                            ops.push(IndexOp::Put(doc));
+                            persons.extend(features.map(|f| (*id, f)));
+                        }
                         None => ops.push(IndexOp::Remove(*id)),
                     },
                     _ => ops.push(IndexOp::Remove(*id)),
                 }
             }
-            index.stage(ops).map(|()| records)
+            index.stage(ops).map(|()| persons)
         })
         .await
         .map_err(join_error)?
@@ -381,7 +390,8 @@ impl Search {
             "given_names": person.given_names.as_ref().map(|g| g.as_str()),
             "dob": person.date_of_birth.as_string(),
         });
-        self.matches_for(caller, &person, details, None, 5).await
+        let features = PersonFeatures::from_person(&person, &[]);
+        self.matches_for(caller, features, details, None, 5).await
     }
 
     /// The people already recorded (that the caller may see) most likely to be the same
@@ -395,7 +405,8 @@ impl Search {
     ) -> Result<Vec<LikelyMatch>, AppError> {
         let person: bluelamp_domain::pole::Person = serde_json::from_value(rec.body.clone())
             .map_err(|e| AppError::Internal(format!("person {} does not read: {e}", rec.id)))?;
-        self.likely_duplicates_of(caller, rec.id, &person).await
+        let features = PersonFeatures::from_person(&person, &[]);
+        self.likely_duplicates_of(caller, rec.id, &features).await
     }
 
     /// [`Search::likely_duplicates`] of the person recorded as `id`, already read.
@@ -403,12 +414,12 @@ impl Search {
         &self,
         caller: &Caller,
         rec_id: RecordId,
-        person: &bluelamp_domain::pole::Person,
+        person: &PersonFeatures,
     ) -> Result<Vec<LikelyMatch>, AppError> {
         const SHOWN: usize = 6;
         let details = json!({ "duplicates_of": rec_id });
         let found = self
-            .matches_for(caller, person, details.clone(), Some(rec_id), SHOWN)
+            .matches_for(caller, person.clone(), details.clone(), Some(rec_id), SHOWN)
             .await?;
         let all_likely = found.iter().all(|m| m.likely);
         let full = found.len() == SHOWN;
@@ -434,7 +445,7 @@ impl Search {
         if likely.len() < before && full && all_likely {
             let wider = (SHOWN + decided.len()).min(100);
             likely = self
-                .matches_for(caller, person, details, Some(rec_id), wider)
+                .matches_for(caller, person.clone(), details, Some(rec_id), wider)
                 .await?
                 .into_iter()
                 .filter(|m| m.likely && !decided.contains(&m.hit.id))
@@ -447,12 +458,11 @@ impl Search {
     async fn matches_for(
         &self,
         caller: &Caller,
-        person: &bluelamp_domain::pole::Person,
+        features: PersonFeatures,
         mut details: serde_json::Value,
         exclude: Option<RecordId>,
         limit: usize,
     ) -> Result<Vec<LikelyMatch>, AppError> {
-        let features = bluelamp_search::PersonFeatures::from_person(person, &[]);
         let req = SearchRequest::for_person(features, limit + usize::from(exclude.is_some()));
         details["identifiers"] = json!(req.query.identifiers.len());
         let (results, _) = self.run(caller, req, details).await?;
@@ -534,8 +544,11 @@ fn document(
     index: &SearchIndex,
     r: &ScannedRecord,
     what_happens: &str,
-) -> Option<bluelamp_search::index::TantivyDocument> {
-    let doc = index.document(&IndexRecord {
+) -> Option<(
+    bluelamp_search::index::TantivyDocument,
+    Option<PersonFeatures>,
+)> {
+    let doc = index.document_and_features(&IndexRecord {
         id: r.id,
         kind: r.kind,
         version: r.version,
@@ -663,7 +676,7 @@ impl Sink for Search {
         }
         // Held throughout, so a rebuild's final commit and this one never interleave.
         let mut st = self.state.lock().await;
-        let records = self.stage_ids(&ids).await.map_err(|e| e.to_string())?;
+        let persons = self.stage_ids(&ids).await.map_err(|e| e.to_string())?;
         if st.rebuilding {
             // The rebuild commits these with everything else (and stages them again,
             // as they are then).
@@ -675,13 +688,9 @@ impl Sink for Search {
         // The duplicate check on new and changed persons, as just loaded. Its failure must
         // not stop the index following the store: it is logged, and the batch scan finds
         // the pairs.
-        let persons = records
-            .iter()
-            .filter(|r| r.kind == RecordKind::Person)
-            .count();
-        if persons > 0
-            && persons <= CHECK_BATCH
-            && let Err(e) = self.check_records(&records).await
+        if !persons.is_empty()
+            && persons.len() <= CHECK_BATCH
+            && let Err(e) = self.check(&persons).await
         {
             tracing::warn!(error = %e, "duplicate check skipped");
         }
@@ -696,40 +705,40 @@ pub const CHECK_BATCH: usize = 64;
 impl Search {
     /// The duplicate check: each person (in force, not merged) is matched against everyone
     /// in the index, and the likely pairs are recorded for review (`found_by: check`).
-    /// Runs as the system, with every record in reach; each search is audited as such.
+    /// Runs as the system, with every record in reach; each search is audited as such. A
+    /// body that does not read as a person is passed over (with a warning) rather than
+    /// failing the check for everyone.
     pub async fn check_persons(&self, ids: &[RecordId]) -> Result<usize, AppError> {
-        self.check_records(&self.store.load_json(ids).await?).await
+        let records = self.store.load_json(ids).await?;
+        let persons: Vec<(RecordId, PersonFeatures)> = records
+            .iter()
+            .filter(|r| r.kind == RecordKind::Person && searchable(r))
+            .filter_map(|r| {
+                let (_, features) = document(&self.index, r, "left out of the duplicate check")?;
+                Some((r.id, features?))
+            })
+            .collect();
+        self.check(&persons).await
     }
 
-    /// [`Search::check_persons`] of records already loaded (the index's batch): the
-    /// persons among them. A body that does not read as a person is passed over (with a
-    /// warning) rather than failing the check for everyone in the batch.
-    async fn check_records(&self, records: &[ScannedRecord]) -> Result<usize, AppError> {
+    /// [`Search::check_persons`] of persons whose features are already built (the index's
+    /// batch, as just indexed).
+    async fn check(&self, persons: &[(RecordId, PersonFeatures)]) -> Result<usize, AppError> {
         let caller = Caller::system("duplicate-check");
         let now = self.clock.now();
         let mut found = Vec::new();
-        for rec in records {
-            if rec.kind != RecordKind::Person || !searchable(rec) {
-                continue;
-            }
-            let person: bluelamp_domain::pole::Person = match serde_json::from_str(&rec.body) {
-                Ok(person) => person,
-                Err(e) => {
-                    tracing::warn!(record.id = %rec.id, error = %e, "a person whose body does not read is left out of the duplicate check");
-                    continue;
-                }
-            };
+        for (id, person) in persons {
             // One person's failure does not stop the check for the others.
-            let matches = match self.likely_duplicates_of(&caller, rec.id, &person).await {
+            let matches = match self.likely_duplicates_of(&caller, *id, person).await {
                 Ok(m) => m,
                 Err(e) => {
-                    tracing::warn!(record.id = %rec.id, error = %e, "duplicate check failed for a person");
+                    tracing::warn!(record.id = %id, error = %e, "duplicate check failed for a person");
                     continue;
                 }
             };
             for m in matches {
                 found.push(bluelamp_store::DuplicateCandidate::new(
-                    rec.id,
+                    *id,
                     m.hit.id,
                     m.hit.score,
                     m.hit.reason,

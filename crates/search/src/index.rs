@@ -474,7 +474,17 @@ impl SearchIndex {
     /// The document for a record, or `None` for a kind that is not indexed (links) or a
     /// body that no longer reads as its kind.
     pub fn document(&self, r: &IndexRecord<'_>) -> Option<TantivyDocument> {
+        self.document_and_features(r).map(|(doc, _)| doc)
+    }
+
+    /// [`SearchIndex::document`], with a person's match features as they were built for it
+    /// (the duplicate check after a change uses them rather than reading the body again).
+    pub fn document_and_features(
+        &self,
+        r: &IndexRecord<'_>,
+    ) -> Option<(TantivyDocument, Option<PersonFeatures>)> {
         let f = &self.f;
+        let mut person_features = None;
         let mut doc = TantivyDocument::default();
         doc.add_bytes(f.id, r.id.0.as_bytes());
         doc.add_text(f.kind, r.kind.as_str());
@@ -491,6 +501,7 @@ impl SearchIndex {
                 let features = PersonFeatures::from_person(&person, &[]);
                 add_person(&mut doc, f, &features);
                 doc.add_bytes(f.features, &crate::encoding::encode(&features));
+                person_features = Some(features);
             }
             RecordKind::Object => {
                 let object = read::<Object>(r.body)?;
@@ -515,7 +526,7 @@ impl SearchIndex {
         if !words.is_empty() {
             doc.add_text(f.words, fold(&words));
         }
-        Some(doc)
+        Some((doc, person_features))
     }
 
     /// Searches as someone with `visibility` (`None`: a system process, no filter).
