@@ -680,14 +680,7 @@ async fn a_merge_of_a_record_with_a_link_changed_by_hand_is_refused_and_says_why
     let survivor = id(&app.create_person("Hargreaves", "William").await);
     let merged = id(&app.create_person("Hargreaves", "Bill").await);
     let car = id(&app.create_vehicle("AB12 CDE").await);
-    let r = app
-        .post_json(
-            "/api/v1/links",
-            &json!({"from_id": merged, "to_id": car, "role": "owner"}),
-        )
-        .await;
-    assert_eq!(r.status(), reqwest::StatusCode::CREATED);
-    let link = id(&r.json().await.unwrap());
+    let link = id(&app.create_link(&merged, &car, "owner").await);
     tamper(
         &app,
         &format!("UPDATE records SET classification = classification + 1 WHERE id = '{link}'"),
@@ -706,13 +699,7 @@ async fn a_merge_of_a_record_with_a_link_changed_by_hand_is_refused_and_says_why
         }
     };
     let before = reads_for_merge(&app).await;
-    let r = app
-        .post_json(
-            "/api/v1/persons/merges",
-            &json!({"survivor_id": survivor, "survivor_version": 1, "merged_id": merged,
-                    "merged_version": 1, "reason": "Same man"}),
-        )
-        .await;
+    let r = app.merge((&survivor, 1), (&merged, 1), "Same man").await;
     assert_eq!(r.status(), reqwest::StatusCode::CONFLICT);
     let problem: serde_json::Value = r.json().await.unwrap();
     let detail = problem["detail"].as_str().unwrap();

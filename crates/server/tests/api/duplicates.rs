@@ -6,35 +6,55 @@ use bluelamp_app::Caller;
 use bluelamp_domain::AuditAction;
 use serde_json::{Value, json};
 
-#[tokio::test]
-async fn the_scan_finds_the_same_person_recorded_twice_but_not_their_relatives() {
-    let app = spawn_app().await;
+/// Creates a person for each `(key, family name, given names, date of birth)`, with the
+/// fields of `extra` too; returns their ids by key.
+async fn persons<'k>(
+    app: &TestApp,
+    rows: &[(&'k str, &str, &str, &str)],
+    extra: Value,
+) -> std::collections::HashMap<&'k str, String> {
     let mut ids = std::collections::HashMap::new();
-    for (key, family, given, dob) in [
-        ("william", "Hargreaves", "William", "1984-06-12"),
-        ("bill", "Hargreaves", "Bill", "1984-06-12"),
-        ("lukasz", "Wiśniewski", "Łukasz", "1990-01-30"),
-        ("lukasz2", "Wisniewski", "Lukasz", "1990-01-30"),
-        ("father", "Okonkwo", "Chidi", "1961-03-04"),
-        ("son", "Okonkwo", "Chidi", "1992-11-20"),
-        ("other", "Patel", "Anjali", "1975-09-09"),
-    ] {
-        let rec = app
-            .create(
-                "persons",
-                json!({"family_name": family, "given_names": given, "date_of_birth": dob}),
-            )
-            .await;
-        ids.insert(key, rec["id"].as_str().unwrap().to_string());
+    for (key, family, given, dob) in rows {
+        let mut body = json!({"family_name": family, "given_names": given, "date_of_birth": dob});
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            b.extend(e.clone());
+        }
+        let rec = app.create("persons", body).await;
+        ids.insert(*key, rec["id"].as_str().unwrap().to_string());
     }
-    let report = bluelamp_app::duplicates::scan(
+    ids
+}
+
+/// The batch scan at the default threshold, as the system.
+async fn scan(app: &TestApp) -> bluelamp_app::duplicates::ScanReport {
+    bluelamp_app::duplicates::scan(
         &app.store,
         &bluelamp_server::system_clock(),
         &Caller::system("tests"),
         bluelamp_search::DEFAULT_THRESHOLD,
     )
     .await
-    .unwrap();
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_scan_finds_the_same_person_recorded_twice_but_not_their_relatives() {
+    let app = spawn_app().await;
+    let ids = persons(
+        &app,
+        &[
+            ("william", "Hargreaves", "William", "1984-06-12"),
+            ("bill", "Hargreaves", "Bill", "1984-06-12"),
+            ("lukasz", "Wiśniewski", "Łukasz", "1990-01-30"),
+            ("lukasz2", "Wisniewski", "Lukasz", "1990-01-30"),
+            ("father", "Okonkwo", "Chidi", "1961-03-04"),
+            ("son", "Okonkwo", "Chidi", "1992-11-20"),
+            ("other", "Patel", "Anjali", "1975-09-09"),
+        ],
+        json!({}),
+    )
+    .await;
+    let report = scan(&app).await;
     let pairs: Vec<(String, String)> = report
         .candidates
         .iter()
@@ -92,26 +112,22 @@ async fn the_scan_finds_the_same_person_recorded_twice_but_not_their_relatives()
 async fn the_scan_and_the_comparison_weigh_the_numbers_people_use_but_not_a_shared_line() {
     let app = spawn_app().await;
     let id = |v: &Value| v["id"].as_str().unwrap().to_string();
-    let mut ids = std::collections::HashMap::new();
-    for (key, family, given, dob) in [
-        // One woman recorded under her family name and later her married name, giving
-        // the same mobile both times.
-        ("anna", "Kowalczyk", "Anna", "1979-05-02"),
-        ("married", "Nowak", "Anna", "1979-05-02"),
-        // Two women who share a hostel's number with people of two more family names.
-        ("ewa", "Lis", "Ewa", "1985-01-01"),
-        ("other_ewa", "Zając", "Ewa", "1985-01-01"),
-        ("adams", "Adams", "Pat", "1990-02-02"),
-        ("baker", "Baker", "Sam", "1991-03-03"),
-    ] {
-        let rec = app
-            .create(
-                "persons",
-                json!({"family_name": family, "given_names": given, "date_of_birth": dob, "gender": "female"}),
-            )
-            .await;
-        ids.insert(key, id(&rec));
-    }
+    let ids = persons(
+        &app,
+        &[
+            // One woman recorded under her family name and later her married name, giving
+            // the same mobile both times.
+            ("anna", "Kowalczyk", "Anna", "1979-05-02"),
+            ("married", "Nowak", "Anna", "1979-05-02"),
+            // Two women who share a hostel's number with people of two more family names.
+            ("ewa", "Lis", "Ewa", "1985-01-01"),
+            ("other_ewa", "Zając", "Ewa", "1985-01-01"),
+            ("adams", "Adams", "Pat", "1990-02-02"),
+            ("baker", "Baker", "Sam", "1991-03-03"),
+        ],
+        json!({"gender": "female"}),
+    )
+    .await;
     let phone = |number: &str| {
         let app = &app;
         let number = number.to_string();
@@ -133,22 +149,9 @@ async fn the_scan_and_the_comparison_weigh_the_numbers_people_use_but_not_a_shar
         ("adams", &hostel, "user"),
         ("baker", &hostel, "user"),
     ] {
-        let r = app
-            .post_json(
-                "/api/v1/links",
-                &json!({"from_id": ids[who], "to_id": number, "role": role}),
-            )
-            .await;
-        assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+        app.create_link(&ids[who], number, role).await;
     }
-    let report = bluelamp_app::duplicates::scan(
-        &app.store,
-        &bluelamp_server::system_clock(),
-        &Caller::system("tests"),
-        bluelamp_search::DEFAULT_THRESHOLD,
-    )
-    .await
-    .unwrap();
+    let report = scan(&app).await;
     let found = |x: &str, y: &str| {
         report.candidates.iter().find(|c| {
             let (a, b) = (c.a.to_string(), c.b.to_string());
@@ -218,13 +221,7 @@ async fn a_link_added_while_a_merge_runs_never_stays_on_the_merged_record() {
         let version = |rec: Value| rec["version"].as_i64().unwrap();
         let s = version(app.get_json(&format!("/api/v1/persons/{survivor}")).await);
         let m = version(app.get_json(&format!("/api/v1/persons/{merged}")).await);
-        let r = app
-            .post_json(
-                "/api/v1/persons/merges",
-                &json!({"survivor_id": survivor, "survivor_version": s, "merged_id": merged,
-                        "merged_version": m, "reason": "Same person"}),
-            )
-            .await;
+        let r = app.merge((&survivor, s), (&merged, m), "Same person").await;
         merge_status = Some(r.status());
         if r.status() != reqwest::StatusCode::CONFLICT {
             break;
@@ -243,26 +240,7 @@ async fn a_link_added_while_a_merge_runs_never_stays_on_the_merged_record() {
     }
     assert!(made > 0, "some links were made before the merge");
     // Whatever the order, no link in force is left on the merged record.
-    let merged_id: bluelamp_domain::RecordId = merged.parse().unwrap();
-    let mut left = Vec::new();
-    let mut after = None;
-    loop {
-        let page = app
-            .store
-            .scan(bluelamp_domain::RecordKind::Link, after, 1_000)
-            .await
-            .unwrap();
-        let Some(last) = page.last().map(|r| r.id) else {
-            break;
-        };
-        left.extend(page.into_iter().filter(|l| {
-            l.link
-                .as_ref()
-                .is_some_and(|e| e.from == merged_id || e.to == merged_id)
-        }));
-        after = Some(last);
-    }
-    let left: Vec<_> = left.iter().map(|l| l.id).collect();
+    let left = app.links_in_force(&merged).await;
     assert!(left.is_empty(), "links left on the merged record: {left:?}");
 }
 
@@ -370,27 +348,13 @@ async fn a_merge_moves_links_and_identifiers_and_an_unmerge_restores_exactly_wha
         )
         .await;
     let id = |v: &Value| v["id"].as_str().unwrap().to_string();
-    let link = |from: String, to: String, role: &str| {
-        let app = &app;
-        let role = role.to_string();
-        async move {
-            let r = app
-                .post_json(
-                    "/api/v1/links",
-                    &json!({"from_id": from, "to_id": to, "role": role}),
-                )
-                .await;
-            assert_eq!(r.status(), reqwest::StatusCode::CREATED);
-            r.json::<Value>().await.unwrap()
-        }
-    };
-    link(m_id.clone(), id(&car), "owner").await;
-    link(m_id.clone(), id(&home), "resides_at").await;
-    link(m_id.clone(), id(&burglary), "suspect").await;
-    link(s_id.clone(), id(&home), "resides_at").await;
-    let between = link(m_id.clone(), s_id.clone(), "family_of").await;
+    app.create_link(&m_id, &id(&car), "owner").await;
+    app.create_link(&m_id, &id(&home), "resides_at").await;
+    app.create_link(&m_id, &id(&burglary), "suspect").await;
+    app.create_link(&s_id, &id(&home), "resides_at").await;
+    let between = app.create_link(&m_id, &s_id, "family_of").await;
     // A link ended before the merge stays ended and where it was.
-    let old = link(m_id.clone(), id(&car), "driver").await;
+    let old = app.create_link(&m_id, &id(&car), "driver").await;
     let r = app
         .post_json(
             &format!("/api/v1/links/{}/end", id(&old)),

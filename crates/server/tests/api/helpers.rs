@@ -234,6 +234,45 @@ impl TestApp {
         self.create("objects", json!({"details": {"kind": "vehicle", "vrm": vrm, "make": "Ford", "model": "Focus", "colour": "Blue"}})).await
     }
 
+    /// Links two records through the API; returns the link.
+    pub async fn create_link(&self, from: &str, to: &str, role: &str) -> Value {
+        self.create("links", json!({"from_id": from, "to_id": to, "role": role}))
+            .await
+    }
+
+    /// Asks the API to merge `merged` (at `merged_version`) into `survivor`.
+    pub async fn merge(
+        &self,
+        (survivor, survivor_version): (&str, i64),
+        (merged, merged_version): (&str, i64),
+        reason: &str,
+    ) -> Response {
+        self.post_json(
+            "/api/v1/persons/merges",
+            &json!({"survivor_id": survivor, "survivor_version": survivor_version,
+                    "merged_id": merged, "merged_version": merged_version, "reason": reason}),
+        )
+        .await
+    }
+
+    /// The ids of the links in force that start or end at `id`, read from the store.
+    pub async fn links_in_force(&self, id: &str) -> Vec<bluelamp_domain::RecordId> {
+        let audit = bluelamp_domain::AuditEntry::new(
+            system_clock().now(),
+            bluelamp_domain::Actor::system("test"),
+            bluelamp_domain::AuditAction::View,
+            "test",
+            Default::default(),
+        );
+        let (_, links) = self
+            .store
+            .consult_with_links(id.parse().unwrap(), false, &bluelamp_store::OpenGate, audit)
+            .await
+            .unwrap()
+            .unwrap();
+        links.iter().map(|l| l.link.id).collect()
+    }
+
     /// Audit records made by one user (background processes, such as protective
     /// monitoring raising alerts, write records of their own at any moment).
     pub async fn audit_count_by(&self, user_id: &str) -> usize {
