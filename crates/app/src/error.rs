@@ -18,6 +18,10 @@ pub enum AppError {
         expected: Version,
         current: Version,
     },
+    /// Links of the record changed while the change was made (the record itself, at
+    /// `version`, did not).
+    #[error("the links of record {id} (version {version}) changed while the change was made")]
+    LinksChanged { id: RecordId, version: Version },
     /// The store could not be reached; the request may be retried.
     #[error("the database is unavailable")]
     Unavailable(String),
@@ -50,6 +54,7 @@ impl From<StoreError> for AppError {
                 expected,
                 current,
             },
+            StoreError::LinksChanged { id, version } => AppError::LinksChanged { id, version },
             StoreError::Constraint(msg) => {
                 AppError::Invalid(ValidationErrors::single("record", msg))
             }

@@ -254,11 +254,7 @@ impl PoleService {
         let mut tries = 0;
         loop {
             match self.merge_once(caller, req.clone()).await {
-                Err(AppError::Conflict {
-                    id,
-                    expected,
-                    current,
-                }) if id == req.merged && expected == current && tries < 2 => {
+                Err(AppError::LinksChanged { id, .. }) if id == req.merged && tries < 2 => {
                     tracing::info!(merged = %id, "links changed during the merge; merging again");
                     tries += 1;
                 }

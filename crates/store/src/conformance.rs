@@ -2126,7 +2126,7 @@ pub async fn duplicate_candidates_stay_decided_once_decided(store: Arc<dyn Store
 }
 
 /// `WriteOp::Unchanged` and `WriteOp::LinksInForce` write nothing and refuse the whole
-/// change, with a conflict, when what they hold has moved on.
+/// change (a conflict, or links changed) when what they hold has moved on.
 pub async fn checks_refuse_a_change_when_a_record_or_its_links_moved_on(store: Arc<dyn Store>) {
     let (a, b, c) = (person("Able"), person("Baker"), person("Cole"));
     for p in [&a, &b, &c] {
@@ -2222,7 +2222,7 @@ pub async fn checks_refuse_a_change_when_a_record_or_its_links_moved_on(store: A
         .await
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::Conflict { id, expected: 1, current: 1 } if id == b.id),
+        matches!(err, StoreError::LinksChanged { id, version: 1 } if id == b.id),
         "got {err:?}"
     );
     assert!(
@@ -2231,7 +2231,7 @@ pub async fn checks_refuse_a_change_when_a_record_or_its_links_moved_on(store: A
     );
     let err = store.apply(holds(vec![ab.id], vec![])).await.unwrap_err();
     assert!(
-        matches!(err, StoreError::Conflict { .. }),
+        matches!(err, StoreError::LinksChanged { .. }),
         "a link the check did not name: {err:?}"
     );
     // Naming a link that is not there (or no longer in force) refuses it too.
@@ -2241,7 +2241,7 @@ pub async fn checks_refuse_a_change_when_a_record_or_its_links_moved_on(store: A
         .await
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::Conflict { .. }),
+        matches!(err, StoreError::LinksChanged { .. }),
         "a link named but not in force: {err:?}"
     );
     assert_eq!(audit_count(&store).await, audits);
@@ -2304,10 +2304,10 @@ pub async fn a_link_and_a_merge_racing_never_both_commit(store: Arc<dyn Store>) 
             events: vec![],
         };
         let (l, m) = tokio::join!(store.apply(link_change), store.apply(merge_change));
-        // Exactly one commits; the other is refused as a conflict (on PostgreSQL after
-        // waiting for it), never failed for another reason.
+        // Exactly one commits; the other is refused (the link as a conflict, the merge as
+        // links changed; on PostgreSQL after waiting for it), never failed otherwise.
         match (&l, &m) {
-            (Ok(_), Err(StoreError::Conflict { id, .. }))
+            (Ok(_), Err(StoreError::LinksChanged { id, .. }))
             | (Err(StoreError::Conflict { id, .. }), Ok(_))
                 if *id == merged.id => {}
             _ => panic!("a link and the merge of its end: {l:?} and {m:?}"),
@@ -2318,7 +2318,8 @@ pub async fn a_link_and_a_merge_racing_never_both_commit(store: Arc<dyn Store>) 
 /// A link between two records races their merge (which changes both), with the merge's
 /// two updates in id order (as `app::merge` makes them) and in the other order. On
 /// PostgreSQL the second can deadlock with the link; the store then retries the change, so
-/// either way exactly one commits and the other is refused as a conflict, never failed.
+/// either way exactly one commits and the other is refused (a conflict, or links changed),
+/// never failed.
 pub async fn a_link_between_two_records_racing_their_merge_is_refused_not_failed(
     store: Arc<dyn Store>,
 ) {
@@ -2372,7 +2373,7 @@ pub async fn a_link_between_two_records_racing_their_merge_is_refused_not_failed
         };
         let (l, m) = tokio::join!(store.apply(link_change), store.apply(merge_change));
         match (&l, &m) {
-            (Ok(_), Err(StoreError::Conflict { .. }))
+            (Ok(_), Err(StoreError::LinksChanged { .. }))
             | (Err(StoreError::Conflict { .. }), Ok(_)) => {}
             _ => panic!("round {round}: the link gave {l:?} and the merge {m:?}"),
         }

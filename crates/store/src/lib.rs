@@ -30,15 +30,17 @@ use bluelamp_domain::{AuditEntry, RecordId, RecordKind, Version};
 pub enum StoreError {
     #[error("record {0} not found")]
     NotFound(RecordId),
-    /// The change was based on a version that is no longer the latest; or, with `current`
-    /// equal to `expected`, on links of the record that are no longer those in force
-    /// (`WriteOp::LinksInForce`).
+    /// The change was based on a version that is no longer the latest.
     #[error("record {id} has changed since version {expected} (now version {current})")]
     Conflict {
         id: RecordId,
         expected: Version,
         current: Version,
     },
+    /// The change was based on links of the record (at `version`, which has not moved) that
+    /// are no longer those in force (`WriteOp::LinksInForce`). Nothing was written.
+    #[error("the links of record {id} (version {version}) changed while the change was made")]
+    LinksChanged { id: RecordId, version: Version },
     /// A rule of the schema refused the change (a link to a record that does not exist, a
     /// duplicate id). Nothing was written.
     #[error("refused by the store: {0}")]

@@ -386,11 +386,9 @@ pub fn links_in_force_outcome(
     if found == expected {
         Ok(())
     } else {
-        // The record's own version has not moved: what has is the links joined to it.
-        Err(crate::StoreError::Conflict {
+        Err(crate::StoreError::LinksChanged {
             id,
-            expected: base_version,
-            current: base_version,
+            version: base_version,
         })
     }
 }

@@ -196,9 +196,8 @@ pub enum WriteOp {
         id: RecordId,
         base_version: Version,
     },
-    /// Writes nothing: the change is refused with a conflict (on `id`, still at
-    /// `base_version`: what moved on is its links) unless the links in force that start or
-    /// end at `id`, at this point
+    /// Writes nothing: the change is refused ([`crate::StoreError::LinksChanged`]) unless
+    /// the links in force that start or end at `id`, at this point
     /// of the change, are exactly `links` (a merge holds the merged record to the links it
     /// read and moved: a link added meanwhile would be left on a record nobody sees). Put
     /// it after an update of `id` in the same change: on PostgreSQL that update waits for a

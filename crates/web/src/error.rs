@@ -82,19 +82,20 @@ impl From<AppError> for ApiError {
                 current,
             } => ApiError::Conflict {
                 id,
-                detail: if current == expected {
-                    format!(
-                        "The links to the record (still at version {current}) changed while the \
-                         change was made, or one of them cannot be read as stored. Try again; if \
-                         it happens again, ask an administrator to check the record's links."
-                    )
-                } else {
-                    format!(
-                        "The record has changed since version {expected}; it is now version \
-                         {current}. Fetch it again and re-apply your change."
-                    )
-                },
+                detail: format!(
+                    "The record has changed since version {expected}; it is now version \
+                     {current}. Fetch it again and re-apply your change."
+                ),
                 current,
+            },
+            AppError::LinksChanged { id, version } => ApiError::Conflict {
+                id,
+                detail: format!(
+                    "The links to the record (still at version {version}) changed while the \
+                     change was made, or one of them cannot be read as stored. Try again; if it \
+                     happens again, ask an administrator to check the record's links."
+                ),
+                current: version,
             },
             AppError::Unavailable(msg) => {
                 tracing::error!(error = %msg, "store unavailable");

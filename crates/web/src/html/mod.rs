@@ -144,7 +144,7 @@ fn error_page(state: &AppState, user: &CurrentUser, e: AppError) -> Response {
             ],
             Some(("/", "Go to the home page")),
         ),
-        AppError::Conflict { id, .. } => {
+        AppError::Conflict { id, .. } | AppError::LinksChanged { id, .. } => {
             let href = format!("/records/{id}");
             message(
                 state,
