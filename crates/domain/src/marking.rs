@@ -330,6 +330,21 @@ impl Marking {
         }
     }
 
+    /// Whether everyone whose clearance opens a record marked `outer` is, by the marking
+    /// alone, cleared for one marked `self`: a classification no higher, no compartment or
+    /// caveat `outer` lacks, and no restriction other than `outer`'s. What a process may
+    /// carry from one record into what it shows about another (a person's duplicate check
+    /// weighs the addresses and numbers linked to them only where this holds).
+    pub fn within(&self, outer: &Marking) -> bool {
+        self.classification <= outer.classification
+            && self
+                .compartments
+                .iter()
+                .all(|c| outer.compartments.contains(c))
+            && self.caveats.iter().all(|c| outer.caveats.contains(c))
+            && (self.restriction.is_none() || self.restriction == outer.restriction)
+    }
+
     /// The banner text shown on pages: `OFFICIAL-SENSITIVE [PSD] UK EYES ONLY`.
     pub fn banner(&self) -> String {
         let mut s = self.classification.as_str().to_string();
@@ -385,6 +400,34 @@ mod tests {
         let err = Marking::parse("VERY SECRET", &["ok".into(), "bad one".into()], &[]).unwrap_err();
         let fields: Vec<_> = err.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["marking.classification", "marking.compartments.1"]);
+    }
+
+    #[test]
+    fn a_marking_is_within_another_that_opens_no_less() {
+        let m = |class: &str, comps: &[&str], cavs: &[&str]| {
+            let comps: Vec<String> = comps.iter().map(|c| (*c).to_owned()).collect();
+            let cavs: Vec<String> = cavs.iter().map(|c| (*c).to_owned()).collect();
+            Marking::parse(class, &comps, &cavs).unwrap()
+        };
+        let official = Marking::official();
+        let psd = m("OFFICIAL-SENSITIVE", &["psd"], &[]);
+        assert!(official.within(&official));
+        assert!(official.within(&psd));
+        assert!(psd.within(&m("SECRET", &["psd", "covert"], &["uk eyes only"])));
+        assert!(!psd.within(&official), "higher classification");
+        assert!(
+            !psd.within(&m("SECRET", &["covert"], &[])),
+            "compartment not held"
+        );
+        assert!(
+            !m("OFFICIAL", &[], &["uk eyes only"]).within(&official),
+            "caveat"
+        );
+        let restriction = Restriction::parse(&["CID".into()], &[]).unwrap();
+        let restricted = official.clone().with_restriction(Some(restriction.clone()));
+        assert!(!restricted.within(&official), "restricted to named teams");
+        assert!(restricted.within(&restricted.clone()));
+        assert!(official.within(&restricted));
     }
 
     #[test]

@@ -743,6 +743,27 @@ impl Store for PgStore {
         readable_scanned(&rows)
     }
 
+    async fn links_at(
+        &self,
+        end: LinkEnd,
+        ids: &[RecordId],
+        roles: &[&str],
+    ) -> StoreResult<Vec<StoredRecord>> {
+        let uuids: Vec<uuid::Uuid> = ids.iter().map(|i| i.0).collect();
+        let roles: Vec<String> = roles.iter().map(|r| (*r).to_owned()).collect();
+        let rows = sqlx::query(&format!(
+            "SELECT {RECORD_COLUMNS} FROM records WHERE {} = ANY($1) \
+             AND link_role = ANY($2) AND status = 'active' ORDER BY id",
+            end.column()
+        ))
+        .bind(&uuids)
+        .bind(&roles)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(internal)?;
+        readable_records(&rows)
+    }
+
     async fn audit_only(&self, audit: AuditEntry) -> StoreResult<()> {
         self.commit_audit(audit).await
     }

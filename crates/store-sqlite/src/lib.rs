@@ -862,6 +862,46 @@ impl Store for SqliteStore {
         readable_scanned(&self.scan_rows(kind, after, limit).await?)
     }
 
+    async fn links_at(
+        &self,
+        end: LinkEnd,
+        ids: &[RecordId],
+        roles: &[&str],
+    ) -> StoreResult<Vec<StoredRecord>> {
+        let mut rows = Vec::new();
+        if roles.is_empty() {
+            return Ok(Vec::new());
+        }
+        let role_marks = vec!["?"; roles.len()].join(", ");
+        // Each id once, so no link is read twice from two chunks.
+        let mut ids = ids.to_vec();
+        ids.sort();
+        ids.dedup();
+        for chunk in ids.chunks(400) {
+            let id_marks = vec!["?"; chunk.len()].join(", ");
+            let sql = format!(
+                "SELECT {RECORD_COLUMNS} FROM records WHERE {} IN ({id_marks}) \
+                 AND link_role IN ({role_marks}) AND status = 'active' ORDER BY id",
+                end.column()
+            );
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(id.to_string());
+            }
+            for role in roles {
+                q = q.bind(*role);
+            }
+            rows.extend(
+                q.fetch_all(&mut *self.readers.get().await?)
+                    .await
+                    .map_err(internal)?,
+            );
+        }
+        let mut links = readable_records(&rows)?;
+        links.sort_by_key(|l| l.id);
+        Ok(links)
+    }
+
     async fn audit_only(&self, audit: AuditEntry) -> StoreResult<()> {
         self.commit_audit(audit).await
     }

@@ -56,6 +56,7 @@ macro_rules! store_conformance_tests {
             a_link_and_a_merge_racing_never_both_commit,
             a_link_between_two_records_racing_their_merge_is_refused_not_failed,
             links_come_in_order_of_role_then_the_other_record,
+            links_at_an_end_are_found_by_role_in_force_only,
         );
     };
     (@tests $factory:expr; $attrs:tt; $($name:ident),* $(,)?) => {
@@ -2401,5 +2402,92 @@ pub async fn links_come_in_order_of_role_then_the_other_record(store: Arc<dyn St
             ("witness".to_owned(), "ADAMS, John".to_owned()),
             ("witness".to_owned(), "YOUNG, John".to_owned()),
         ]
+    );
+}
+
+pub async fn links_at_an_end_are_found_by_role_in_force_only(store: Arc<dyn Store>) {
+    let (a, b, home, phone) = (
+        person("Ames"),
+        person("Bell"),
+        person("Home"),
+        person("Phone"),
+    );
+    for r in [&a, &b, &home, &phone] {
+        store.apply(create(r.clone())).await.unwrap();
+    }
+    let a_home = link(a.id, home.id, "resides_at");
+    let b_home = link(b.id, home.id, "resides_at");
+    let a_phone = link(a.id, phone.id, "user");
+    let a_b = link(a.id, b.id, "associate_of");
+    let ended = link(b.id, phone.id, "owner");
+    for l in [&a_home, &b_home, &a_phone, &a_b, &ended] {
+        store.apply(create(l.clone())).await.unwrap();
+    }
+    store
+        .apply(Change {
+            ops: vec![WriteOp::End {
+                id: ended.id,
+                base_version: 1,
+            }],
+            audit: audit(AuditAction::Unlink),
+            events: vec![],
+        })
+        .await
+        .unwrap();
+    let ids = |found: Vec<StoredRecord>| {
+        assert!(found.windows(2).all(|w| w[0].id < w[1].id), "in id order");
+        found.into_iter().map(|l| l.id).collect::<Vec<_>>()
+    };
+    let mut expected = vec![a_home.id, b_home.id, a_phone.id];
+    expected.sort();
+    let from = store
+        .links_at(
+            LinkEnd::From,
+            &[a.id, b.id],
+            &["resides_at", "user", "owner"],
+        )
+        .await
+        .unwrap();
+    assert!(
+        from.iter()
+            .all(|l| l.link.is_some() && l.kind == RecordKind::Link)
+    );
+    assert_eq!(
+        ids(from),
+        expected,
+        "by role, in force only (the owner link ended)"
+    );
+    let to = store
+        .links_at(LinkEnd::To, &[home.id, phone.id, a.id], &["resides_at"])
+        .await
+        .unwrap();
+    let mut expected = vec![a_home.id, b_home.id];
+    expected.sort();
+    assert_eq!(ids(to), expected, "by the end they point to");
+    // Many ids (more than one statement's worth in SQLite), one of them twice and far
+    // apart: each link once.
+    let mut many: Vec<RecordId> = vec![a.id];
+    many.extend((0..450).map(|_| RecordId(Uuid::now_v7())));
+    many.push(a.id);
+    let mut expected = vec![a_home.id, a_phone.id];
+    expected.sort();
+    let found = store
+        .links_at(LinkEnd::From, &many, &["resides_at", "user"])
+        .await
+        .unwrap();
+    assert_eq!(ids(found), expected);
+    assert!(
+        store
+            .links_at(LinkEnd::From, &[home.id], &["resides_at"])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .links_at(LinkEnd::From, &[a.id], &[])
+            .await
+            .unwrap()
+            .is_empty()
     );
 }

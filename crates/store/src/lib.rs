@@ -247,4 +247,15 @@ pub trait Store: Send + Sync + 'static {
         after: Option<RecordId>,
         limit: u32,
     ) -> StoreResult<Vec<ScannedRecord>>;
+
+    /// The links in force with one of `roles` whose `end` is one of `ids`, in id order:
+    /// what the search index reads to give a person the addresses and numbers they are
+    /// linked to. Like [`Store::load`], for the application's own processes, never shown to
+    /// a person as it stands.
+    async fn links_at(
+        &self,
+        end: LinkEnd,
+        ids: &[RecordId],
+        roles: &[&str],
+    ) -> StoreResult<Vec<StoredRecord>>;
 }

@@ -35,6 +35,25 @@ pub struct LinkEnds {
     pub role: String,
 }
 
+/// Which end of a link a lookup matches ([`crate::Store::links_at`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkEnd {
+    /// The record the link starts at (a person resident at an address).
+    From,
+    /// The record it points to (the address).
+    To,
+}
+
+impl LinkEnd {
+    /// The column holding this end (the same name in both adapters).
+    pub fn column(self) -> &'static str {
+        match self {
+            LinkEnd::From => "link_from",
+            LinkEnd::To => "link_to",
+        }
+    }
+}
+
 /// A record as the store holds it now. `body` is the entity's validated JSON form; the store
 /// does not interpret it. It is decoded (`Value`), except for a process that reads every
 /// record of a kind, which takes it as text ([`ScannedRecord`]).
