@@ -1,6 +1,6 @@
 //! Duplicate detection, batch: `bluelamp duplicates scan`. Reads every person with the
-//! postcodes of the addresses they are or were linked to as resident and the numbers of
-//! the phones they use or own, gives each its
+//! postcodes of the addresses they are linked to as resident and the numbers of the
+//! phones they use or own (links in force, within the person's marking), gives each its
 //! blocking keys (crates/search), compares only people who share a key, and reports the
 //! pairs whose match score reaches the threshold, each with the per-field explanation.
 //! Exact name agreements are weighed by how common the name is in the store. The scan is
@@ -13,11 +13,13 @@
 
 use crate::{AppError, Caller};
 use bluelamp_domain::pole::{Object, ObjectDetails, Person};
-use bluelamp_domain::{AuditAction, Clock, RecordId, RecordKind};
+use bluelamp_domain::{AuditAction, Clock, Marking, RecordId, RecordKind};
 use bluelamp_search::PersonFeatures;
 use bluelamp_search::dedupe::scan_pairs;
+use bluelamp_search::index::LinkedValues;
 use bluelamp_store::{
-    CandidateStatus, DirectoryChange, DirectoryOp, DuplicateCandidate, Store, StoredRecord,
+    CandidateStatus, DirectoryChange, DirectoryOp, DuplicateCandidate, LinkEnd, RecordStatus,
+    Store, StoredRecord,
 };
 use serde_json::json;
 use std::collections::HashMap;
@@ -55,7 +57,6 @@ pub async fn scan(
     let mut ids: Vec<RecordId> = Vec::new();
     let mut summaries: Vec<String> = Vec::new();
     let mut features: Vec<PersonFeatures> = Vec::new();
-    let no_links = Linked::default();
     let mut after = None;
     loop {
         let page = store.scan_json(RecordKind::Person, after, 5_000).await?;
@@ -70,7 +71,10 @@ pub async fn scan(
             // later, stricter rule) is left out rather than stopping the scan.
             match serde_json::from_str::<Person>(&rec.body) {
                 Ok(p) => {
-                    let l = links.get(&rec.id).unwrap_or(&no_links);
+                    let l = links
+                        .get(&rec.id)
+                        .map(|g| linked_for(g, &rec.marking))
+                        .unwrap_or_default();
                     features
                         .push(PersonFeatures::from_person(&p, &l.postcodes).with_phones(&l.phones));
                     ids.push(rec.id);
@@ -137,71 +141,198 @@ pub async fn scan(
     })
 }
 
-/// What a person's links say about them.
-#[derive(Debug, Default)]
-struct Linked {
-    /// Postcodes of the addresses they are or were resident at.
-    postcodes: Vec<String>,
-    /// Numbers of the phones they use or own.
-    phones: Vec<String>,
+/// The roles of a link from a person that make an address (`resides_at`) or a telephone
+/// number (`user`, `owner`) theirs.
+pub const EVIDENCE_ROLES: [&str; 3] = ["resides_at", "user", "owner"];
+
+/// What a person's links say about them: the postcodes of the addresses they are linked
+/// to as resident and the numbers of the phones they use or own (links in force: an
+/// unlinked address was recorded in error, or is no longer theirs to be known by).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Linked {
+    pub postcodes: Vec<String>,
+    pub phones: Vec<String>,
 }
 
-/// Whether a link with this role from a person to a phone makes the number theirs (the
+impl Linked {
+    /// As the search index takes them.
+    pub fn values(&self) -> LinkedValues<'_> {
+        LinkedValues {
+            postcodes: &self.postcodes,
+            phones: &self.phones,
+        }
+    }
+
+    fn add(&mut self, value: &EndValue) {
+        let (list, v) = match value {
+            EndValue::Postcode(p) => (&mut self.postcodes, p),
+            EndValue::Phone(n) => (&mut self.phones, n),
+        };
+        if !list.contains(v) {
+            list.push(v.clone());
+        }
+    }
+}
+
+/// What the record at a link's far end gives the person: an address's postcode or a
+/// phone's number.
+#[derive(Debug, Clone, PartialEq)]
+enum EndValue {
+    Postcode(String),
+    Phone(String),
+}
+
+/// Whether a link from a person to a phone with this role makes the number theirs (the
 /// scan and the side-by-side comparison read a person's numbers alike).
 pub fn phone_role(role: &str) -> bool {
     matches!(role, "user" | "owner")
 }
 
-/// For each person, the postcodes of the addresses they are or were linked to as resident
-/// and the numbers of the phones they are or were linked to as user or owner (ended links
-/// too: a previous address or number is still evidence), read with three scans (locations,
-/// objects, then links).
-async fn linked(store: &Arc<dyn Store>) -> Result<HashMap<RecordId, Linked>, AppError> {
-    let mut postcodes: HashMap<RecordId, String> = HashMap::new();
-    each_record(store, RecordKind::Location, |rec| {
-        if let Some(p) = rec.body.get("postcode").and_then(|v| v.as_str()) {
-            postcodes.insert(rec.id, p.to_owned());
+/// What a record in force may give a person linked to it: an address its postcode, a
+/// phone its number.
+fn end_value(end: &StoredRecord) -> Option<EndValue> {
+    if end.status != RecordStatus::Active {
+        return None;
+    }
+    match end.kind {
+        RecordKind::Location => {
+            let p = end.body.get("postcode").and_then(|v| v.as_str())?;
+            Some(EndValue::Postcode(p.to_owned()))
         }
-    })
-    .await?;
-    let mut numbers: HashMap<RecordId, String> = HashMap::new();
-    each_record(store, RecordKind::Object, |rec| {
-        if rec.subtype.as_deref() != Some("phone") {
-            return;
+        RecordKind::Object if end.subtype.as_deref() == Some("phone") => {
+            match <Object as serde::Deserialize>::deserialize(&end.body) {
+                Ok(Object {
+                    details:
+                        ObjectDetails::Phone {
+                            number: Some(n), ..
+                        },
+                    ..
+                }) => Some(EndValue::Phone(n.as_str().to_owned())),
+                _ => None,
+            }
         }
-        if let Ok(Object {
-            details: ObjectDetails::Phone {
-                number: Some(n), ..
-            },
-            ..
-        }) = serde_json::from_value::<Object>(rec.body)
-        {
-            numbers.insert(rec.id, n.as_str().to_owned());
+        _ => None,
+    }
+}
+
+/// Whether a link with `role` makes `value` the person's: an address they are resident
+/// at, a phone they use or own.
+fn gives(role: &str, value: &EndValue) -> bool {
+    match value {
+        EndValue::Postcode(_) => role == "resides_at",
+        EndValue::Phone(_) => phone_role(role),
+    }
+}
+
+/// A value a link gives a person, with the markings of the link and its far end when
+/// either is more than plain OFFICIAL (most are not, and carry none).
+#[derive(Debug, Clone)]
+struct Given {
+    value: EndValue,
+    markings: Option<Box<(Marking, Marking)>>,
+}
+
+impl Given {
+    fn new(value: EndValue, link: &Marking, end: &Marking) -> Self {
+        let plain = Marking::official();
+        let markings =
+            (*link != plain || *end != plain).then(|| Box::new((link.clone(), end.clone())));
+        Self { value, markings }
+    }
+
+    /// Whether the value may be weighed for a person marked `person`: the link and the
+    /// record it points to are each within the person's marking, so that anyone shown a
+    /// pair's score on the strength of seeing the person is cleared, by the markings, for
+    /// what it was computed from (an address on a SECRET link does not say "an address in
+    /// common" to an OFFICIAL reader).
+    fn carried_by(&self, person: &Marking) -> bool {
+        self.markings
+            .as_ref()
+            .is_none_or(|m| m.0.within(person) && m.1.within(person))
+    }
+}
+
+/// What `given` says about a person marked `marking`.
+fn linked_for(given: &[Given], marking: &Marking) -> Linked {
+    let mut linked = Linked::default();
+    for g in given.iter().filter(|g| g.carried_by(marking)) {
+        linked.add(&g.value);
+    }
+    linked
+}
+
+/// What their links say about each of `persons` (id and marking), read with two queries:
+/// their links with [`EVIDENCE_ROLES`], then the records those point to. How the search
+/// index gives a person their addresses and numbers; the batch scan reads everyone's at
+/// once ([`scan`]) and weighs them alike.
+pub async fn linked_to(
+    store: &Arc<dyn Store>,
+    persons: &[(RecordId, &Marking)],
+) -> Result<HashMap<RecordId, Linked>, AppError> {
+    if persons.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let ids: Vec<RecordId> = persons.iter().map(|(id, _)| *id).collect();
+    let links = store.links_at(LinkEnd::From, &ids, &EVIDENCE_ROLES).await?;
+    let mut far: Vec<RecordId> = links
+        .iter()
+        .filter_map(|l| Some(l.link.as_ref()?.to))
+        .collect();
+    far.sort();
+    far.dedup();
+    let ends: HashMap<RecordId, StoredRecord> = store
+        .load(&far)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    let mut given: HashMap<RecordId, Vec<Given>> = HashMap::new();
+    for l in &links {
+        let Some(ends_of) = &l.link else { continue };
+        let Some(end) = ends.get(&ends_of.to) else {
+            continue;
+        };
+        if let Some(v) = end_value(end).filter(|v| gives(&ends_of.role, v)) {
+            given
+                .entry(ends_of.from)
+                .or_default()
+                .push(Given::new(v, &l.marking, &end.marking));
         }
-    })
-    .await?;
-    let mut linked: HashMap<RecordId, Linked> = HashMap::new();
+    }
+    Ok(persons
+        .iter()
+        .filter_map(|(id, marking)| Some((*id, linked_for(given.get(id)?, marking))))
+        .collect())
+}
+
+/// For each person, what their links give them (before their own marking is applied),
+/// read with three scans (locations, objects, then links).
+async fn linked(store: &Arc<dyn Store>) -> Result<HashMap<RecordId, Vec<Given>>, AppError> {
+    let mut values: HashMap<RecordId, (EndValue, Marking)> = HashMap::new();
+    for kind in [RecordKind::Location, RecordKind::Object] {
+        each_record(store, kind, |rec| {
+            if let Some(v) = end_value(&rec) {
+                values.insert(rec.id, (v, rec.marking));
+            }
+        })
+        .await?;
+    }
+    let mut given: HashMap<RecordId, Vec<Given>> = HashMap::new();
     each_record(store, RecordKind::Link, |rec| {
         let Some(ends) = rec.link else { return };
-        let (list, value) = if ends.role == "resides_at" {
-            let Some(p) = postcodes.get(&ends.to) else {
-                return;
-            };
-            (&mut linked.entry(ends.from).or_default().postcodes, p)
-        } else if phone_role(&ends.role) {
-            let Some(n) = numbers.get(&ends.to) else {
-                return;
-            };
-            (&mut linked.entry(ends.from).or_default().phones, n)
-        } else {
+        let Some((value, end_marking)) = values.get(&ends.to) else {
             return;
         };
-        if !list.contains(value) {
-            list.push(value.clone());
+        if gives(&ends.role, value) {
+            given.entry(ends.from).or_default().push(Given::new(
+                value.clone(),
+                &rec.marking,
+                end_marking,
+            ));
         }
     })
     .await?;
-    Ok(linked)
+    Ok(given)
 }
 
 /// Hands every record in force of `kind` to `each`, reading them a page at a time.

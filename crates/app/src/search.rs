@@ -3,7 +3,9 @@
 //!
 //! Keeping in step: the index is a [`Sink`] of the outbox relay. For each batch of events it
 //! loads the records they name as they are now ([`Store::load_json`]), replaces their
-//! documents (or removes them when they are gone), and commits before the relay marks the
+//! documents (or removes them when they are gone), with each person's addresses and numbers
+//! read from their links ([`Store::links_at`]), brings up to date the persons a link or a
+//! linked address or phone in the batch changed, and commits before the relay marks the
 //! batch delivered; so a crash at any point either leaves the batch pending (offered again)
 //! or already in the index, and a repeat only replaces a document with the same one.
 //! Nothing is lost or doubled. A record whose body no longer reads (changed by hand) is
@@ -22,6 +24,7 @@
 //! counts and the records returned, and nothing is returned unless that audit record
 //! committed.
 
+use crate::duplicates::{EVIDENCE_ROLES, Linked, linked_to};
 use crate::merge::MergedInto;
 use crate::{Access, AppError, Caller};
 use bluelamp_authz::Action;
@@ -34,9 +37,9 @@ use bluelamp_search::index::{
 };
 use bluelamp_search::query::{ParsedQuery, parse_dob_query, parse_query};
 use bluelamp_search::{DobQuery, PersonFeatures};
-use bluelamp_store::{ScannedRecord, Store, StoredRecord};
+use bluelamp_store::{LinkEnd, ScannedRecord, Store, StoredRecord};
 use serde_json::json;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
@@ -93,8 +96,8 @@ pub struct RebuildReport {
     pub seconds: f64,
     /// Of which reading, indexing and committing every record.
     pub staging_seconds: f64,
-    /// Of the staging, the time spent waiting for the store's pages (the rest is the
-    /// index's: building documents, indexing them, committing).
+    /// Of the staging, the time spent waiting for the store's pages and the links of their
+    /// persons (the rest is the index's: building documents, indexing them, committing).
     pub reading_seconds: f64,
 }
 
@@ -102,6 +105,30 @@ impl RebuildReport {
     /// Of the whole, the time spent merging the new segments into one.
     pub fn merge_seconds(&self) -> f64 {
         self.seconds - self.staging_seconds
+    }
+}
+
+/// What a batch of events staged: the persons indexed with their match features (the
+/// duplicate check's input), the first `named` of them named by the events themselves,
+/// the rest reached through a link or a linked record that changed them.
+#[derive(Debug, Default)]
+struct Staged {
+    persons: Vec<(RecordId, PersonFeatures)>,
+    named: usize,
+}
+
+impl Staged {
+    /// The persons to check for duplicates: all of them, or when there are more than
+    /// [`CHECK_BATCH`] (an address many live at was corrected), those the events named, or
+    /// when those too are more (a bulk load), none: the batch scan finds their pairs.
+    fn to_check(&self) -> &[(RecordId, PersonFeatures)] {
+        if self.persons.len() <= CHECK_BATCH {
+            &self.persons
+        } else if self.named <= CHECK_BATCH {
+            &self.persons[..self.named]
+        } else {
+            &[]
+        }
     }
 }
 
@@ -199,7 +226,7 @@ impl Search {
         let finished = match staged {
             Ok((records, reading)) => {
                 let touched: Vec<RecordId> = st.touched.drain().collect();
-                match self.stage_ids(&touched).await {
+                match self.stage_ids(&touched, true).await {
                     Ok(_) => self.commit().await.map(|()| (records, reading)),
                     Err(e) => Err(e),
                 }
@@ -260,6 +287,8 @@ impl Search {
             loop {
                 let asked = Instant::now();
                 let page = self.store.scan_json(kind, after, REBUILD_PAGE).await?;
+                // A page of persons with the addresses and numbers their links give them.
+                let linked = self.linked_of(&page).await?;
                 reading += asked.elapsed();
                 if let Some(previous) = staging.take() {
                     previous.await.map_err(join_error)?.map_err(index_error)?;
@@ -274,7 +303,9 @@ impl Search {
                     let docs = page
                         .iter()
                         .filter(|r| searchable(r))
-                        .filter_map(|r| document(&index, r, "left out of the rebuilt index"))
+                        .filter_map(|r| {
+                            document(&index, r, &linked, "left out of the rebuilt index")
+                        })
                         .map(|(doc, _)| doc)
                         .collect();
                     index.stage_new(docs)
@@ -288,43 +319,134 @@ impl Search {
     }
 
     /// Stages the records as they are now: a document for each that exists, a removal for
-    /// each that does not. Returns the match features of the persons indexed, as built for
-    /// their documents (the duplicate check's input).
+    /// each that does not, and the persons whose addresses or numbers may have changed with
+    /// them ([`Search::persons_touched`]). Links themselves make no document. A person
+    /// reached only that way is staged when what the index holds of them changed (always,
+    /// with `all_touched`: a rebuild's last pass, whose new documents the index does not
+    /// show yet). Returns `None` when nothing was staged.
     async fn stage_ids(
         &self,
         ids: &[RecordId],
-    ) -> Result<Vec<(RecordId, PersonFeatures)>, AppError> {
+        all_touched: bool,
+    ) -> Result<Option<Staged>, AppError> {
         if ids.is_empty() {
-            return Ok(Vec::new());
+            return Ok(None);
         }
         // Bodies as text, each decoded once, straight into its type: one that does not read
         // as its kind (changed by hand) is taken out of the index with a warning, as a
         // rebuild leaves it out, instead of failing the batch, which the relay would offer
         // again and again while every later change waited behind it.
-        let records = self.store.load_json(ids).await?;
+        let mut records = self.store.load_json(ids).await?;
+        let links: HashSet<RecordId> = records
+            .iter()
+            .filter(|r| r.kind == RecordKind::Link)
+            .map(|r| r.id)
+            .collect();
+        let mut seen: HashSet<RecordId> = HashSet::with_capacity(ids.len());
+        let named: Vec<RecordId> = ids
+            .iter()
+            .filter(|id| !links.contains(id) && seen.insert(**id))
+            .copied()
+            .collect();
+        let touched: Vec<RecordId> = self
+            .persons_touched(&records)
+            .await?
+            .into_iter()
+            .filter(|id| seen.insert(*id))
+            .collect();
+        if named.is_empty() && touched.is_empty() {
+            return Ok(None);
+        }
+        if !touched.is_empty() {
+            records.extend(self.store.load_json(&touched).await?);
+        }
+        let linked = self.linked_of(&records).await?;
         let index = self.index.clone();
-        let ids = ids.to_vec();
         tokio::task::spawn_blocking(move || {
-            let mut ops: Vec<IndexOp> = Vec::with_capacity(ids.len());
-            let mut persons = Vec::new();
-            for id in &ids {
-                match records.iter().find(|r| r.id == *id) {
-                    Some(r) if searchable(r) => match document(&index, r, "taken out of the index")
-                    {
-                        Some((doc, features)) => {
-                            ops.push(IndexOp::Put(doc));
-                            persons.extend(features.map(|f| (*id, f)));
+            let by_id: HashMap<RecordId, &ScannedRecord> =
+                records.iter().map(|r| (r.id, r)).collect();
+            let mut ops: Vec<IndexOp> = Vec::with_capacity(named.len() + touched.len());
+            let mut staged = Staged::default();
+            for id in &named {
+                match by_id.get(id) {
+                    Some(r) if searchable(r) => {
+                        match document(&index, r, &linked, "taken out of the index") {
+                            Some((doc, features)) => {
+                                ops.push(IndexOp::Put(doc));
+                                staged.persons.extend(features.map(|f| (*id, f)));
+                            }
+                            None => ops.push(IndexOp::Remove(*id)),
                         }
-                        None => ops.push(IndexOp::Remove(*id)),
-                    },
+                    }
                     _ => ops.push(IndexOp::Remove(*id)),
                 }
             }
-            index.stage(ops).map(|()| persons)
+            staged.named = staged.persons.len();
+            for id in &touched {
+                let Some(r) = by_id.get(id).filter(|r| searchable(r)) else {
+                    continue; // not in the index: nothing of theirs to bring up to date
+                };
+                let Some((doc, Some(features))) =
+                    document(&index, r, &linked, "taken out of the index")
+                else {
+                    continue;
+                };
+                if all_touched || index.person_features(*id)?.as_ref() != Some(&features) {
+                    ops.push(IndexOp::Put(doc));
+                    staged.persons.push((*id, features));
+                }
+            }
+            if ops.is_empty() {
+                return Ok(None);
+            }
+            index.stage(ops).map(|()| Some(staged))
         })
         .await
         .map_err(join_error)?
         .map_err(index_error)
+    }
+
+    /// The persons (by id) whose addresses or numbers these records, as they are now, may
+    /// have changed: where a link with [`EVIDENCE_ROLES`] starts (made or ended), and who is
+    /// linked so to an address or an object among them (a phone's number corrected, or an
+    /// object that is a phone no longer).
+    async fn persons_touched(&self, records: &[ScannedRecord]) -> Result<Vec<RecordId>, AppError> {
+        let mut persons: Vec<RecordId> = records
+            .iter()
+            .filter_map(|r| r.link.as_ref())
+            .filter(|l| EVIDENCE_ROLES.contains(&l.role.as_str()))
+            .map(|l| l.from)
+            .collect();
+        let ends: Vec<RecordId> = records
+            .iter()
+            .filter(|r| matches!(r.kind, RecordKind::Location | RecordKind::Object))
+            .map(|r| r.id)
+            .collect();
+        if !ends.is_empty() {
+            persons.extend(
+                self.store
+                    .links_at(LinkEnd::To, &ends, &EVIDENCE_ROLES)
+                    .await?
+                    .into_iter()
+                    .filter_map(|l| Some(l.link?.from)),
+            );
+        }
+        persons.sort();
+        persons.dedup();
+        Ok(persons)
+    }
+
+    /// What their links say about the persons among `records` (others have none).
+    async fn linked_of(
+        &self,
+        records: &[ScannedRecord],
+    ) -> Result<HashMap<RecordId, Linked>, AppError> {
+        let persons: Vec<(RecordId, &bluelamp_domain::Marking)> = records
+            .iter()
+            .filter(|r| r.kind == RecordKind::Person && searchable(r))
+            .map(|r| (r.id, &r.marking))
+            .collect();
+        linked_to(&self.store, &persons).await
     }
 
     async fn commit(&self) -> Result<(), AppError> {
@@ -405,7 +527,14 @@ impl Search {
     ) -> Result<Vec<LikelyMatch>, AppError> {
         let person: bluelamp_domain::pole::Person = serde_json::from_value(rec.body.clone())
             .map_err(|e| AppError::Internal(format!("person {} does not read: {e}", rec.id)))?;
-        let features = PersonFeatures::from_person(&person, &[]);
+        // Ranked as the index holds everyone else: with the addresses and numbers the
+        // person's links give them.
+        let linked = linked_to(&self.store, &[(rec.id, &rec.marking)])
+            .await?
+            .remove(&rec.id)
+            .unwrap_or_default();
+        let features =
+            PersonFeatures::from_person(&person, &linked.postcodes).with_phones(&linked.phones);
         self.likely_duplicates_of(caller, rec.id, &features).await
     }
 
@@ -543,6 +672,7 @@ fn searchable(r: &ScannedRecord) -> bool {
 fn document(
     index: &SearchIndex,
     r: &ScannedRecord,
+    linked: &HashMap<RecordId, Linked>,
     what_happens: &str,
 ) -> Option<(
     bluelamp_search::index::TantivyDocument,
@@ -556,6 +686,7 @@ fn document(
         summary: &r.summary,
         marking: &r.marking,
         body: &r.body,
+        linked: linked.get(&r.id).map(Linked::values).unwrap_or_default(),
     });
     // Links make no document by design; anything else that makes none did not read.
     if doc.is_none() && r.kind != RecordKind::Link {
@@ -645,15 +776,12 @@ fn understand(
     Ok((query, gender))
 }
 
-/// The records (not links) a batch of events is about, each once: links are not indexed,
-/// and their ends' documents do not change when a link does.
+/// The records a batch of events is about, each once (links too: they make no document,
+/// but a person's addresses and numbers come from theirs).
 fn event_ids(batch: &[BusMessage]) -> Vec<RecordId> {
     let mut ids: Vec<RecordId> = Vec::new();
     for m in batch {
         let info = &m.payload["additionalInformation"];
-        if info["kind"].as_str() == Some(RecordKind::Link.as_str()) {
-            continue;
-        }
         if let Some(id) = info["id"].as_str().and_then(|s| s.parse::<RecordId>().ok())
             && !ids.contains(&id)
         {
@@ -676,21 +804,29 @@ impl Sink for Search {
         }
         // Held throughout, so a rebuild's final commit and this one never interleave.
         let mut st = self.state.lock().await;
-        let persons = self.stage_ids(&ids).await.map_err(|e| e.to_string())?;
+        // While a rebuild runs, the index does not show what it staged: a person is not
+        // compared with it.
+        let staged = self
+            .stage_ids(&ids, st.rebuilding)
+            .await
+            .map_err(|e| e.to_string())?;
         if st.rebuilding {
             // The rebuild commits these with everything else (and stages them again,
             // as they are then).
             st.touched.extend(ids);
             return Ok(());
         }
+        let Some(staged) = staged else {
+            return Ok(());
+        };
         self.commit().await.map_err(|e| e.to_string())?;
         drop(st);
         // The duplicate check on new and changed persons, as just loaded. Its failure must
         // not stop the index following the store: it is logged, and the batch scan finds
         // the pairs.
+        let persons = staged.to_check();
         if !persons.is_empty()
-            && persons.len() <= CHECK_BATCH
-            && let Err(e) = self.check(&persons).await
+            && let Err(e) = self.check(persons).await
         {
             tracing::warn!(error = %e, "duplicate check skipped");
         }
@@ -710,11 +846,13 @@ impl Search {
     /// failing the check for everyone.
     pub async fn check_persons(&self, ids: &[RecordId]) -> Result<usize, AppError> {
         let records = self.store.load_json(ids).await?;
+        let linked = self.linked_of(&records).await?;
         let persons: Vec<(RecordId, PersonFeatures)> = records
             .iter()
             .filter(|r| r.kind == RecordKind::Person && searchable(r))
             .filter_map(|r| {
-                let (_, features) = document(&self.index, r, "left out of the duplicate check")?;
+                let (_, features) =
+                    document(&self.index, r, &linked, "left out of the duplicate check")?;
                 Some((r.id, features?))
             })
             .collect();
@@ -812,7 +950,7 @@ mod tests {
     }
 
     #[test]
-    fn events_name_records_once_and_links_not_at_all() {
+    fn events_name_each_record_once() {
         let id = RecordId::new_at(jiff::Timestamp::UNIX_EPOCH);
         let msg = |kind: &str| BusMessage {
             seq: 1,
@@ -822,6 +960,6 @@ mod tests {
             ),
         };
         assert_eq!(event_ids(&[msg("person"), msg("person")]), [id]);
-        assert!(event_ids(&[msg("link")]).is_empty());
+        assert_eq!(event_ids(&[msg("link")]), [id]);
     }
 }

@@ -41,13 +41,13 @@ use crate::dob::{DobQuery, DobQueryMatch, matches_query};
 use crate::features::{NameFeatures, PersonFeatures};
 use crate::normalise::fold;
 use crate::query::{ParsedQuery, PostcodeQuery, dob_of_query};
-use crate::score::{FieldScore, score};
+use crate::score::{FieldScore, Frequencies, score_with};
 use crate::union::SeekingUnion;
 use crate::variants::variant_groups;
 
 /// Bumped whenever the schema or what is indexed changes: an index written by another
 /// version is rebuilt from the store.
-pub const SCHEMA_VERSION: u32 = 11;
+pub const SCHEMA_VERSION: u32 = 12;
 
 /// The `acl_open` term of a restricted record (an open one has "1").
 const RESTRICTED: &str = "0";
@@ -55,6 +55,10 @@ const RESTRICTED: &str = "0";
 /// At most this many person candidates are re-ranked by the match model; a search that
 /// finds more says these are the best of more.
 pub const PERSON_CANDIDATES: usize = 100;
+
+/// Persons read per telephone number to tell a shared line from a person's own
+/// ([`PHONE_LINE_FAMILIES`](crate::score::PHONE_LINE_FAMILIES)).
+const LINE_SAMPLE: usize = 32;
 
 /// Counts of other kinds are exact; pages of them are served up to this far.
 pub const MAX_OFFSET: usize = 1_000;
@@ -109,6 +113,9 @@ struct Fields {
     vrm: Field,
     phone: Field,
     pc: Field,
+    /// A person's telephone numbers (from their links): how a duplicate check gathers the
+    /// records that share one whatever their names.
+    p_tel: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -147,6 +154,7 @@ fn schema() -> (Schema, Fields) {
         vrm: b.add_text_field("vrm", stored_string.clone()),
         phone: b.add_text_field("phone", stored_string.clone()),
         pc: b.add_text_field("pc", stored_string),
+        p_tel: b.add_text_field("p_tel", STRING),
     };
     (b.build(), fields)
 }
@@ -162,6 +170,17 @@ pub struct IndexRecord<'a> {
     pub marking: &'a Marking,
     /// The body as JSON text, decoded once, straight into its kind's type.
     pub body: &'a str,
+    /// For a person, what their links say about them (read from the store with the record
+    /// by whoever indexes it); empty for other kinds.
+    pub linked: LinkedValues<'a>,
+}
+
+/// The postcodes of the addresses a person is linked to as resident and the numbers of the
+/// phones they use or own: part of their match features, as the batch scan reads them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LinkedValues<'a> {
+    pub postcodes: &'a [String],
+    pub phones: &'a [String],
 }
 
 /// The body as `T`, or `None` when it does not read as one.
@@ -192,8 +211,11 @@ pub struct SearchRequest {
     /// are gathered by the query (the person's own name, date of birth and identifiers),
     /// then ranked against everything the index holds of the person (other names, place of
     /// birth, height, ethnicity, nationality) with the match model, not only against what
-    /// the query says. Unlike the batch scan, without addresses (the index keeps none) and
-    /// without name-frequency weights.
+    /// the query says. With the addresses and numbers the person's links give them, as the
+    /// index holds everyone's ([`LinkedValues`]): everyone sharing one of their numbers is
+    /// gathered too, whatever their names, and a number more than
+    /// [`PHONE_LINE_FAMILIES`](crate::score::PHONE_LINE_FAMILIES) family names share weighs nothing, as in the batch scan.
+    /// Unlike the scan, without name-frequency weights.
     pub probe: Option<PersonFeatures>,
 }
 
@@ -380,6 +402,26 @@ impl SearchIndex {
         Term::from_field_bytes(self.f.id, id.0.as_bytes())
     }
 
+    /// The match features the index holds for a person (`None` when it holds no person
+    /// with this id, or their stored features do not read): how the search sink tells
+    /// whether a change to a record linked to them changed them.
+    pub fn person_features(&self, id: RecordId) -> IndexResult<Option<PersonFeatures>> {
+        let searcher = self.reader.searcher();
+        let query = TermQuery::new(self.id_term(id), IndexRecordOption::Basic);
+        let Some((_, address)) = searcher
+            .search(&query, &TopDocs::with_limit(1).order_by_score())?
+            .into_iter()
+            .next()
+        else {
+            return Ok(None);
+        };
+        let doc: TantivyDocument = searcher.doc(address)?;
+        Ok(doc
+            .get_first(self.f.features)
+            .and_then(|v| v.as_bytes())
+            .and_then(|b| crate::encoding::decode(b).ok()))
+    }
+
     /// The record a document is for.
     fn doc_id(&self, doc: &TantivyDocument) -> Option<RecordId> {
         doc.get_first(self.f.id)
@@ -498,7 +540,8 @@ impl SearchIndex {
         match r.kind {
             RecordKind::Person => {
                 let person = read::<Person>(r.body)?;
-                let features = PersonFeatures::from_person(&person, &[]);
+                let features = PersonFeatures::from_person(&person, r.linked.postcodes)
+                    .with_phones(r.linked.phones);
                 add_person(&mut doc, f, &features);
                 doc.add_bytes(f.features, &crate::encoding::encode(&features));
                 person_features = Some(features);
@@ -695,6 +738,20 @@ impl SearchIndex {
         for id in &q.identifiers {
             alternatives.push((Occur::Should, boosted(term_query(f.ident, &id.value), 20.0)));
         }
+        // Who else shares the person's numbers, to tell a shared line (which weighs
+        // nothing) from their own, as the batch scan counts it.
+        let lines = match &req.probe {
+            Some(p) if !p.phones.is_empty() => Some(self.phone_lines(searcher, access, &p.phones)?),
+            _ => None,
+        };
+        // A person checked for duplicates: the records sharing a telephone number with them,
+        // whatever their names (the batch scan's `tel:` blocks), unless it is a shared line
+        // (the scan skips such a block: its many would crowd out the candidates).
+        for number in req.probe.iter().flat_map(|p| &p.phones) {
+            if lines.as_ref().is_none_or(|l| !l.shared_line(number)) {
+                alternatives.push((Occur::Should, boosted(term_query(f.p_tel, number), 3.0)));
+            }
+        }
         let criteria: Vec<(Occur, Box<dyn Query>)> = if !alternatives.is_empty() {
             let mut c: Vec<(Occur, Box<dyn Query>)> =
                 vec![(Occur::Must, Box::new(BooleanQuery::new(alternatives)))];
@@ -744,7 +801,7 @@ impl SearchIndex {
                     continue;
                 }
             };
-            let mut s = score(probe, &candidate);
+            let mut s = score_with(probe, &candidate, lines.as_ref());
             // A probe made from the query is held to what the query said; a person's own
             // probe (a duplicate check) is scored as it stands.
             if req.probe.is_none() {
@@ -785,6 +842,40 @@ impl SearchIndex {
             total_exact: gathered < PERSON_CANDIDATES,
             hits: page,
         }))
+    }
+
+    /// The family names of the persons (that the searcher may see) linked to each of
+    /// `numbers`, counted as the batch scan counts them ([`Frequencies::of_lines`]). Up to
+    /// [`LINE_SAMPLE`] persons per number are read: a person's or a household's number has
+    /// a few, and a shared line shows more than [`PHONE_LINE_FAMILIES`](crate::score::PHONE_LINE_FAMILIES) family names long
+    /// before that.
+    fn phone_lines(
+        &self,
+        searcher: &tantivy::Searcher,
+        access: &[(Occur, Box<dyn Query>)],
+        numbers: &[String],
+    ) -> IndexResult<Frequencies> {
+        let mut sharing = Vec::new();
+        for number in numbers {
+            let query = self.filtered(
+                RecordKind::Person,
+                access,
+                vec![(Occur::Must, term_query(self.f.p_tel, number))],
+            );
+            for (_, address) in
+                searcher.search(&query, &TopDocs::with_limit(LINE_SAMPLE).order_by_score())?
+            {
+                let doc: TantivyDocument = searcher.doc(address)?;
+                if let Some(Ok(features)) = doc
+                    .get_first(self.f.features)
+                    .and_then(|v| v.as_bytes())
+                    .map(crate::encoding::decode)
+                {
+                    sharing.push(features);
+                }
+            }
+        }
+        Ok(Frequencies::of_lines(&sharing))
     }
 
     /// What a person search's query says about the person sought, as match features.
@@ -1074,6 +1165,9 @@ fn add_person(doc: &mut TantivyDocument, f: &Fields, features: &PersonFeatures) 
     for (_, value) in &features.identifiers {
         add(doc, 5, f.ident, value.clone());
         add(doc, 5, f.ident, crate::query::compact(value));
+    }
+    for number in &features.phones {
+        add(doc, 6, f.p_tel, number.clone());
     }
 }
 

@@ -753,22 +753,39 @@ impl Frequencies {
                 f.birthplace_total += 1;
                 *f.birthplaces.entry(p.clone()).or_default() += 1;
             }
-            // Family names by their Soundex, so that one person's records under Smith,
-            // Smiht and Smyth count as one family.
-            let family = r.name.family_soundex.as_str();
-            for n in &r.phones {
-                let seen = f.phones.entry(n.clone()).or_default();
-                if seen.len() <= PHONE_LINE_FAMILIES && !seen.iter().any(|k| k == family) {
-                    seen.push(family.to_owned());
-                }
-            }
+            f.count_lines(r);
         }
         f
     }
 
+    /// Counts only who shares each telephone number (the family names of `records`, each
+    /// linked to some of them): what tells a shared line from a person's own number. Names
+    /// and places of birth then weigh as the model says, as without counts. The check on
+    /// one person counts the records sharing its numbers this way; the scan counts
+    /// everything with [`Frequencies::of`].
+    pub fn of_lines<'r>(records: impl IntoIterator<Item = &'r PersonFeatures>) -> Self {
+        let mut f = Frequencies::default();
+        for r in records {
+            f.count_lines(r);
+        }
+        f
+    }
+
+    fn count_lines(&mut self, r: &PersonFeatures) {
+        // Family names by their Soundex, so that one person's records under Smith, Smiht
+        // and Smyth count as one family.
+        let family = r.name.family_soundex.as_str();
+        for n in &r.phones {
+            let seen = self.phones.entry(n.clone()).or_default();
+            if seen.len() <= PHONE_LINE_FAMILIES && !seen.iter().any(|k| k == family) {
+                seen.push(family.to_owned());
+            }
+        }
+    }
+
     /// Whether this telephone number is linked to records of more than
     /// [`PHONE_LINE_FAMILIES`] family names.
-    fn shared_line(&self, number: &str) -> bool {
+    pub fn shared_line(&self, number: &str) -> bool {
         self.phones
             .get(number)
             .is_some_and(|families| families.len() > PHONE_LINE_FAMILIES)

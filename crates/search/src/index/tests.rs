@@ -40,6 +40,17 @@ impl Fixture {
         summary: &str,
         marking: &Marking,
     ) -> RecordId {
+        self.stage_linked(kind, body, summary, marking, LinkedValues::default())
+    }
+
+    fn stage_linked(
+        &mut self,
+        kind: RecordKind,
+        body: Value,
+        summary: &str,
+        marking: &Marking,
+        linked: LinkedValues<'_>,
+    ) -> RecordId {
         let id = self.id();
         let body = body.to_string();
         let doc = self
@@ -52,6 +63,7 @@ impl Fixture {
                 summary,
                 marking,
                 body: &body,
+                linked,
             })
             .unwrap();
         self.index.stage(vec![IndexOp::Put(doc)]).unwrap();
@@ -337,6 +349,7 @@ fn a_record_put_twice_is_one_document_and_removal_removes_it() {
             summary: "SMYTHE, John",
             marking: &m,
             body: &body,
+            linked: Default::default(),
         })
         .unwrap();
     f.index.stage(vec![IndexOp::Put(doc.clone())]).unwrap();
@@ -633,6 +646,7 @@ fn every_kind_is_indexed_from_its_body_text_and_a_body_that_does_not_read_is_not
             summary: "summary",
             marking: &marking,
             body,
+            linked: Default::default(),
         };
         let from_text = index.document(&record(&text)).unwrap();
         // Each kind's own fields made it into the document, not only the common ones.
@@ -666,6 +680,7 @@ fn every_kind_is_indexed_from_its_body_text_and_a_body_that_does_not_read_is_not
         summary: "bad",
         marking: &marking,
         body,
+        linked: Default::default(),
     };
     assert!(index.document(&record("{")).is_none());
     assert!(index.document(&record(r#"{"family_name": 7}"#)).is_none());
@@ -714,6 +729,113 @@ fn a_duplicate_check_ranks_against_everything_recorded_about_the_person() {
 }
 
 #[test]
+fn a_duplicate_check_gathers_and_weighs_who_shares_a_number_whatever_their_names() {
+    // One woman recorded under her maiden and her married name, giving one mobile both
+    // times: the names alone would never gather the one record for the other.
+    let mut f = Fixture::new();
+    let mobile = vec!["+447700900123".to_owned()];
+    let home = vec!["LS1 4AB".to_owned()];
+    let linked = LinkedValues {
+        postcodes: &home,
+        phones: &mobile,
+    };
+    let input: PersonInput =
+        serde_json::from_value(person("Kowalczyk", "Anna", "1979-05-02")).unwrap();
+    let (maiden, _) = Person::parse(&input, today()).unwrap();
+    let recorded = f.stage_linked(
+        RecordKind::Person,
+        serde_json::to_value(&maiden).unwrap(),
+        "KOWALCZYK, Anna",
+        &Marking::official(),
+        linked,
+    );
+    f.index.commit().unwrap();
+    let input: PersonInput = serde_json::from_value(person("Nowak", "Anna", "1979-05-02")).unwrap();
+    let (married, _) = Person::parse(&input, today()).unwrap();
+    let found = |features: PersonFeatures| {
+        let hits = f
+            .index
+            .search(&SearchRequest::for_person(features, 10), None)
+            .unwrap()
+            .pop()
+            .map(|k| k.hits)
+            .unwrap_or_default();
+        hits.into_iter().find(|h| h.id == recorded)
+    };
+    // The given name and the full date of birth gather her (a changed surname), but that
+    // alone is not a likely match; the number in common makes it one.
+    let without = found(PersonFeatures::from_person(&married, &[])).unwrap();
+    assert!(without.score < crate::DEFAULT_THRESHOLD, "{without:?}");
+    let with = found(PersonFeatures::from_person(&married, &[]).with_phones(&mobile)).unwrap();
+    assert!(with.score >= crate::DEFAULT_THRESHOLD, "{with:?}");
+    assert!(
+        with.reason.contains("a telephone number in common"),
+        "{}",
+        with.reason
+    );
+    // Her married record without a date of birth: nothing but the number gathers her.
+    let input: PersonInput =
+        serde_json::from_value(json!({"family_name": "Nowak", "given_names": "Anna"})).unwrap();
+    let (brief, _) = Person::parse(&input, today()).unwrap();
+    assert!(found(PersonFeatures::from_person(&brief, &[])).is_none());
+    assert!(found(PersonFeatures::from_person(&brief, &[]).with_phones(&mobile)).is_some());
+
+    // A hostel's number, given by people of four family names, is a shared line: two
+    // women of one given name and date of birth who both gave it are not made one by it.
+    // Two of the four are SECRET: for an officer who may not see them, the number is
+    // shared by two families only, as if they were not recorded at all.
+    let hostel = vec!["+441134960000".to_owned()];
+    let at_hostel = LinkedValues {
+        postcodes: &[],
+        phones: &hostel,
+    };
+    let secret = marking(Classification::Secret, &[], None);
+    let mut ids = Vec::new();
+    let mut zajac = None;
+    for (family, marked) in [
+        ("Lis", Marking::official()),
+        ("Adams", secret.clone()),
+        ("Baker", secret),
+        ("Zajac", Marking::official()),
+    ] {
+        let input: PersonInput =
+            serde_json::from_value(person(family, "Ewa", "1985-01-01")).unwrap();
+        let (p, _) = Person::parse(&input, today()).unwrap();
+        ids.push(f.stage_linked(
+            RecordKind::Person,
+            serde_json::to_value(&p).unwrap(),
+            family,
+            &marked,
+            at_hostel,
+        ));
+        zajac = Some(PersonFeatures::from_person(&p, &[]).with_phones(&hostel));
+    }
+    f.index.commit().unwrap();
+    let probe = zajac.unwrap();
+    let lis_as = |v: Option<&Visibility>| {
+        let hits = f
+            .index
+            .search(&SearchRequest::for_person(probe.clone(), 10), v)
+            .unwrap()
+            .pop()
+            .unwrap()
+            .hits;
+        hits.into_iter().find(|h| h.id == ids[0]).unwrap()
+    };
+    let system = lis_as(None);
+    assert!(system.score < crate::DEFAULT_THRESHOLD, "{system:?}");
+    assert!(!system.reason.contains("telephone"), "{}", system.reason);
+    let officer = viewer(2, &[], "RESPONSE", "u-1", false);
+    let seen = lis_as(Some(&officer));
+    assert!(seen.score >= crate::DEFAULT_THRESHOLD, "{seen:?}");
+    assert!(
+        seen.reason.contains("a telephone number in common"),
+        "{}",
+        seen.reason
+    );
+}
+
+#[test]
 fn a_person_whose_stored_features_do_not_read_is_left_out_not_misread() {
     let mut f = Fixture::new();
     let good = f.person(person("Smith", "John", "1980-05-12"));
@@ -733,6 +855,7 @@ fn a_person_whose_stored_features_do_not_read_is_left_out_not_misread() {
             summary: "SMITH, John",
             marking: &marking,
             body: &body,
+            linked: Default::default(),
         })
         .unwrap();
     let mut damaged = TantivyDocument::default();

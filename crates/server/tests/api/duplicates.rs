@@ -813,16 +813,27 @@ async fn creating_a_person_on_the_page_first_shows_who_may_already_be_recorded()
 
 /// The review queue page, once it lists (or stops listing) `name`.
 async fn queue_until(app: &TestApp, client: &reqwest::Client, name: &str, listed: bool) -> String {
+    page_until(app, client, "/duplicates", name, listed).await
+}
+
+/// Polls `path` as `client` until whether `text` is on it is `listed`.
+async fn page_until(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    text: &str,
+    listed: bool,
+) -> String {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
-        let page = text_of(client, app.url("/duplicates")).await;
-        if page.contains(name) == listed {
+        let page = text_of(client, app.url(path)).await;
+        if page.contains(text) == listed {
             return page;
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "{name} listed: {}, wanted {listed}: {page}",
-            page.contains(name)
+            "{text} on {path}: {}, wanted {listed}: {page}",
+            page.contains(text)
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
@@ -1074,4 +1085,145 @@ async fn decided_pairs_do_not_take_places_among_the_possible_duplicates() {
         !now.contains(&first[0]) && !now.contains(&first[1]),
         "{now:?}"
     );
+}
+
+#[tokio::test]
+async fn the_check_on_each_person_weighs_the_numbers_their_links_give_them() {
+    let app = spawn_app().await;
+    let id = |v: &Value| v["id"].as_str().unwrap().to_string();
+    // The same man recorded twice without a date of birth: a name alone is never a likely
+    // match.
+    let ids = persons(
+        &app,
+        &[
+            ("first", "Pargeter", "Walter", ""),
+            ("second", "Pargeter", "Walter", ""),
+        ],
+        json!({"gender": "male"}),
+    )
+    .await;
+    let phone = id(&app
+        .create(
+            "objects",
+            json!({"details": {"kind": "phone", "number": "07700 900456"}}),
+        )
+        .await);
+    app.create_link(&ids["first"], &phone, "user").await;
+    // The second record's link to the number is marked higher than the record: whoever
+    // may see the person may not see it, so it is not weighed for them.
+    let sensitive = app
+        .create(
+            "links",
+            json!({"from_id": ids["second"], "to_id": phone, "role": "owner",
+                   "marking": {"classification": "OFFICIAL-SENSITIVE"}}),
+        )
+        .await;
+    // Everything before this person has been indexed once it is found.
+    let marker = app.create_person("Quillfeather", "Marker").await;
+    search_until(&app, &app.client, "q=Quillfeather", |b| {
+        group(b, "person").is_some_and(|g| g["items"][0]["id"] == marker["id"])
+    })
+    .await;
+    let first_page = format!("/persons/{}", ids["first"]);
+    let page = text_of(&app.client, app.url(&first_page)).await;
+    assert!(!page.contains("Possible duplicates"), "{page}");
+    // Nor by the batch scan.
+    assert!(scan(&app).await.candidates.is_empty());
+
+    // Linked to the number as plainly as the record: the check runs again on the link
+    // and puts the pair in the review queue, and each page offers the other.
+    let plain = app.create_link(&ids["second"], &phone, "user").await;
+    queue_until(&app, &app.client, "PARGETER, Walter", true).await;
+    let compare = format!("/persons/{}/compare/{}", ids["first"], ids["second"]);
+    page_until(&app, &app.client, &first_page, &compare, true).await;
+    assert_eq!(scan(&app).await.candidates.len(), 1);
+
+    // The link ended (recorded in error), the number is no longer the second record's.
+    for link in [&plain, &sensitive] {
+        let r = app
+            .post_json(
+                &format!("/api/v1/links/{}/end", id(link)),
+                &json!({"base_version": 1}),
+            )
+            .await;
+        assert_eq!(r.status(), reqwest::StatusCode::OK);
+    }
+    page_until(&app, &app.client, &first_page, "Possible duplicates", false).await;
+}
+
+#[tokio::test]
+async fn correcting_an_address_brings_the_people_who_live_there_up_to_date() {
+    let app = spawn_app().await;
+    let id = |v: &Value| v["id"].as_str().unwrap().to_string();
+    let ids = persons(
+        &app,
+        &[
+            ("first", "Fenwick", "Harold", ""),
+            ("second", "Fenwick", "Harold", ""),
+        ],
+        json!({"gender": "male"}),
+    )
+    .await;
+    let address = |postcode: &str| {
+        json!({"address_lines": ["4 Moor Lane"], "town": "Leeds", "postcode": postcode,
+               "location_type": "residential"})
+    };
+    let home = id(&app.create("locations", address("LS6 1AA")).await);
+    // The same house entered again with a slip in the postcode.
+    let slip = id(&app.create("locations", address("LS6 1AX")).await);
+    app.create_link(&ids["first"], &home, "resides_at").await;
+    app.create_link(&ids["second"], &slip, "resides_at").await;
+    // How many times each person has been checked for duplicates (each check is an
+    // audited search by the system).
+    let checks = async |id: &str| {
+        app.store
+            .audit_entries(0, 1_000_000)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| {
+                r.entry.actor.user_id == "system:duplicate-check"
+                    && r.entry.details["duplicates_of"] == id
+            })
+            .count()
+    };
+    // Everything saved before has been indexed and checked once a person saved after it,
+    // and then another saved after that one's check, have been checked: the index's
+    // batches are delivered in order, and a batch's persons are checked before the next.
+    let indexed = async |name: &str| {
+        for name in [name.to_owned(), format!("{name}son")] {
+            let marker = id(&app.create_person(&name, "Marker").await);
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while checks(&marker).await == 0 {
+                assert!(std::time::Instant::now() < deadline, "{name} never checked");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        }
+    };
+    indexed("Quillfeather").await;
+    let first_page = format!("/persons/{}", ids["first"]);
+    let page = text_of(&app.client, app.url(&first_page)).await;
+    assert!(!page.contains("Possible duplicates"), "{page}");
+    let before = checks(&ids["second"]).await;
+    assert!(before >= 1, "checked when saved");
+    // A vehicle he keeps changes nothing the check weighs: he is neither indexed nor
+    // checked again for it.
+    let car = app.create_vehicle("YX21 ABC").await;
+    app.create_link(&ids["second"], &id(&car), "owner").await;
+    indexed("Quillwort").await;
+    assert_eq!(checks(&ids["second"]).await, before);
+
+    // The postcode corrected: the man linked to it is indexed again with it, checked
+    // again, and the pair goes to review.
+    let r = app
+        .put_json(
+            &format!("/api/v1/locations/{slip}"),
+            &json!({"base_version": 1, "record": address("LS6 1AA")}),
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    queue_until(&app, &app.client, "FENWICK, Harold", true).await;
+    assert!(checks(&ids["second"]).await > before);
+    let compare = format!("/persons/{}/compare/{}", ids["first"], ids["second"]);
+    page_until(&app, &app.client, &first_page, &compare, true).await;
 }
