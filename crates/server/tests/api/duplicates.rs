@@ -1127,15 +1127,22 @@ async fn the_check_on_each_person_weighs_the_numbers_their_links_give_them() {
     let first_page = format!("/persons/{}", ids["first"]);
     let page = text_of(&app.client, app.url(&first_page)).await;
     assert!(!page.contains("Possible duplicates"), "{page}");
-    // Nor by the batch scan.
+    // Nor by the batch scan, nor by the side-by-side comparison (whose viewer may see
+    // that link).
     assert!(scan(&app).await.candidates.is_empty());
+    let compare = format!("/persons/{}/compare/{}", ids["first"], ids["second"]);
+    let page = text_of(&app.client, app.url(&compare)).await;
+    let seen = app.get(&format!("/api/v1/links/{}", id(&sensitive))).await;
+    assert_eq!(seen.status(), reqwest::StatusCode::OK);
+    assert!(!page.contains("a telephone number in common"), "{page}");
 
     // Linked to the number as plainly as the record: the check runs again on the link
     // and puts the pair in the review queue, and each page offers the other.
     let plain = app.create_link(&ids["second"], &phone, "user").await;
     queue_until(&app, &app.client, "PARGETER, Walter", true).await;
-    let compare = format!("/persons/{}/compare/{}", ids["first"], ids["second"]);
     page_until(&app, &app.client, &first_page, &compare, true).await;
+    let page = text_of(&app.client, app.url(&compare)).await;
+    assert!(page.contains("a telephone number in common"), "{page}");
     assert_eq!(scan(&app).await.candidates.len(), 1);
 
     // The link ended (recorded in error), the number is no longer the second record's.

@@ -189,8 +189,14 @@ async fn side(
         .pole
         .get_with_links(&user.caller, id, Some(RecordKind::Person), false)
         .await?;
+    // What the scan and the check weigh: links within the person's marking (whoever may
+    // see the person may, by the markings, see what the score is computed from).
+    let weighed = |l: &&bluelamp_store::LinkView| {
+        l.link.marking.within(&rec.marking) && l.other_marking.within(&rec.marking)
+    };
     let homes = links
         .iter()
+        .filter(weighed)
         .filter(|l| {
             l.other_kind == RecordKind::Location
                 && l.link.link.as_ref().is_some_and(|e| e.role == "resides_at")
@@ -199,6 +205,7 @@ async fn side(
         .collect();
     let phones = links
         .iter()
+        .filter(weighed)
         .filter(|l| {
             l.outgoing
                 && l.other_kind == RecordKind::Object
@@ -241,7 +248,7 @@ async fn compare_page(
         Err(e) => return error_page(state, user, e),
     };
     // The model as the scan runs it on these two: names, dates, identifiers, the
-    // postcodes of the addresses each lives or lived at and the numbers of their phones.
+    // addresses each is linked to as resident and the numbers of their phones.
     let features = |r: &StoredRecord, side: &Side| {
         serde_json::from_value::<Person>(r.body.clone())
             .ok()
