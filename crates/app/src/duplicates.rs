@@ -12,14 +12,14 @@
 //! merges them (`app::merge`) or records that they are two people.
 
 use crate::{AppError, Caller};
-use bluelamp_domain::pole::{Object, ObjectDetails, Person};
+use bluelamp_domain::pole::{Location, Object, ObjectDetails, Person};
 use bluelamp_domain::{AuditAction, Clock, Marking, RecordId, RecordKind};
 use bluelamp_search::PersonFeatures;
 use bluelamp_search::dedupe::scan_pairs;
 use bluelamp_search::index::LinkedValues;
 use bluelamp_store::{
     CandidateStatus, DirectoryChange, DirectoryOp, DuplicateCandidate, LinkEnd, RecordStatus,
-    Store, StoredRecord,
+    ScannedRecord, Store, StoredRecord,
 };
 use serde_json::json;
 use std::collections::HashMap;
@@ -189,18 +189,18 @@ pub fn phone_role(role: &str) -> bool {
 }
 
 /// What a record in force may give a person linked to it: an address its postcode, a
-/// phone its number.
-fn end_value(end: &StoredRecord) -> Option<EndValue> {
+/// phone its number (its body decoded once, straight into its type).
+fn end_value(end: &ScannedRecord) -> Option<EndValue> {
     if end.status != RecordStatus::Active {
         return None;
     }
     match end.kind {
         RecordKind::Location => {
-            let p = end.body.get("postcode").and_then(|v| v.as_str())?;
-            Some(EndValue::Postcode(p.to_owned()))
+            let l: Location = serde_json::from_str(&end.body).ok()?;
+            Some(EndValue::Postcode(l.postcode?.as_str().to_owned()))
         }
         RecordKind::Object if end.subtype.as_deref() == Some("phone") => {
-            match <Object as serde::Deserialize>::deserialize(&end.body) {
+            match serde_json::from_str::<Object>(&end.body) {
                 Ok(Object {
                     details:
                         ObjectDetails::Phone {
@@ -240,16 +240,22 @@ impl Given {
         Self { value, markings }
     }
 
-    /// Whether the value may be weighed for a person marked `person`: the link and the
-    /// record it points to are each within the person's marking, so that anyone shown a
-    /// pair's score on the strength of seeing the person is cleared, by the markings, for
-    /// what it was computed from (an address on a SECRET link does not say "an address in
-    /// common" to an OFFICIAL reader).
+    /// Whether the value may be weighed for a person marked `person` ([`weighed`]).
     fn carried_by(&self, person: &Marking) -> bool {
         self.markings
             .as_ref()
-            .is_none_or(|m| m.0.within(person) && m.1.within(person))
+            .is_none_or(|m| weighed(&m.0, &m.1, person))
     }
+}
+
+/// Whether what a link marked `link` to a record marked `end` gives a person marked `person`
+/// may be weighed in their duplicate scores: the link and the record are each within the
+/// person's marking, so that anyone shown a pair's score on the strength of seeing the
+/// person is cleared, by the markings, for what it was computed from (an address on a
+/// SECRET link does not say "an address in common" to an OFFICIAL reader). The scan, the
+/// search index and the side-by-side comparison all ask this.
+pub fn weighed(link: &Marking, end: &Marking, person: &Marking) -> bool {
+    link.within(person) && end.within(person)
 }
 
 /// What `given` says about a person marked `marking`.
@@ -280,8 +286,8 @@ pub async fn linked_to(
         .collect();
     far.sort();
     far.dedup();
-    let ends: HashMap<RecordId, StoredRecord> = store
-        .load(&far)
+    let ends: HashMap<RecordId, ScannedRecord> = store
+        .load_json(&far)
         .await?
         .into_iter()
         .map(|r| (r.id, r))
@@ -335,15 +341,16 @@ async fn linked(store: &Arc<dyn Store>) -> Result<HashMap<RecordId, Vec<Given>>,
     Ok(given)
 }
 
-/// Hands every record in force of `kind` to `each`, reading them a page at a time.
+/// Hands every record in force of `kind` to `each` (its body as text), reading them a
+/// page at a time.
 async fn each_record(
     store: &Arc<dyn Store>,
     kind: RecordKind,
-    mut each: impl FnMut(StoredRecord),
+    mut each: impl FnMut(ScannedRecord),
 ) -> Result<(), AppError> {
     let mut after = None;
     loop {
-        let page = store.scan(kind, after, 5_000).await?;
+        let page = store.scan_json(kind, after, 5_000).await?;
         let Some(last) = page.last().map(|r| r.id) else {
             return Ok(());
         };

@@ -748,11 +748,11 @@ impl Store for PgStore {
         end: LinkEnd,
         ids: &[RecordId],
         roles: &[&str],
-    ) -> StoreResult<Vec<StoredRecord>> {
+    ) -> StoreResult<Vec<ScannedRecord>> {
         let uuids: Vec<uuid::Uuid> = ids.iter().map(|i| i.0).collect();
         let roles: Vec<String> = roles.iter().map(|r| (*r).to_owned()).collect();
         let rows = sqlx::query(&format!(
-            "SELECT {RECORD_COLUMNS} FROM records WHERE {} = ANY($1) \
+            "SELECT {SCAN_JSON_COLUMNS} FROM records WHERE {} = ANY($1) \
              AND link_role = ANY($2) AND status = 'active' ORDER BY id",
             end.column()
         ))
@@ -761,7 +761,7 @@ impl Store for PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(internal)?;
-        readable_records(&rows)
+        readable_scanned(&rows)
     }
 
     async fn audit_only(&self, audit: AuditEntry) -> StoreResult<()> {

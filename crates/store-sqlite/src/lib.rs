@@ -867,7 +867,7 @@ impl Store for SqliteStore {
         end: LinkEnd,
         ids: &[RecordId],
         roles: &[&str],
-    ) -> StoreResult<Vec<StoredRecord>> {
+    ) -> StoreResult<Vec<ScannedRecord>> {
         let mut rows = Vec::new();
         if roles.is_empty() {
             return Ok(Vec::new());
@@ -897,7 +897,7 @@ impl Store for SqliteStore {
                     .map_err(internal)?,
             );
         }
-        let mut links = readable_records(&rows)?;
+        let mut links = readable_scanned(&rows)?;
         links.sort_by_key(|l| l.id);
         Ok(links)
     }

@@ -2434,7 +2434,7 @@ pub async fn links_at_an_end_are_found_by_role_in_force_only(store: Arc<dyn Stor
         })
         .await
         .unwrap();
-    let ids = |found: Vec<StoredRecord>| {
+    let ids = |found: Vec<ScannedRecord>| {
         assert!(found.windows(2).all(|w| w[0].id < w[1].id), "in id order");
         found.into_iter().map(|l| l.id).collect::<Vec<_>>()
     };

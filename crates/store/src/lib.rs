@@ -257,5 +257,5 @@ pub trait Store: Send + Sync + 'static {
         end: LinkEnd,
         ids: &[RecordId],
         roles: &[&str],
-    ) -> StoreResult<Vec<StoredRecord>>;
+    ) -> StoreResult<Vec<ScannedRecord>>;
 }

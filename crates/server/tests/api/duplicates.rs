@@ -1125,7 +1125,7 @@ async fn the_check_on_each_person_weighs_the_numbers_their_links_give_them() {
     })
     .await;
     let first_page = format!("/persons/{}", ids["first"]);
-    let page = text_of(&app.client, app.url(&first_page)).await;
+    let page = checked_page(&app, &first_page, &ids["first"]).await;
     assert!(!page.contains("Possible duplicates"), "{page}");
     // Nor by the batch scan, nor by the side-by-side comparison (whose viewer may see
     // that link).
@@ -1134,6 +1134,7 @@ async fn the_check_on_each_person_weighs_the_numbers_their_links_give_them() {
     let page = text_of(&app.client, app.url(&compare)).await;
     let seen = app.get(&format!("/api/v1/links/{}", id(&sensitive))).await;
     assert_eq!(seen.status(), reqwest::StatusCode::OK);
+    assert!(page.contains("Below the likely threshold"), "{page}");
     assert!(!page.contains("a telephone number in common"), "{page}");
 
     // Linked to the number as plainly as the record: the check runs again on the link
@@ -1156,6 +1157,30 @@ async fn the_check_on_each_person_weighs_the_numbers_their_links_give_them() {
         assert_eq!(r.status(), reqwest::StatusCode::OK);
     }
     page_until(&app, &app.client, &first_page, "Possible duplicates", false).await;
+    let page = checked_page(&app, &first_page, &ids["first"]).await;
+    assert!(!page.contains("Possible duplicates"), "{page}");
+}
+
+/// A person's page as the test officer sees it, asserting that its possible duplicates
+/// were looked for (the search is audited only when it ran), so that a page without them
+/// says there were none, not that the search failed.
+async fn checked_page(app: &TestApp, path: &str, id: &str) -> String {
+    let searched = async || {
+        app.store
+            .audit_entries(0, 1_000_000)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| {
+                !r.entry.actor.user_id.starts_with("system:")
+                    && r.entry.details["duplicates_of"] == id
+            })
+            .count()
+    };
+    let before = searched().await;
+    let page = text_of(&app.client, app.url(path)).await;
+    assert_eq!(searched().await, before + 1, "{page}");
+    page
 }
 
 #[tokio::test]
@@ -1209,7 +1234,7 @@ async fn correcting_an_address_brings_the_people_who_live_there_up_to_date() {
     };
     indexed("Quillfeather").await;
     let first_page = format!("/persons/{}", ids["first"]);
-    let page = text_of(&app.client, app.url(&first_page)).await;
+    let page = checked_page(&app, &first_page, &ids["first"]).await;
     assert!(!page.contains("Possible duplicates"), "{page}");
     let before = checks(&ids["second"]).await;
     assert!(before >= 1, "checked when saved");

@@ -11,7 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use bluelamp_app::AppError;
-use bluelamp_app::duplicates::phone_role;
+use bluelamp_app::duplicates::{phone_role, weighed};
 use bluelamp_app::merge::{MergeRequest, MergedInto, merged_from};
 use bluelamp_domain::pole::{Object, Person};
 use bluelamp_domain::time::format_instant;
@@ -191,9 +191,8 @@ async fn side(
         .await?;
     // What the scan and the check weigh: links within the person's marking (whoever may
     // see the person may, by the markings, see what the score is computed from).
-    let weighed = |l: &&bluelamp_store::LinkView| {
-        l.link.marking.within(&rec.marking) && l.other_marking.within(&rec.marking)
-    };
+    let weighed =
+        |l: &&bluelamp_store::LinkView| weighed(&l.link.marking, &l.other_marking, &rec.marking);
     let homes = links
         .iter()
         .filter(weighed)
