@@ -833,6 +833,31 @@ fn a_duplicate_check_gathers_and_weighs_who_shares_a_number_whatever_their_names
         "{}",
         seen.reason
     );
+    // A Zofia Lis with no date of birth who gave the hostel's number: her name would not
+    // gather Ewa Lis (a family name gathers with a given name or a date of birth), though
+    // it scores above nothing once gathered. A shared line gathers nobody (the scan skips
+    // such a block); for the officer, who sees two families on it, it is an ordinary
+    // number: it gathers Ewa Lis, weighed as a household's.
+    let input: PersonInput =
+        serde_json::from_value(json!({"family_name": "Lis", "given_names": "Zofia"})).unwrap();
+    let (brief, _) = Person::parse(&input, today()).unwrap();
+    let gathered = |v: Option<&Visibility>| -> Vec<RecordId> {
+        let req = SearchRequest::for_person(
+            PersonFeatures::from_person(&brief, &[]).with_phones(&hostel),
+            10,
+        );
+        f.index
+            .search(&req, v)
+            .unwrap()
+            .pop()
+            .map(|k| k.hits)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|h| h.id)
+            .collect()
+    };
+    assert_eq!(gathered(None), Vec::<RecordId>::new());
+    assert_eq!(gathered(Some(&officer)), [ids[0]]);
 }
 
 #[test]

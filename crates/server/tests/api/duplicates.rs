@@ -1208,26 +1208,59 @@ async fn all_checked(app: &TestApp, name: &str) {
 
 #[tokio::test]
 async fn correcting_an_address_brings_the_people_who_live_there_up_to_date() {
+    let address = |postcode: &str| {
+        json!({"address_lines": ["4 Moor Lane"], "town": "Leeds", "postcode": postcode,
+               "location_type": "residential"})
+    };
+    // The same house entered again with a slip in the postcode.
+    correcting_brings_the_people_linked_up_to_date(
+        ("Fenwick", "Harold"),
+        ("locations", &address, "resides_at"),
+        ["LS6 1AA", "LS6 1AX"],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn correcting_a_phone_number_brings_the_people_who_use_it_up_to_date() {
+    let phone = |number: &str| json!({"details": {"kind": "phone", "number": number}});
+    // The same mobile entered again with two digits transposed.
+    correcting_brings_the_people_linked_up_to_date(
+        ("Entwistle", "Norman"),
+        ("objects", &phone, "user"),
+        ["07700 900461", "07700 900416"],
+    )
+    .await;
+}
+
+/// A record's JSON body made from one value (a postcode, a number).
+type MakeBody = dyn Fn(&str) -> Value;
+
+/// Two records of one man (`name`) with no date of birth, each linked with `role` to a
+/// record made at `path` by `body` from a value: the first to `values[0]`, the second to
+/// `values[1]`, a slip. Correcting the slip brings the second man up to date in the
+/// index and checks him again, and the pair goes to review; a vehicle he keeps does
+/// neither.
+async fn correcting_brings_the_people_linked_up_to_date(
+    name: (&str, &str),
+    (path, body, role): (&str, &MakeBody, &str),
+    values: [&str; 2],
+) {
     let app = spawn_app().await;
     let id = |v: &Value| v["id"].as_str().unwrap().to_string();
     let ids = persons(
         &app,
         &[
-            ("first", "Fenwick", "Harold", ""),
-            ("second", "Fenwick", "Harold", ""),
+            ("first", name.0, name.1, ""),
+            ("second", name.0, name.1, ""),
         ],
         json!({"gender": "male"}),
     )
     .await;
-    let address = |postcode: &str| {
-        json!({"address_lines": ["4 Moor Lane"], "town": "Leeds", "postcode": postcode,
-               "location_type": "residential"})
-    };
-    let home = id(&app.create("locations", address("LS6 1AA")).await);
-    // The same house entered again with a slip in the postcode.
-    let slip = id(&app.create("locations", address("LS6 1AX")).await);
-    app.create_link(&ids["first"], &home, "resides_at").await;
-    app.create_link(&ids["second"], &slip, "resides_at").await;
+    let right = id(&app.create(path, body(values[0])).await);
+    let slip = id(&app.create(path, body(values[1])).await);
+    app.create_link(&ids["first"], &right, role).await;
+    app.create_link(&ids["second"], &slip, role).await;
     // How many times each person has been checked for duplicates (each check is an
     // audited search by the system).
     all_checked(&app, "Quillfeather").await;
@@ -1243,17 +1276,56 @@ async fn correcting_an_address_brings_the_people_who_live_there_up_to_date() {
     all_checked(&app, "Quillwort").await;
     assert_eq!(duplicate_searches(&app, &ids["second"], true).await, before);
 
-    // The postcode corrected: the man linked to it is indexed again with it, checked
-    // again, and the pair goes to review.
+    // The slip corrected: the man linked to it is indexed again with it, checked again,
+    // and the pair goes to review.
     let r = app
         .put_json(
-            &format!("/api/v1/locations/{slip}"),
-            &json!({"base_version": 1, "record": address("LS6 1AA")}),
+            &format!("/api/v1/{path}/{slip}"),
+            &json!({"base_version": 1, "record": body(values[0])}),
         )
         .await;
     assert_eq!(r.status(), reqwest::StatusCode::OK);
-    queue_until(&app, &app.client, "FENWICK, Harold", true).await;
+    let listed = format!("{}, {}", name.0.to_uppercase(), name.1);
+    queue_until(&app, &app.client, &listed, true).await;
     assert!(duplicate_searches(&app, &ids["second"], true).await > before);
     let compare = format!("/persons/{}/compare/{}", ids["first"], ids["second"]);
     page_until(&app, &app.client, &first_page, &compare, true).await;
+}
+
+#[tokio::test]
+async fn a_rebuilt_index_keeps_what_each_persons_links_give_them() {
+    let app = spawn_app().await;
+    let id = |v: &Value| v["id"].as_str().unwrap().to_string();
+    let person = id(&app.create_person("Haverstock", "Elsie").await);
+    let home = id(&app
+        .create(
+            "locations",
+            json!({"address_lines": ["9 Mill Row"], "town": "Leeds", "postcode": "LS6 2BB",
+                   "location_type": "residential"}),
+        )
+        .await);
+    let phone = id(&app
+        .create(
+            "objects",
+            json!({"details": {"kind": "phone", "number": "07700 900321"}}),
+        )
+        .await);
+    app.create_link(&person, &home, "resides_at").await;
+    app.create_link(&person, &phone, "user").await;
+    let record = bluelamp_domain::RecordId(person.parse().unwrap());
+    let features = || {
+        app.running
+            .search
+            .index()
+            .person_features(record)
+            .unwrap()
+            .unwrap()
+    };
+    all_checked(&app, "Quillfeather").await;
+    let indexed = features();
+    assert_eq!(indexed.postcodes, ["LS6 2BB"]);
+    assert_eq!(indexed.phones, ["+447700900321"]);
+    // Rebuilt from the store, the index holds the same of her.
+    app.running.search.rebuild().await.unwrap();
+    assert_eq!(features(), indexed);
 }
