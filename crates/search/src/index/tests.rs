@@ -837,11 +837,12 @@ fn a_duplicate_check_gathers_and_weighs_who_shares_a_number_whatever_their_names
     // gather Ewa Lis (a family name gathers with a given name or a date of birth), though
     // it scores above nothing once gathered. A shared line gathers nobody (the scan skips
     // such a block); for the officer, who sees two families on it, it is an ordinary
-    // number: it gathers Ewa Lis, weighed as a household's.
+    // number: it gathers Ewa Lis, weighed as a household's, and Ewa Zajac, whose score
+    // (names disagreeing, the number in common) is below nothing, so she is not found.
     let input: PersonInput =
         serde_json::from_value(json!({"family_name": "Lis", "given_names": "Zofia"})).unwrap();
     let (brief, _) = Person::parse(&input, today()).unwrap();
-    let gathered = |v: Option<&Visibility>| -> Vec<RecordId> {
+    let found = |v: Option<&Visibility>| -> Vec<RecordId> {
         let req = SearchRequest::for_person(
             PersonFeatures::from_person(&brief, &[]).with_phones(&hostel),
             10,
@@ -856,8 +857,8 @@ fn a_duplicate_check_gathers_and_weighs_who_shares_a_number_whatever_their_names
             .map(|h| h.id)
             .collect()
     };
-    assert_eq!(gathered(None), Vec::<RecordId>::new());
-    assert_eq!(gathered(Some(&officer)), [ids[0]]);
+    assert_eq!(found(None), Vec::<RecordId>::new());
+    assert_eq!(found(Some(&officer)), [ids[0]]);
 }
 
 #[test]
