@@ -396,6 +396,47 @@ async fn the_live_index_takes_out_a_body_changed_by_hand_and_goes_on() {
 }
 
 #[tokio::test]
+async fn a_person_brought_up_to_date_through_a_phone_is_taken_out_when_their_body_no_longer_reads()
+{
+    // A person is staged again when a phone they use changes (their numbers are in the
+    // index). One whose body was changed by hand into nonsense meanwhile is taken out of
+    // the index, as when a batch names them, not left as they were.
+    use bluelamp_events::Sink;
+    let (app, pid, _, _) = app_with_records().await;
+    let phone = app
+        .create(
+            "objects",
+            json!({"details": {"kind": "phone", "number": "07700 900654"}}),
+        )
+        .await;
+    let phone = phone["id"].as_str().unwrap().to_string();
+    app.create_link(&pid, &phone, "user").await;
+    outbox_drained(&app).await;
+    let held = app.running.search.status().await.documents;
+    assert_eq!(held, 3, "the person, the vehicle and the phone");
+    tamper(
+        &app,
+        &format!("UPDATE records SET body = '{{\"family_name\": ' WHERE id = '{pid}'"),
+    )
+    .await;
+    let batch = [bluelamp_events::BusMessage {
+        seq: 1,
+        event_type: "updated".into(),
+        payload: std::sync::Arc::new(
+            json!({"additionalInformation": {"id": phone, "kind": "object"}}),
+        ),
+    }];
+    app.running
+        .search
+        .deliver(&batch)
+        .await
+        .expect("the batch is delivered");
+    assert_eq!(app.running.search.status().await.documents, held - 1);
+    let r = app.get("/api/v1/search?q=07700900654").await;
+    assert!(r.text().await.unwrap().contains(&phone), "the phone stays");
+}
+
+#[tokio::test]
 async fn untouched_records_hold_what_the_trail_says_was_written() {
     let (app, ..) = app_with_records().await;
     let report = records_report(&app).await;
