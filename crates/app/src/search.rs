@@ -134,7 +134,6 @@ impl Staged {
 
 #[derive(Default)]
 struct State {
-    rebuilding: bool,
     /// Records changed while a rebuild ran.
     touched: HashSet<RecordId>,
 }
@@ -147,8 +146,9 @@ pub struct Search {
     clock: Arc<dyn Clock>,
     access: Access,
     state: Arc<tokio::sync::Mutex<State>>,
-    /// `State::rebuilding` as searches read it, without waiting for the lock the sink holds
-    /// while it reads and stages a batch.
+    /// Whether a rebuild runs. Set only while `state` is held, so the sink and a rebuild,
+    /// which hold it, see it settled; searches read it without waiting for that lock,
+    /// which the sink holds while it reads and stages a batch.
     rebuilding: Arc<std::sync::atomic::AtomicBool>,
     fresh: bool,
 }
@@ -196,13 +196,17 @@ impl Search {
     }
 
     pub async fn status(&self) -> SearchStatus {
-        let rebuilding = self.rebuilding.load(std::sync::atomic::Ordering::Acquire);
         SearchStatus {
             documents: self.index.len(),
-            rebuilding,
+            rebuilding: self.is_rebuilding(),
         }
     }
 
+    fn is_rebuilding(&self) -> bool {
+        self.rebuilding.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Only with `state` held.
     fn set_rebuilding(&self, on: bool) {
         self.rebuilding
             .store(on, std::sync::atomic::Ordering::Release);
@@ -213,12 +217,11 @@ impl Search {
         let started = Instant::now();
         {
             let mut st = self.state.lock().await;
-            if st.rebuilding {
+            if self.is_rebuilding() {
                 return Err(AppError::Forbidden(
                     "the search index is already being rebuilt".into(),
                 ));
             }
-            st.rebuilding = true;
             self.set_rebuilding(true);
             st.touched.clear();
             let index = self.index.clone();
@@ -227,7 +230,6 @@ impl Search {
                 .map_err(join_error)
                 .and_then(|r| r.map_err(index_error));
             if let Err(e) = cleared {
-                st.rebuilding = false;
                 self.set_rebuilding(false);
                 return Err(e);
             }
@@ -251,13 +253,11 @@ impl Search {
                 // before it is thrown away.
                 let index = self.index.clone();
                 let _ = tokio::task::spawn_blocking(move || index.rollback()).await;
-                st.rebuilding = false;
                 self.set_rebuilding(false);
                 tracing::error!(error = %e, "search index rebuild failed; the old index is kept");
                 return Err(e);
             }
         };
-        st.rebuilding = false;
         self.set_rebuilding(false);
         drop(st);
         let staging_seconds = started.elapsed().as_secs_f64();
@@ -641,7 +641,7 @@ impl Search {
             .await
             .map_err(join_error)?
             .map_err(index_error)?;
-        let complete = !self.rebuilding.load(std::sync::atomic::Ordering::Acquire);
+        let complete = !self.is_rebuilding();
         details["counts"] = results
             .iter()
             .map(|r| (r.kind.as_str().to_owned(), json!(r.total)))
@@ -823,10 +823,10 @@ impl Sink for Search {
         // While a rebuild runs, the index does not show what it staged: a person is not
         // compared with it.
         let staged = self
-            .stage_ids(&ids, st.rebuilding)
+            .stage_ids(&ids, self.is_rebuilding())
             .await
             .map_err(|e| e.to_string())?;
-        if st.rebuilding {
+        if self.is_rebuilding() {
             // The rebuild commits these with everything else (and stages them again,
             // as they are then).
             st.touched.extend(ids);
